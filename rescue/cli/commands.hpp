@@ -1,0 +1,16 @@
+// The subcommands of the kvm-rescue CLI. Each registers its options on the
+// CLI11 app and returns the function that runs it.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace kvmr::cli {
+
+using Runner = std::function<int()>;
+
+// `kvm-rescue probe [DEVICE|IMAGE...] [--json] [--no-smart]`
+Runner add_probe(CLI::App &app);
+
+} // namespace kvmr::cli

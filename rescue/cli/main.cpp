@@ -1,0 +1,40 @@
+// kvm-rescue: the command-line front-end. Parses the command line, hands
+// each subcommand to its runner and maps failures to documented exit codes.
+#include "rescue/cli/commands.hpp"
+#include "rescue/cli/exit_codes.hpp"
+
+#include <exception>
+#include <iostream>
+#include <map>
+
+int main(int argc, char **argv) {
+  using namespace kvmr::cli; // NOLINT(google-build-using-namespace)
+  CLI::App app{"kvm-rescue: bring KVM guests back from a host that no longer boots"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "kvm-rescue 0.1.0");
+  std::map<std::string, Runner> runners;
+  runners["probe"] = add_probe(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp &e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp &e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion &e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError &e) {
+    std::cerr << "kvm-rescue: " << e.what() << "\n"
+              << "Run 'kvm-rescue --help' for usage.\n";
+    return kExitUsage;
+  }
+  try {
+    for (auto *sub : app.get_subcommands()) {
+      return runners.at(sub->get_name())();
+    }
+  } catch (const std::exception &e) {
+    std::cerr << "kvm-rescue: " << e.what() << "\n";
+    return kExitFailure;
+  }
+  return kExitUsage;
+}

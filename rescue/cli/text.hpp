@@ -1,0 +1,25 @@
+// Text helpers of the CLI front-end: human sizes and wrapping to a width.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kvmr::cli {
+
+inline constexpr std::size_t kWidth = 80;
+
+// "512 B", "1.0 MiB", "2.3 GiB".
+std::string human_size(std::uint64_t bytes);
+
+// Splits TEXT into lines of at most WIDTH columns (counting UTF-8 code
+// points), the first prefixed by FIRST, the rest by REST. Words longer
+// than a line are cut.
+std::vector<std::string> wrap(const std::string &text, const std::string &first,
+                              const std::string &rest, std::size_t width = kWidth);
+
+// Number of terminal columns TEXT takes (UTF-8 code points; East Asian
+// wide characters count two).
+std::size_t columns(const std::string &text);
+
+} // namespace kvmr::cli

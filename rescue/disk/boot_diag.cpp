@@ -1,0 +1,210 @@
+// Boot diagnosis from the raw device (see boot_diag.hpp).
+#include "rescue/disk/boot_diag.hpp"
+
+#include "rescue/disk/mbr.hpp"
+#include "rescue/util/fd.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <exception>
+
+namespace kvmr::disk {
+namespace {
+
+constexpr std::uint64_t kSector = 512;
+constexpr std::uint64_t kMaxBootSize = 4ULL << 30U;
+
+bool is_linux_fs(const std::string &type) {
+  return type == "xfs" || type == "ext2" || type == "ext3" || type == "ext4";
+}
+
+const Partition *find_by_type(const PartitionTable &t, const std::string &gpt,
+                              const std::string &dos) {
+  for (const auto &p : t.partitions) {
+    if (p.type_code == (t.type == "gpt" ? gpt : dos)) {
+      return &p;
+    }
+  }
+  return nullptr;
+}
+
+BootEvidence mbr_evidence(const Mbr &mbr) {
+  if (!mbr.signature) {
+    return {"MBR boot code", EvidenceState::missing,
+            "sector 0 has no 0x55AA boot signature: the BIOS will not start it"};
+  }
+  switch (mbr.boot_code) {
+  case BootCode::zeroed:
+    return {"MBR boot code", EvidenceState::missing,
+            "the first 440 bytes of sector 0 are all zero: there is no boot "
+            "loader for the BIOS to start"};
+  case BootCode::grub2: return {"MBR boot code", EvidenceState::ok, "GRUB 2 boot.img is in place"};
+  case BootCode::other:
+    return {"MBR boot code", EvidenceState::ok, "boot code is present (not GRUB 2's boot.img)"};
+  }
+  return {};
+}
+
+BootEvidence core_evidence(const std::string &item, Bytes first_sector) {
+  if (all_zero(first_sector)) {
+    return {item, EvidenceState::missing, "all zero: GRUB's core image (core.img) is gone"};
+  }
+  if (looks_like_grub_core(first_sector)) {
+    return {item, EvidenceState::ok, "holds GRUB 2's core image"};
+  }
+  return {item, EvidenceState::damaged, "holds something that is not GRUB 2's core image"};
+}
+
+BootEvidence grub_core_evidence(int fd, const std::string &path, const PartitionTable &t) {
+  if (t.type == "gpt") {
+    const Partition *bb = find_by_type(t, kGptBiosBoot, "");
+    if (bb == nullptr) {
+      return {"BIOS boot partition", EvidenceState::missing,
+              "GRUB 2 on a GPT disk needs one to boot from BIOS; there is none"};
+    }
+    return core_evidence(fmt::format("BIOS boot partition {}", bb->number),
+                         read_bytes(fd, path, bb->start, kSector));
+  }
+  const std::uint64_t first_start =
+      t.partitions.empty() ? 0
+                           : std::min_element(t.partitions.begin(), t.partitions.end(),
+                                              [](const Partition &a, const Partition &b) {
+                                                return a.start < b.start;
+                                              })
+                                 ->start;
+  if (first_start < 2 * kSector) {
+    return {"gap after the MBR", EvidenceState::missing,
+            "the first partition starts right after the MBR: no room for GRUB"};
+  }
+  return core_evidence("gap after the MBR (sectors 1..)", read_bytes(fd, path, kSector, kSector));
+}
+
+BootEvidence boot_fs_evidence(const Partition *boot) {
+  if (boot == nullptr) {
+    return {"/boot filesystem", EvidenceState::missing,
+            "no partition looks like /boot (a small XFS or ext filesystem)"};
+  }
+  const std::string item = fmt::format("/boot filesystem (partition {})", boot->number);
+  if (boot->fs.checksum == ChecksumVerdict::bad) {
+    return {item, EvidenceState::damaged,
+            fmt::format("{} superblock is damaged: {}", boot->fs.type, boot->fs.checksum_detail)};
+  }
+  return {item, EvidenceState::ok,
+          fmt::format("{} superblock is sound ({})", boot->fs.type, boot->fs.checksum_detail)};
+}
+
+BootEvidence not_checked(const std::string &item) {
+  return {item, EvidenceState::not_checked,
+          "reading files needs the read-only volume layer (not built yet)"};
+}
+
+// Verdict and one-sentence summary from the evidence.
+void conclude(BootPath &bp, const std::string &mode) {
+  std::vector<std::string> bad;
+  bool unchecked = false;
+  for (const auto &e : bp.evidence) {
+    if (e.state == EvidenceState::missing || e.state == EvidenceState::damaged) {
+      bad.push_back(fmt::format("{}: {}", e.item, e.detail));
+    } else if (e.state == EvidenceState::not_checked) {
+      unchecked = true;
+    }
+  }
+  if (!bad.empty()) {
+    bp.verdict = BootVerdict::does_not_boot;
+    bp.summary = fmt::format("Will not boot in {} mode. {}.", mode, fmt::join(bad, ". "));
+  } else if (unchecked) {
+    bp.verdict = BootVerdict::unknown;
+    bp.summary = fmt::format("The {} boot chain on the raw disk is in place; the files it loads "
+                             "were not checked.",
+                             mode);
+  } else {
+    bp.verdict = BootVerdict::boots;
+    bp.summary = fmt::format("Everything the {} boot path needs is in place.", mode);
+  }
+}
+
+BootPath bios_path(int fd, const std::string &path, const Disk &disk, const Partition *boot) {
+  BootPath bp;
+  bp.evidence.push_back(mbr_evidence(parse_mbr(read_bytes(fd, path, 0, kSector))));
+  bp.evidence.push_back(grub_core_evidence(fd, path, disk.table));
+  bp.evidence.push_back(boot_fs_evidence(boot));
+  bp.evidence.push_back(not_checked("/boot files (grub2/grub.cfg, vmlinuz-*, initramfs-*)"));
+  conclude(bp, "BIOS");
+  return bp;
+}
+
+BootPath uefi_path(const Disk &disk, const Partition *boot) {
+  BootPath bp;
+  const Partition *esp = find_by_type(disk.table, kGptEsp, "0xef");
+  if (esp == nullptr) {
+    bp.verdict = BootVerdict::not_applicable;
+    bp.summary = "No EFI system partition: this system was installed to boot "
+                 "in BIOS mode.";
+    bp.evidence.push_back({"EFI system partition", EvidenceState::missing, "none on this disk"});
+    return bp;
+  }
+  const std::string item = fmt::format("EFI system partition {}", esp->number);
+  if (esp->fs.type == "vfat") {
+    bp.evidence.push_back({item, EvidenceState::ok, "holds a FAT filesystem"});
+  } else if (esp->state == PartitionState::empty) {
+    bp.evidence.push_back(
+        {item, EvidenceState::missing, "all zero where a FAT filesystem should start"});
+  } else {
+    bp.evidence.push_back({item, EvidenceState::damaged, "no FAT filesystem found on it"});
+  }
+  bp.evidence.push_back(not_checked("EFI boot loader (EFI/*/shimx64.efi, grubx64.efi)"));
+  bp.evidence.push_back(boot_fs_evidence(boot));
+  bp.evidence.push_back(not_checked("/boot files (grub2/grub.cfg, vmlinuz-*, initramfs-*)"));
+  conclude(bp, "UEFI");
+  return bp;
+}
+
+} // namespace
+
+const Partition *find_boot_partition(const PartitionTable &t) {
+  const Partition *fallback = nullptr;
+  for (const auto &p : t.partitions) {
+    const bool linux_fs = is_linux_fs(p.fs.type);
+    if (!linux_fs || p.size > kMaxBootSize) {
+      continue;
+    }
+    if (t.type == "gpt" && (p.type_code == kGptLinuxFs || p.type_code == kGptXbootldr)) {
+      return &p;
+    }
+    if (t.type == "dos" && p.bootable) {
+      return &p;
+    }
+    if (fallback == nullptr) {
+      fallback = &p;
+    }
+  }
+  return fallback;
+}
+
+BootDiagnosis diagnose_boot(int fd, const std::string &path, const Disk &disk) {
+  BootDiagnosis d;
+  if (disk.table.type.empty()) {
+    const std::string why = disk.status == DiskStatus::blank
+                                ? "The disk is blank."
+                                : "There is no partition table to boot from.";
+    d.bios = {BootVerdict::not_applicable, why, {}};
+    d.uefi = {BootVerdict::not_applicable, why, {}};
+    return d;
+  }
+  const Partition *boot = find_boot_partition(disk.table);
+  try {
+    d.bios = bios_path(fd, path, disk, boot);
+  } catch (const std::exception &e) {
+    d.bios = {BootVerdict::unknown, std::string("Could not read the boot area: ") + e.what(), {}};
+  }
+  d.uefi = uefi_path(disk, boot);
+  d.not_checked = {
+      "files inside /boot (grub2/grub.cfg, kernels, initramfs images)",
+      "files on the EFI system partition",
+      "the firmware's boot order and its UEFI boot entries",
+  };
+  return d;
+}
+
+} // namespace kvmr::disk

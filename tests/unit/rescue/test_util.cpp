@@ -1,0 +1,48 @@
+// Test helpers (see test_util.hpp).
+#include "unit/rescue/test_util.hpp"
+
+#include "kickstart/shell_quote.hpp"
+#include "rescue/util/command.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <stdexcept>
+
+namespace kvmr::test {
+
+TempDir::TempDir() {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "kvmr-test-XXXXXX").string();
+  if (mkdtemp(tmpl.data()) == nullptr) {
+    throw std::runtime_error("mkdtemp failed");
+  }
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+void sh(const std::string &line) {
+  SystemCommandRunner r;
+  const auto res = r.run({"bash", "-euo", "pipefail", "-c", line}, std::chrono::seconds(120));
+  INFO("command: " << line << "\nstdout: " << res.out << "\nstderr: " << res.err);
+  REQUIRE(res.exit_code == 0);
+}
+
+bool have(const std::string &program) {
+  SystemCommandRunner r;
+  return r.run({"bash", "-c", "command -v " + kickstart::shell_quote(program)},
+               std::chrono::seconds(10))
+             .exit_code == 0;
+}
+
+std::string sha256_of(const std::string &path) {
+  SystemCommandRunner r;
+  const auto res = r.run({"sha256sum", path}, std::chrono::seconds(120));
+  REQUIRE(res.exit_code == 0);
+  return res.out.substr(0, 64);
+}
+
+} // namespace kvmr::test

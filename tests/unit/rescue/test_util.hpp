@@ -1,0 +1,36 @@
+// Helpers shared by the rescue unit tests: a private temporary directory
+// and running a shell line (to build real images with real tools).
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace kvmr::test {
+
+class TempDir {
+public:
+  TempDir();
+  TempDir(const TempDir &) = delete;
+  TempDir &operator=(const TempDir &) = delete;
+  TempDir(TempDir &&) = delete;
+  TempDir &operator=(TempDir &&) = delete;
+  ~TempDir();
+  [[nodiscard]] const std::filesystem::path &path() const { return path_; }
+  [[nodiscard]] std::string operator/(const std::string &name) const {
+    return (path_ / name).string();
+  }
+
+private:
+  std::filesystem::path path_;
+};
+
+// Runs LINE with bash -euo pipefail; fails the test when it exits non-zero.
+void sh(const std::string &line);
+
+// True when PROGRAM is on PATH.
+bool have(const std::string &program);
+
+// SHA-256 of a file, as sha256sum prints it.
+std::string sha256_of(const std::string &path);
+
+} // namespace kvmr::test

@@ -1,0 +1,7 @@
+// The only place that includes curses: everything in tui/ includes this.
+#pragma once
+
+#ifndef NCURSES_WIDECHAR
+#define NCURSES_WIDECHAR 1
+#endif
+#include <ncursesw/curses.h>
