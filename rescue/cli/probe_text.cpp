@@ -48,9 +48,18 @@ std::string device_line(const Disk &d) {
   return s;
 }
 
-std::string content(const Filesystem &f) {
+std::string content(const Filesystem &f, PartitionState state) {
   if (f.outcome != ProbeOutcome::found) {
-    return f.role.empty() ? std::string(to_string(f.outcome)) : f.role;
+    if (!f.role.empty()) {
+      return f.role;
+    }
+    if (f.outcome == ProbeOutcome::ambiguous) {
+      return "more than one filesystem signature";
+    }
+    if (f.outcome == ProbeOutcome::error) {
+      return "could not be probed: " + f.error;
+    }
+    return state == PartitionState::empty ? "no filesystem (all zero)" : "no filesystem recognised";
   }
   std::string s = f.role;
   if (!f.uuid.empty()) {
@@ -76,7 +85,7 @@ void render_partitions(std::string &out, const Disk &d) {
     std::string type = p.type_name.empty() ? p.type_code : p.type_name;
     add(out, {fmt::format("  {:>2}  at {:>9}  {:>9}  {:<27.27} {:>8}", p.number,
                           human_size(p.start), human_size(p.size), type, to_string(p.state))});
-    add(out, wrap(content(p.fs), "      ", "      "));
+    add(out, wrap(content(p.fs, p.state), "      ", "      "));
     for (const auto &pr : p.problems) {
       add(out, wrap(pr, "      ! ", "        "));
     }
@@ -87,7 +96,8 @@ void render_partitions(std::string &out, const Disk &d) {
 }
 
 void render_boot(std::string &out, const char *mode, const BootPath &b) {
-  add(out, wrap(b.summary, fmt::format("  {} boot: {}. ", mode, verdict_words(b.verdict)), "    "));
+  add(out, {fmt::format("  {} boot: {}", mode, verdict_words(b.verdict))});
+  add(out, wrap(b.summary, "    ", "    "));
   for (const auto &e : b.evidence) {
     if (e.state == EvidenceState::ok) {
       add(out, wrap(fmt::format("{}: {}", e.item, e.detail), "    + ", "      "));
@@ -113,7 +123,7 @@ void render_disk(std::string &out, const Disk &d) {
   if (!d.table.type.empty()) {
     render_partitions(out, d);
   } else if (d.whole_disk) {
-    add(out, wrap(content(*d.whole_disk), "  whole disk: ", "    "));
+    add(out, wrap(content(*d.whole_disk, PartitionState::intact), "  whole disk: ", "    "));
   }
   for (const auto &pr : d.problems) {
     add(out, wrap(pr, "  ! ", "    "));

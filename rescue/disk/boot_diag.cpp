@@ -32,28 +32,34 @@ const Partition *find_by_type(const PartitionTable &t, const std::string &gpt,
 BootEvidence mbr_evidence(const Mbr &mbr) {
   if (!mbr.signature) {
     return {"MBR boot code", EvidenceState::missing,
-            "sector 0 has no 0x55AA boot signature: the BIOS will not start it"};
+            "sector 0 has no 0x55AA boot signature: the BIOS will not start it",
+            "sector 0 has no boot signature"};
   }
   switch (mbr.boot_code) {
   case BootCode::zeroed:
     return {"MBR boot code", EvidenceState::missing,
             "the first 440 bytes of sector 0 are all zero: there is no boot "
-            "loader for the BIOS to start"};
-  case BootCode::grub2: return {"MBR boot code", EvidenceState::ok, "GRUB 2 boot.img is in place"};
+            "loader for the BIOS to start",
+            "the MBR boot code is all zero"};
+  case BootCode::grub2:
+    return {"MBR boot code", EvidenceState::ok, "GRUB 2 boot.img is in place", ""};
   case BootCode::other:
-    return {"MBR boot code", EvidenceState::ok, "boot code is present (not GRUB 2's boot.img)"};
+    return {"MBR boot code", EvidenceState::ok, "boot code is present (not GRUB 2's boot.img)", ""};
   }
   return {};
 }
 
-BootEvidence core_evidence(const std::string &item, Bytes first_sector) {
+// WHERE names the place in a sentence: "BIOS boot partition 1".
+BootEvidence core_evidence(const std::string &item, const std::string &where, Bytes first_sector) {
   if (all_zero(first_sector)) {
-    return {item, EvidenceState::missing, "all zero: GRUB's core image (core.img) is gone"};
+    return {item, EvidenceState::missing, "all zero: GRUB's core image (core.img) is gone",
+            "GRUB's core image is gone from " + where};
   }
   if (looks_like_grub_core(first_sector)) {
-    return {item, EvidenceState::ok, "holds GRUB 2's core image"};
+    return {item, EvidenceState::ok, "holds GRUB 2's core image", ""};
   }
-  return {item, EvidenceState::damaged, "holds something that is not GRUB 2's core image"};
+  return {item, EvidenceState::damaged, "holds something that is not GRUB 2's core image",
+          "GRUB's core image in " + where + " is not intact"};
 }
 
 BootEvidence grub_core_evidence(int fd, const std::string &path, const PartitionTable &t) {
@@ -61,10 +67,11 @@ BootEvidence grub_core_evidence(int fd, const std::string &path, const Partition
     const Partition *bb = find_by_type(t, kGptBiosBoot, "");
     if (bb == nullptr) {
       return {"BIOS boot partition", EvidenceState::missing,
-              "GRUB 2 on a GPT disk needs one to boot from BIOS; there is none"};
+              "GRUB 2 on a GPT disk needs one to boot from BIOS; there is none",
+              "there is no BIOS boot partition for GRUB's core image"};
     }
-    return core_evidence(fmt::format("BIOS boot partition {}", bb->number),
-                         read_bytes(fd, path, bb->start, kSector));
+    const std::string item = fmt::format("BIOS boot partition {}", bb->number);
+    return core_evidence(item, item, read_bytes(fd, path, bb->start, kSector));
   }
   const std::uint64_t first_start =
       t.partitions.empty() ? 0
@@ -75,28 +82,33 @@ BootEvidence grub_core_evidence(int fd, const std::string &path, const Partition
                                  ->start;
   if (first_start < 2 * kSector) {
     return {"gap after the MBR", EvidenceState::missing,
-            "the first partition starts right after the MBR: no room for GRUB"};
+            "the first partition starts right after the MBR: no room for GRUB",
+            "there is no room after the MBR for GRUB's core image"};
   }
-  return core_evidence("gap after the MBR (sectors 1..)", read_bytes(fd, path, kSector, kSector));
+  return core_evidence("gap after the MBR", "the gap after the MBR",
+                       read_bytes(fd, path, kSector, kSector));
 }
 
 BootEvidence boot_fs_evidence(const Partition *boot) {
   if (boot == nullptr) {
     return {"/boot filesystem", EvidenceState::missing,
-            "no partition looks like /boot (a small XFS or ext filesystem)"};
+            "no partition looks like /boot (a small XFS or ext filesystem)",
+            "no /boot filesystem was found"};
   }
   const std::string item = fmt::format("/boot filesystem (partition {})", boot->number);
   if (boot->fs.checksum == ChecksumVerdict::bad) {
     return {item, EvidenceState::damaged,
-            fmt::format("{} superblock is damaged: {}", boot->fs.type, boot->fs.checksum_detail)};
+            fmt::format("{} superblock is damaged: {}", boot->fs.type, boot->fs.checksum_detail),
+            fmt::format("the /boot {} superblock (partition {}) is damaged", boot->fs.type,
+                        boot->number)};
   }
   return {item, EvidenceState::ok,
-          fmt::format("{} superblock is sound ({})", boot->fs.type, boot->fs.checksum_detail)};
+          fmt::format("{} superblock is sound ({})", boot->fs.type, boot->fs.checksum_detail), ""};
 }
 
 BootEvidence not_checked(const std::string &item) {
   return {item, EvidenceState::not_checked,
-          "reading files needs the read-only volume layer (not built yet)"};
+          "reading files needs the read-only volume layer (not built yet)", ""};
 }
 
 // Verdict and one-sentence summary from the evidence.
@@ -105,14 +117,14 @@ void conclude(BootPath &bp, const std::string &mode) {
   bool unchecked = false;
   for (const auto &e : bp.evidence) {
     if (e.state == EvidenceState::missing || e.state == EvidenceState::damaged) {
-      bad.push_back(fmt::format("{}: {}", e.item, e.detail));
+      bad.push_back(e.problem.empty() ? fmt::format("{}: {}", e.item, e.detail) : e.problem);
     } else if (e.state == EvidenceState::not_checked) {
       unchecked = true;
     }
   }
   if (!bad.empty()) {
     bp.verdict = BootVerdict::does_not_boot;
-    bp.summary = fmt::format("Will not boot in {} mode. {}.", mode, fmt::join(bad, ". "));
+    bp.summary = fmt::format("Will not boot in {} mode: {}.", mode, fmt::join(bad, "; "));
   } else if (unchecked) {
     bp.verdict = BootVerdict::unknown;
     bp.summary = fmt::format("The {} boot chain on the raw disk is in place; the files it loads "
@@ -141,17 +153,20 @@ BootPath uefi_path(const Disk &disk, const Partition *boot) {
     bp.verdict = BootVerdict::not_applicable;
     bp.summary = "No EFI system partition: this system was installed to boot "
                  "in BIOS mode.";
-    bp.evidence.push_back({"EFI system partition", EvidenceState::missing, "none on this disk"});
+    bp.evidence.push_back(
+        {"EFI system partition", EvidenceState::missing, "none on this disk", "there is no ESP"});
     return bp;
   }
   const std::string item = fmt::format("EFI system partition {}", esp->number);
   if (esp->fs.type == "vfat") {
-    bp.evidence.push_back({item, EvidenceState::ok, "holds a FAT filesystem"});
+    bp.evidence.push_back({item, EvidenceState::ok, "holds a FAT filesystem", ""});
   } else if (esp->state == PartitionState::empty) {
-    bp.evidence.push_back(
-        {item, EvidenceState::missing, "all zero where a FAT filesystem should start"});
+    bp.evidence.push_back({item, EvidenceState::missing,
+                           "all zero where a FAT filesystem should start",
+                           "the EFI system partition is empty"});
   } else {
-    bp.evidence.push_back({item, EvidenceState::damaged, "no FAT filesystem found on it"});
+    bp.evidence.push_back({item, EvidenceState::damaged, "no FAT filesystem found on it",
+                           "the EFI system partition holds no FAT filesystem"});
   }
   bp.evidence.push_back(not_checked("EFI boot loader (EFI/*/shimx64.efi, grubx64.efi)"));
   bp.evidence.push_back(boot_fs_evidence(boot));

@@ -101,6 +101,7 @@ struct BootEvidence {
   std::string item; // "MBR boot code", "BIOS boot partition 1", ...
   EvidenceState state = EvidenceState::not_checked;
   std::string detail;
+  std::string problem; // when missing/damaged: a clause for the summary
 };
 
 enum class BootVerdict { boots, does_not_boot, unknown, not_applicable };

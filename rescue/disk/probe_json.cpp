@@ -41,7 +41,10 @@ json partition_json(const Partition &p) {
 json boot_path_json(const BootPath &b) {
   json ev = json::array();
   for (const auto &e : b.evidence) {
-    ev.push_back({{"item", e.item}, {"state", to_string(e.state)}, {"detail", e.detail}});
+    ev.push_back({{"item", e.item},
+                  {"state", to_string(e.state)},
+                  {"detail", e.detail},
+                  {"problem", e.problem}});
   }
   return json{{"verdict", to_string(b.verdict)}, {"summary", b.summary}, {"evidence", ev}};
 }
