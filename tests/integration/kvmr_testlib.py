@@ -1,0 +1,177 @@
+"""Shared helpers of the integration tests (root tier).
+
+Each test script is one ctest test. A script that cannot run here (not
+root, no loop devices, a tool missing) prints "SKIP: <why>" and exits 77,
+which ctest reports as skipped: never a silent pass.
+"""
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import unicodedata
+
+SKIP = 77
+
+
+def skip(why):
+    print(f"SKIP: {why}", flush=True)
+    sys.exit(SKIP)
+
+
+def require_root_and_loop():
+    if os.geteuid() != 0:
+        skip("needs root (loop devices, mounts); run scripts/test as root")
+    if not os.path.exists("/dev/loop-control"):
+        skip("no /dev/loop-control: this kernel has no loop devices")
+
+
+def require_tools(*names):
+    for n in names:
+        if shutil.which(n) is None:
+            skip(f"{n} is not installed (scripts/setup installs it)")
+
+
+def env_path(name):
+    """Paths handed over by CMake through the environment."""
+    v = os.environ.get(name)
+    if not v:
+        sys.exit(f"environment variable {name} is not set (run through ctest)")
+    return v
+
+
+def sha256(path):
+    """SHA-256 over a file's size and its data extents (offset + bytes).
+
+    Holes read as zeros and are skipped (SEEK_DATA/SEEK_HOLE), so a sparse
+    2 GiB image hashes in a blink; any write lands in a data extent and
+    changes the hash, a write of zeros into a hole included.
+    """
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        fd = f.fileno()
+        size = os.fstat(fd).st_size
+        h.update(f"size={size};".encode())
+        off = 0
+        while off < size:
+            try:
+                start = os.lseek(fd, off, os.SEEK_DATA)
+            except OSError:  # ENXIO: no data after OFF
+                break
+            end = os.lseek(fd, start, os.SEEK_HOLE)
+            h.update(f"extent={start}:{end - start};".encode())
+            os.lseek(fd, start, os.SEEK_SET)
+            left = end - start
+            while left > 0:
+                b = f.read(min(left, 1 << 20))
+                if not b:
+                    break
+                h.update(b)
+                left -= len(b)
+            off = end
+    return h.hexdigest()
+
+
+def read_ids(path):
+    ids = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if line and not line.startswith("#") and "=" in line:
+                k, v = line.split("=", 1)
+                ids[k] = v
+    return ids
+
+
+def loop_devices():
+    """Loop devices and what they are attached to, from sysfs."""
+    out = {}
+    for name in sorted(os.listdir("/sys/block")):
+        if not name.startswith("loop"):
+            continue
+        try:
+            with open(f"/sys/block/{name}/loop/backing_file", encoding="utf-8") as f:
+                out[name] = f.read().strip()
+        except OSError:
+            pass
+    return out
+
+
+def mounts():
+    with open("/proc/self/mounts", encoding="utf-8") as f:
+        return sorted(line.split()[1] for line in f)
+
+
+class SystemState:
+    """Loop devices and mounts before and after: nothing may be left."""
+
+    def __enter__(self):
+        self.loops = loop_devices()
+        self.mounts = mounts()
+        return self
+
+    def __exit__(self, *exc):
+        self.check()
+        return False
+
+    def check(self):
+        new_loops = {k: v for k, v in loop_devices().items() if self.loops.get(k) != v}
+        new_mounts = sorted(set(mounts()) - set(self.mounts))
+        assert not new_loops, f"loop devices left attached: {new_loops}"
+        assert not new_mounts, f"mounts left behind: {new_mounts}"
+
+
+def run(argv, check_rc=None, **kw):
+    p = subprocess.run(argv, capture_output=True, text=True, **kw)
+    if check_rc is not None and p.returncode != check_rc:
+        raise AssertionError(
+            f"{argv} exited {p.returncode}, expected {check_rc}\n"
+            f"stdout:\n{p.stdout}\nstderr:\n{p.stderr}")
+    return p
+
+
+def probe_json(binary, *paths, rc=0):
+    p = run([binary, "probe", "--json", *paths], check_rc=rc)
+    doc = json.loads(p.stdout)
+    assert doc["schema_version"] == 1, doc.get("schema_version")
+    assert doc["kind"] == "kvm-rescue.probe"
+    return doc, p
+
+
+def validate(doc, schema_name):
+    """Validates DOC against docs/schemas/SCHEMA_NAME; raises on mismatch."""
+    import jsonschema  # Debian's python3-jsonschema, from scripts/setup
+    path = os.path.join(env_path("KVMR_SOURCE_DIR"), "docs", "schemas", schema_name)
+    with open(path, encoding="utf-8") as f:
+        jsonschema.validate(doc, json.load(f))
+
+
+def columns(text):
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+class Checker:
+    """Collects failed expectations so one run reports all of them."""
+
+    def __init__(self):
+        self.failures = []
+        self.passed = 0
+
+    def eq(self, what, got, want):
+        if got == want:
+            self.passed += 1
+        else:
+            self.failures.append(f"{what}: got {got!r}, want {want!r}")
+
+    def true(self, what, cond, detail=""):
+        if cond:
+            self.passed += 1
+        else:
+            self.failures.append(f"{what} {detail}".rstrip())
+
+    def finish(self):
+        for f in self.failures:
+            print(f"FAIL: {f}")
+        print(f"{self.passed} passed, {len(self.failures)} failed")
+        sys.exit(1 if self.failures else 0)
