@@ -1,5 +1,6 @@
-// CRC-32C (Castagnoli), the checksum of XFS v5 and ext4 metadata and of
-// LVM2 (with its own seed). Table-driven, no hardware dependency.
+// CRC-32C (Castagnoli), the checksum of XFS v5 and ext4 metadata.
+// Table-driven, no hardware dependency. (LVM2 uses a plain CRC-32 with its
+// own seed: rescue/lvm/crc.hpp.)
 #pragma once
 
 #include <cstdint>
