@@ -1,6 +1,7 @@
 // Boot diagnosis from the raw device (see boot_diag.hpp).
 #include "rescue/disk/boot_diag.hpp"
 
+#include "rescue/disk/fat.hpp"
 #include "rescue/disk/mbr.hpp"
 #include "rescue/util/fd.hpp"
 
@@ -106,6 +107,41 @@ BootEvidence boot_fs_evidence(const Partition *boot) {
           fmt::format("{} superblock is sound ({})", boot->fs.type, boot->fs.checksum_detail), ""};
 }
 
+// The boot loaders on the ESP, read with our own FAT reader (no vfat
+// driver needed): EFI/<vendor>/shimx64.efi or grubx64.efi, or the fallback
+// EFI/BOOT/BOOTX64.EFI.
+BootEvidence efi_loader_evidence(int fd, const std::string &path, const Partition &esp) {
+  const std::string item = "EFI boot loader";
+  try {
+    const fat::FatVolume vol(fd, path, esp.start, esp.size);
+    if (!vol.exists("/EFI")) {
+      return {item, EvidenceState::missing, "the ESP has no EFI directory",
+              "the EFI system partition holds no EFI directory"};
+    }
+    std::vector<std::string> found;
+    for (const auto &vendor : vol.list("/EFI")) {
+      if (!vendor.is_dir) {
+        continue;
+      }
+      for (const char *f : {"shimx64.efi", "grubx64.efi", "BOOTX64.EFI"}) {
+        const std::string p = "/EFI/" + vendor.name + "/" + f;
+        if (vol.exists(p)) {
+          found.push_back(p.substr(1));
+        }
+      }
+    }
+    if (found.empty()) {
+      return {item, EvidenceState::missing,
+              "no shimx64.efi, grubx64.efi or BOOTX64.EFI under EFI/ on the ESP",
+              "no EFI boot loader is on the EFI system partition"};
+    }
+    return {item, EvidenceState::ok, fmt::format("found {}", fmt::join(found, ", ")), ""};
+  } catch (const std::exception &e) {
+    return {item, EvidenceState::damaged, std::string("the ESP's FAT cannot be read: ") + e.what(),
+            "the EFI system partition's FAT filesystem is damaged"};
+  }
+}
+
 BootEvidence not_checked(const std::string &item) {
   return {item, EvidenceState::not_checked,
           "reading files needs the read-only volume layer (not built yet)", ""};
@@ -146,7 +182,7 @@ BootPath bios_path(int fd, const std::string &path, const Disk &disk, const Part
   return bp;
 }
 
-BootPath uefi_path(const Disk &disk, const Partition *boot) {
+BootPath uefi_path(int fd, const std::string &path, const Disk &disk, const Partition *boot) {
   BootPath bp;
   const Partition *esp = find_by_type(disk.table, kGptEsp, "0xef");
   if (esp == nullptr) {
@@ -168,7 +204,11 @@ BootPath uefi_path(const Disk &disk, const Partition *boot) {
     bp.evidence.push_back({item, EvidenceState::damaged, "no FAT filesystem found on it",
                            "the EFI system partition holds no FAT filesystem"});
   }
-  bp.evidence.push_back(not_checked("EFI boot loader (EFI/*/shimx64.efi, grubx64.efi)"));
+  if (esp->fs.type == "vfat") {
+    bp.evidence.push_back(efi_loader_evidence(fd, path, *esp));
+  } else {
+    bp.evidence.push_back(not_checked("EFI boot loader (EFI/*/shimx64.efi, grubx64.efi)"));
+  }
   bp.evidence.push_back(boot_fs_evidence(boot));
   bp.evidence.push_back(not_checked("/boot files (grub2/grub.cfg, vmlinuz-*, initramfs-*)"));
   conclude(bp, "UEFI");
@@ -213,10 +253,9 @@ BootDiagnosis diagnose_boot(int fd, const std::string &path, const Disk &disk) {
   } catch (const std::exception &e) {
     d.bios = {BootVerdict::unknown, std::string("Could not read the boot area: ") + e.what(), {}};
   }
-  d.uefi = uefi_path(disk, boot);
+  d.uefi = uefi_path(fd, path, disk, boot);
   d.not_checked = {
       "files inside /boot (grub2/grub.cfg, kernels, initramfs images)",
-      "files on the EFI system partition",
       "the firmware's boot order and its UEFI boot entries",
   };
   return d;

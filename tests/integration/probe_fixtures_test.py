@@ -124,6 +124,11 @@ def check_boot(c, name, disk, layout):
     if layout.get("table", "gpt") == "gpt":
         esp = evidence(uefi, "EFI system partition")
         c.eq(f"{name}: ESP evidence", esp and esp["state"], "ok")
+        loader = evidence(uefi, "EFI boot loader")
+        c.eq(f"{name}: EFI loader evidence", loader and loader["state"], "ok")
+        c.true(f"{name}: shim and grub found on the ESP",
+               loader and "EFI/centos/shimx64.efi" in loader["detail"]
+               and "EFI/centos/grubx64.efi" in loader["detail"], loader and loader["detail"])
         c.eq(f"{name}: UEFI verdict", uefi["verdict"],
              "does_not_boot" if name == "corrupt-boot-sb" else "unknown")
     else:

@@ -237,3 +237,35 @@ TEST_CASE("a bare filesystem without a partition table") {
   CHECK(d.whole_disk->type == "ext4");
   CHECK(d.whole_disk->uuid == kExtUuid);
 }
+
+TEST_CASE("the ESP's boot loaders are read without a vfat driver") {
+  if (!tools_present() || !test::have("mkfs.vfat") || !test::have("mcopy")) {
+    MESSAGE("SKIP: mkfs.vfat or mtools not installed");
+    return;
+  }
+  test::TempDir t;
+  const std::string img = t / "esp.img";
+  test::sh("truncate -s 80M " + img +
+           " && printf '%s\\n' 'label: gpt' "
+           "'start=2048, size=131072, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B' | sfdisk -q " +
+           img + " && mkfs.vfat -F 16 --offset=2048 " + img + " 65536 >/dev/null");
+  const std::string at = img + "@@1048576";
+  SUBCASE("shim and grub present") {
+    test::sh("printf MZ > " + (t / "shim") + " && mmd -i " + at +
+             " ::/EFI ::/EFI/centos && mcopy -i " + at + " " + (t / "shim") +
+             " ::/EFI/centos/shimx64.efi");
+    const Disk d = probe(img);
+    const auto &ev = d.boot.uefi.evidence;
+    const auto it = std::find_if(ev.begin(), ev.end(),
+                                 [](const BootEvidence &e) { return e.item == "EFI boot loader"; });
+    REQUIRE(it != ev.end());
+    CHECK(it->state == EvidenceState::ok);
+    CHECK(it->detail.find("EFI/centos/shimx64.efi") != std::string::npos);
+  }
+  SUBCASE("an empty EFI directory") {
+    test::sh("mmd -i " + at + " ::/EFI");
+    const Disk d = probe(img);
+    CHECK(d.boot.uefi.verdict == BootVerdict::does_not_boot);
+    CHECK(d.boot.uefi.summary.find("no EFI boot loader") != std::string::npos);
+  }
+}
