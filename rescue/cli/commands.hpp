@@ -13,4 +13,10 @@ using Runner = std::function<int()>;
 // `kvm-rescue probe [DEVICE|IMAGE...] [--json] [--no-smart]`
 Runner add_probe(CLI::App &app);
 
+// `kvm-rescue mount-ro SOURCE... DIR [--json]`
+Runner add_mount_ro(CLI::App &app);
+
+// `kvm-rescue umount DIR`
+Runner add_umount(CLI::App &app);
+
 } // namespace kvmr::cli

@@ -2,6 +2,7 @@
 // each subcommand to its runner and maps failures to documented exit codes.
 #include "rescue/cli/commands.hpp"
 #include "rescue/cli/exit_codes.hpp"
+#include "rescue/cli/signals.hpp"
 
 #include <exception>
 #include <iostream>
@@ -14,6 +15,8 @@ int main(int argc, char **argv) {
   app.set_version_flag("--version", "kvm-rescue 0.1.0");
   std::map<std::string, Runner> runners;
   runners["probe"] = add_probe(app);
+  runners["mount-ro"] = add_mount_ro(app);
+  runners["umount"] = add_umount(app);
 
   try {
     app.parse(argc, argv);
@@ -32,6 +35,9 @@ int main(int argc, char **argv) {
     for (auto *sub : app.get_subcommands()) {
       return runners.at(sub->get_name())();
     }
+  } catch (const Interrupted &e) {
+    std::cerr << "kvm-rescue: " << e.what() << "; everything attached was released\n";
+    return 128 + e.signal();
   } catch (const std::exception &e) {
     std::cerr << "kvm-rescue: " << e.what() << "\n";
     return kExitFailure;
