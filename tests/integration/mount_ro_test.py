@@ -198,6 +198,25 @@ def main():
         finally:
             umount(binary, tree)
 
+        # A block device as the source: flagged read-only (BLKROSET) while
+        # the session lasts, its old flag restored by umount.
+        story = os.path.join(fx, "story.img")
+        src = subprocess.run(["losetup", "--find", "--show", story],
+                             capture_output=True, text=True, check=True).stdout.strip()
+        ro_flag = f"/sys/block/{os.path.basename(src)}/ro"
+        try:
+            c.eq("block source: writable before", open(ro_flag).read().strip(), "0")
+            p = t.run([binary, "mount-ro", src, tree])
+            c.eq("block source: mount-ro exit code", p.returncode, 0)
+            c.true("block source: says it set read-only", "read-only" in p.stderr, p.stderr)
+            c.eq("block source: read-only during the session", open(ro_flag).read().strip(), "1")
+            c.true("block source: tree assembled",
+                   os.path.isfile(os.path.join(tree, "etc/libvirt/qemu/web01.xml")))
+            umount(binary, tree)
+            c.eq("block source: flag restored by umount", open(ro_flag).read().strip(), "0")
+        finally:
+            subprocess.run(["losetup", "-d", src])
+
         # Bad use: non-empty DIR, umount of something that is no session.
         p = t.run([binary, "mount-ro", os.path.join(fx, "story.img"), tmp])
         c.eq("non-empty DIR: exit code", p.returncode, 3)

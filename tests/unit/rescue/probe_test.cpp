@@ -269,3 +269,28 @@ TEST_CASE("the ESP's boot loaders are read without a vfat driver") {
     CHECK(d.boot.uefi.summary.find("no EFI boot loader") != std::string::npos);
   }
 }
+
+TEST_CASE("a LUKS volume in a partition is recognised and named") {
+  if (!tools_present() || !test::have("cryptsetup")) {
+    MESSAGE("SKIP: cryptsetup not installed (scripts/setup installs cryptsetup-bin)");
+    return;
+  }
+  test::TempDir t;
+  const std::string img = t / "luks.img";
+  test::sh("truncate -s 64M " + img +
+           " && printf '%s\\n' 'label: gpt' 'start=2048, size=40M' | "
+           "sfdisk -q " +
+           img + " && truncate -s 40M " + (t / "p") +
+           " && printf pw | cryptsetup luksFormat --type luks2 --batch-mode --pbkdf pbkdf2 "
+           "--pbkdf-force-iterations 1000 --uuid 11111111-2222-4333-8444-555555555566 " +
+           (t / "p") + " - && dd if=" + (t / "p") + " of=" + img +
+           " bs=1M seek=1 conv=notrunc,sparse status=none");
+  const Disk d = probe(img);
+  REQUIRE(d.table.partitions.size() == 1);
+  const auto &p = d.table.partitions[0];
+  CHECK(p.fs.type == "crypto_LUKS");
+  CHECK(p.fs.usage == "crypto");
+  CHECK(p.fs.uuid == "11111111-2222-4333-8444-555555555566");
+  CHECK(p.fs.role == "LUKS encrypted volume (not opened)");
+  CHECK(p.state == PartitionState::intact);
+}
