@@ -6,6 +6,7 @@
 #include "rescue/disk/probe.hpp"
 #include "rescue/lvm/volume_map.hpp"
 #include "rescue/util/error.hpp"
+#include "rescue/volume/device_mapper.hpp"
 #include "rescue/volume/fstab.hpp"
 
 #include <fmt/format.h>
@@ -160,8 +161,11 @@ struct SourceHost::Builder {
   // Loop device + mount of V at TARGET; records both before returning.
   void mount_volume(Volume &v, const std::string &target, const std::string &as) {
     if (!v.contiguous) {
-      throw InputError(v.name + " is an LV in several pieces: mounting it needs device-mapper, "
-                                "which this kernel does not have");
+      throw InputError(v.name + (device_mapper_available()
+                                     ? " is an LV in several pieces: mounting it through "
+                                       "device-mapper is not implemented yet"
+                                     : " is an LV in several pieces: mounting it needs "
+                                       "device-mapper, which this kernel does not have"));
     }
     LoopDevice loop = LoopDevice::attach_read_only({v.backing, v.offset, v.size});
     h.registry_.add_loop({loop.path(), v.backing, v.offset});
