@@ -43,13 +43,6 @@ HOST_FILES = ["/etc/fstab", "/etc/hostname", "/var/lib/libvirt/qemu/nvram/app01_
 IMAGE_FILES = ["web01.img", "mail01.qcow2", "centos7-base.qcow2"]
 
 
-def file_sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
 
 @contextlib.contextmanager
 def ro_loop(image, offset, size):
@@ -107,17 +100,17 @@ def kernel_hashes(image, root_lv, images_lv):
     off, size = lvs[root_lv]
     with ro_loop(image, off, size) as loop, ro_mount(loop) as root:
         for p in HOST_FILES:
-            got[p] = file_sha256(root + p)
+            got[p] = t.file_sha256(root + p)
         for x in sorted(glob.glob(root + XML_DIR + "/*.xml")):
-            got[x[len(root):]] = file_sha256(x)
+            got[x[len(root):]] = t.file_sha256(x)
         if images_lv is None:
             for name in IMAGE_FILES:
-                got[f"{IMAGES}/{name}"] = file_sha256(f"{root}{IMAGES}/{name}")
+                got[f"{IMAGES}/{name}"] = t.file_sha256(f"{root}{IMAGES}/{name}")
     if images_lv is not None:
         off, size = lvs[images_lv]
         with ro_loop(image, off, size) as loop, ro_mount(loop) as images:
             for name in IMAGE_FILES:
-                got[f"{IMAGES}/{name}"] = file_sha256(f"{images}/{name}")
+                got[f"{IMAGES}/{name}"] = t.file_sha256(f"{images}/{name}")
     return got
 
 

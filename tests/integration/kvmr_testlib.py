@@ -73,6 +73,15 @@ def sha256(path):
     return h.hexdigest()
 
 
+def file_sha256(path):
+    """Plain SHA-256 of a file's content, as sha256sum prints it."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 def read_ids(path):
     ids = {}
     with open(path, encoding="utf-8") as f:

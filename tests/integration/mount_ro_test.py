@@ -10,7 +10,6 @@ import glob
 import hashlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -34,13 +33,6 @@ def pattern_image(size, writes):
     h.update(bytes(size - pos))
     return h.hexdigest()
 
-
-def file_sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for b in iter(lambda: f.read(1 << 20), b""):
-            h.update(b)
-    return h.hexdigest()
 
 
 def mount_ro(binary, sources, target, env=None, rc=0):
@@ -68,7 +60,7 @@ def check_tree(c, name, tree, doc, ids, guest_fs=False):
     web01 = [(0xa5, 100 * MiB, 2 * MiB), (0x3c, 255 * MiB, MiB)]
     if not guest_fs:
         web01.append((0x5a, 0, MiB))
-        c.eq(f"{name}: web01.img content", file_sha256(os.path.join(images, "web01.img")),
+        c.eq(f"{name}: web01.img content", t.file_sha256(os.path.join(images, "web01.img")),
              pattern_image(256 * MiB, web01))
     p = t.run(["qemu-io", "-r", "-f", "qcow2", "-c", "read -P 0x55 0 1M",
                "-c", "read -P 0x66 900M 1M", os.path.join(images, "app01.qcow2")])
