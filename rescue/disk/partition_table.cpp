@@ -1,6 +1,8 @@
 // Partition tables through libfdisk (see partition_table.hpp).
 #include "rescue/disk/partition_table.hpp"
 
+#include "rescue/util/ascii.hpp"
+
 #include "rescue/disk/fdisk.hpp"
 
 #include <fmt/format.h>
@@ -11,12 +13,6 @@
 
 namespace kvmr::disk {
 namespace {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 std::string str_or_empty(const char *s) {
   return s != nullptr ? s : "";
@@ -33,14 +29,14 @@ Partition to_partition(fdisk_partition *pa, const std::string &label, std::uint6
   }
   if (const fdisk_parttype *t = fdisk_partition_get_type(pa); t != nullptr) {
     if (label == "gpt") {
-      p.type_code = lower(str_or_empty(fdisk_parttype_get_string(t)));
+      p.type_code = ascii_lower(str_or_empty(fdisk_parttype_get_string(t)));
     } else {
       p.type_code = fmt::format("0x{:02x}", fdisk_parttype_get_code(t));
     }
     p.type_name = str_or_empty(fdisk_parttype_get_name(t));
   }
   p.name = str_or_empty(fdisk_partition_get_name(pa));
-  p.uuid = lower(str_or_empty(fdisk_partition_get_uuid(pa)));
+  p.uuid = ascii_lower(str_or_empty(fdisk_partition_get_uuid(pa)));
   p.attrs = str_or_empty(fdisk_partition_get_attrs(pa));
   p.bootable = fdisk_partition_is_bootable(pa) != 0;
   return p;
@@ -83,7 +79,7 @@ PartitionTable read_partition_table(int fd, const std::string &path, std::uint64
   t.type = str_or_empty(fdisk_label_get_name(fdisk_get_label(cxt.get(), nullptr)));
   char *id = nullptr;
   if (fdisk_get_disklabel_id(cxt.get(), &id) == 0 && id != nullptr) {
-    t.id = lower(id);
+    t.id = ascii_lower(id);
     std::free(id); // NOLINT(cppcoreguidelines-no-malloc): libfdisk's malloc
   }
   const std::uint64_t sector_size = fdisk_get_sector_size(cxt.get());

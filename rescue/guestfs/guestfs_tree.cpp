@@ -2,6 +2,8 @@
 // appliance from read-only drives (see guestfs_tree.hpp).
 #include "rescue/guestfs/guestfs_tree.hpp"
 
+#include "rescue/util/ascii.hpp"
+
 #include "rescue/util/error.hpp"
 #include "rescue/volume/fstab.hpp"
 
@@ -20,12 +22,6 @@ std::string join(const std::vector<std::string> &items, const char *sep) {
     out += (out.empty() ? "" : sep) + s;
   }
   return out;
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
 }
 
 std::string tag(const std::vector<std::pair<std::string, std::string>> &tags, const char *key) {
@@ -103,7 +99,7 @@ void GuestfsTree::scan_filesystems() {
     } catch (const GuestfsError &) { // NOLINT(bugprone-empty-catch): nothing recognised
     }
     Filesystem fs{dev, tag(tags, "TYPE"), tag(tags, "UUID"), tag(tags, "LABEL"),
-                  lower(tag(tags, "PARTUUID"))};
+                  ascii_lower(tag(tags, "PARTUUID"))};
     if (fs.type == "LVM2_member" || fs.type == "linux_raid_member") {
       continue; // a container, not a filesystem
     }

@@ -1,6 +1,8 @@
 // GuestfsTree's mount decisions (see mount_plan.hpp).
 #include "rescue/guestfs/mount_plan.hpp"
 
+#include "rescue/util/ascii.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <numeric>
@@ -8,12 +10,6 @@
 
 namespace kvmr::guestfs {
 namespace {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 template <typename Pred>
 SpecResolution find_one(const std::vector<Filesystem> &filesystems, Pred pred,
@@ -45,7 +41,7 @@ SpecResolution resolve_spec(const std::string &spec, const std::vector<Filesyste
   switch (ref.kind) {
   case K::uuid:
     return find_one(
-        filesystems, [&](const Filesystem &fs) { return lower(fs.uuid) == ref.value; },
+        filesystems, [&](const Filesystem &fs) { return ascii_lower(fs.uuid) == ref.value; },
         "UUID " + ref.value);
   case K::label:
     return find_one(
@@ -53,7 +49,7 @@ SpecResolution resolve_spec(const std::string &spec, const std::vector<Filesyste
         "label " + ref.value);
   case K::partuuid:
     return find_one(
-        filesystems, [&](const Filesystem &fs) { return lower(fs.partuuid) == ref.value; },
+        filesystems, [&](const Filesystem &fs) { return ascii_lower(fs.partuuid) == ref.value; },
         "PARTUUID " + ref.value);
   case K::lvm: {
     const std::string dev = "/dev/" + ref.value;

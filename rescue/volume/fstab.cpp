@@ -1,6 +1,8 @@
 // fstab parsing and volume references (see fstab.hpp).
 #include "rescue/volume/fstab.hpp"
 
+#include "rescue/util/ascii.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -21,12 +23,6 @@ std::string unescape(const std::string &s) {
     }
   }
   return out;
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
 }
 
 // /dev/mapper/VG-LV: a single '-' separates, "--" is a literal dash.
@@ -111,17 +107,17 @@ bool is_local_mount(const FstabEntry &e) {
 VolumeRef parse_spec(const std::string &spec) {
   using K = VolumeRef::Kind;
   if (starts_with(spec, "UUID="))
-    return {K::uuid, lower(spec.substr(5))};
+    return {K::uuid, ascii_lower(spec.substr(5))};
   if (starts_with(spec, "LABEL="))
     return {K::label, spec.substr(6)};
   if (starts_with(spec, "PARTUUID="))
-    return {K::partuuid, lower(spec.substr(9))};
+    return {K::partuuid, ascii_lower(spec.substr(9))};
   if (starts_with(spec, "/dev/disk/by-uuid/"))
-    return {K::uuid, lower(spec.substr(18))};
+    return {K::uuid, ascii_lower(spec.substr(18))};
   if (starts_with(spec, "/dev/disk/by-label/"))
     return {K::label, spec.substr(19)};
   if (starts_with(spec, "/dev/disk/by-partuuid/"))
-    return {K::partuuid, lower(spec.substr(22))};
+    return {K::partuuid, ascii_lower(spec.substr(22))};
   if (starts_with(spec, "/dev/mapper/")) {
     const std::string vl = mapper_to_vg_lv(spec.substr(12));
     return vl.empty() ? VolumeRef{K::device, spec} : VolumeRef{K::lvm, vl};

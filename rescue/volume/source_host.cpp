@@ -2,6 +2,8 @@
 // source_host.hpp).
 #include "rescue/volume/source_host.hpp"
 
+#include "rescue/util/ascii.hpp"
+
 #include "rescue/disk/fs_probe.hpp"
 #include "rescue/disk/probe.hpp"
 #include "rescue/lvm/volume_map.hpp"
@@ -26,12 +28,6 @@ constexpr std::uint64_t kMaxFstab = 1U << 20U;
 bool mountable(const std::string &fstype) {
   return fstype == "xfs" || fstype == "ext2" || fstype == "ext3" || fstype == "ext4" ||
          fstype == "btrfs" || fstype == "vfat";
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
 }
 
 std::string base_name(const std::string &path) {
@@ -233,7 +229,7 @@ struct SourceHost::Builder {
     for (auto &v : h.report_.volumes) {
       switch (ref.kind) {
       case VolumeRef::Kind::uuid:
-        if (lower(v.uuid) == ref.value)
+        if (ascii_lower(v.uuid) == ref.value)
           return &v;
         break;
       case VolumeRef::Kind::label:
