@@ -341,6 +341,16 @@ std::string Handle::read_file(const std::string &path) {
   return {data.get(), size};
 }
 
+std::string Handle::pread(const std::string &path, std::uint64_t count, std::uint64_t offset) {
+  std::size_t size = 0;
+  const CString data(guestfs_pread(g_.get(), path.c_str(), static_cast<int>(count),
+                                   static_cast<std::int64_t>(offset), &size));
+  if (!data) {
+    fail("pread", path);
+  }
+  return {data.get(), size};
+}
+
 std::vector<Dirent> Handle::readdir(const std::string &dir) {
   const std::unique_ptr<guestfs_dirent_list, DirentListDeleter> list(
       guestfs_readdir(g_.get(), dir.c_str()));

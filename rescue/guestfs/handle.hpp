@@ -135,6 +135,8 @@ public:
   std::optional<Stat> lstatns(const std::string &path);
   std::optional<Stat> statns(const std::string &path);
   std::string read_file(const std::string &path);
+  // guestfs_pread, which returns at most 2 MiB per call.
+  std::string pread(const std::string &path, std::uint64_t count, std::uint64_t offset);
   std::vector<Dirent> readdir(const std::string &dir);
   std::string readlink(const std::string &path);
   std::string checksum(const std::string &type, const std::string &path);

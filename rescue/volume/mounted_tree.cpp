@@ -123,6 +123,27 @@ std::string MountedTree::read_file(const std::string &path, std::uint64_t max_by
   return out;
 }
 
+std::string MountedTree::read_range(const std::string &path, std::uint64_t offset,
+                                    std::uint64_t length) {
+  UniqueFd fd = open_in(path, O_RDONLY);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) {
+    throw SysError(path, "stat", errno);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    throw InputError(path + ": not a regular file");
+  }
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  if (offset >= size) {
+    return {};
+  }
+  std::string out(static_cast<std::size_t>(std::min(length, size - offset)), '\0');
+  const std::size_t n = read_at(
+      fd.get(), path, std::as_writable_bytes(std::span<char>(out.data(), out.size())), offset);
+  out.resize(n);
+  return out;
+}
+
 std::vector<DirEntry> MountedTree::list(const std::string &dir) {
   UniqueFd fd = open_in(dir, O_RDONLY | O_DIRECTORY);
   std::unique_ptr<DIR, DirCloser> d(::fdopendir(fd.get()));

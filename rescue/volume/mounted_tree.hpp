@@ -16,6 +16,8 @@ public:
 
   std::optional<FileStat> lstat(const std::string &path) override;
   std::string read_file(const std::string &path, std::uint64_t max_bytes) override;
+  std::string read_range(const std::string &path, std::uint64_t offset,
+                         std::uint64_t length) override;
   std::vector<DirEntry> list(const std::string &dir) override;
   std::string readlink(const std::string &path) override;
   std::string sha256(const std::string &path) override;

@@ -41,6 +41,10 @@ public:
   virtual std::optional<FileStat> lstat(const std::string &path) = 0;
   // Whole file, refusing (InputError) files larger than MAX_BYTES.
   virtual std::string read_file(const std::string &path, std::uint64_t max_bytes) = 0;
+  // Up to LENGTH bytes of a regular file from OFFSET (fewer at its end, none
+  // past it): headers of large images, such as a qcow2's first cluster.
+  virtual std::string read_range(const std::string &path, std::uint64_t offset,
+                                 std::uint64_t length) = 0;
   // Entries without "." and "..", sorted by name.
   virtual std::vector<DirEntry> list(const std::string &dir) = 0;
   virtual std::string readlink(const std::string &path) = 0;
