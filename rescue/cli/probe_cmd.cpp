@@ -2,9 +2,11 @@
 #include "rescue/cli/commands.hpp"
 #include "rescue/cli/exit_codes.hpp"
 #include "rescue/cli/probe_text.hpp"
+#include "rescue/cli/signals.hpp"
 #include "rescue/disk/probe.hpp"
 #include "rescue/disk/probe_json.hpp"
 #include "rescue/disk/sysfs.hpp"
+#include "rescue/volume/boot_mount.hpp"
 
 #include <fmt/format.h>
 
@@ -19,6 +21,7 @@ struct ProbeArgs {
   std::vector<std::string> paths;
   bool json = false;
   bool no_smart = false;
+  bool no_mount = false;
 };
 
 int run_probe(const ProbeArgs &a) {
@@ -32,7 +35,14 @@ int run_probe(const ProbeArgs &a) {
   SystemCommandRunner runner;
   disk::ProbeOptions opts;
   opts.smart = !a.no_smart;
-  const auto disks = disk::probe_disks(paths, runner, opts);
+  auto disks = disk::probe_disks(paths, runner, opts);
+  if (!a.no_mount) {
+    const HoldSignals hold; // the /boot mount is released before a signal acts
+    for (auto &d : disks) {
+      volume::read_boot_files(d);
+      hold.check();
+    }
+  }
   if (a.json) {
     std::cout << disk::probe_report(disks).dump(2) << '\n';
   } else {
@@ -59,6 +69,8 @@ Runner add_probe(CLI::App &app) {
                   "Block devices or image files (default: every disk of the machine)");
   cmd->add_flag("--json", args->json, "One JSON document on stdout");
   cmd->add_flag("--no-smart", args->no_smart, "Do not ask smartctl about devices");
+  cmd->add_flag("--no-mount", args->no_mount,
+                "Do not mount /boot read-only to check grub.cfg, kernels and initramfs");
   return [args] { return run_probe(*args); };
 }
 

@@ -1,6 +1,7 @@
 // Boot diagnosis from the raw device (see boot_diag.hpp).
 #include "rescue/disk/boot_diag.hpp"
 
+#include "rescue/disk/boot_files.hpp"
 #include "rescue/disk/fat.hpp"
 #include "rescue/disk/mbr.hpp"
 #include "rescue/util/fd.hpp"
@@ -142,34 +143,8 @@ BootEvidence efi_loader_evidence(int fd, const std::string &path, const Partitio
   }
 }
 
-BootEvidence not_checked(const std::string &item) {
-  return {item, EvidenceState::not_checked,
-          "reading files needs the read-only volume layer (not built yet)", ""};
-}
-
-// Verdict and one-sentence summary from the evidence.
-void conclude(BootPath &bp, const std::string &mode) {
-  std::vector<std::string> bad;
-  bool unchecked = false;
-  for (const auto &e : bp.evidence) {
-    if (e.state == EvidenceState::missing || e.state == EvidenceState::damaged) {
-      bad.push_back(e.problem.empty() ? fmt::format("{}: {}", e.item, e.detail) : e.problem);
-    } else if (e.state == EvidenceState::not_checked) {
-      unchecked = true;
-    }
-  }
-  if (!bad.empty()) {
-    bp.verdict = BootVerdict::does_not_boot;
-    bp.summary = fmt::format("Will not boot in {} mode: {}.", mode, fmt::join(bad, "; "));
-  } else if (unchecked) {
-    bp.verdict = BootVerdict::unknown;
-    bp.summary = fmt::format("The {} boot chain on the raw disk is in place; the files it loads "
-                             "were not checked.",
-                             mode);
-  } else {
-    bp.verdict = BootVerdict::boots;
-    bp.summary = fmt::format("Everything the {} boot path needs is in place.", mode);
-  }
+BootEvidence not_checked(const std::string &item, const std::string &why) {
+  return {item, EvidenceState::not_checked, why, ""};
 }
 
 BootPath bios_path(int fd, const std::string &path, const Disk &disk, const Partition *boot) {
@@ -177,8 +152,8 @@ BootPath bios_path(int fd, const std::string &path, const Disk &disk, const Part
   bp.evidence.push_back(mbr_evidence(parse_mbr(read_bytes(fd, path, 0, kSector))));
   bp.evidence.push_back(grub_core_evidence(fd, path, disk.table));
   bp.evidence.push_back(boot_fs_evidence(boot));
-  bp.evidence.push_back(not_checked("/boot files (grub2/grub.cfg, vmlinuz-*, initramfs-*)"));
-  conclude(bp, "BIOS");
+  bp.evidence.push_back(not_checked(kBootFilesItem, kBootFilesNotRead));
+  conclude_boot_path(bp, "BIOS");
   return bp;
 }
 
@@ -207,11 +182,12 @@ BootPath uefi_path(int fd, const std::string &path, const Disk &disk, const Part
   if (esp->fs.type == "vfat") {
     bp.evidence.push_back(efi_loader_evidence(fd, path, *esp));
   } else {
-    bp.evidence.push_back(not_checked("EFI boot loader (EFI/*/shimx64.efi, grubx64.efi)"));
+    bp.evidence.push_back(
+        not_checked("EFI boot loader", "there is no FAT filesystem to read it from"));
   }
   bp.evidence.push_back(boot_fs_evidence(boot));
-  bp.evidence.push_back(not_checked("/boot files (grub2/grub.cfg, vmlinuz-*, initramfs-*)"));
-  conclude(bp, "UEFI");
+  bp.evidence.push_back(not_checked(kBootFilesItem, kBootFilesNotRead));
+  conclude_boot_path(bp, "UEFI");
   return bp;
 }
 
@@ -255,7 +231,7 @@ BootDiagnosis diagnose_boot(int fd, const std::string &path, const Disk &disk) {
   }
   d.uefi = uefi_path(fd, path, disk, boot);
   d.not_checked = {
-      "files inside /boot (grub2/grub.cfg, kernels, initramfs images)",
+      kBootFilesNotRead,
       "the firmware's boot order and its UEFI boot entries",
   };
   return d;

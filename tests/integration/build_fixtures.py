@@ -18,6 +18,7 @@ import kvmr_testlib as t  # noqa: E402
 VARIANTS = {
     "story": ["dead-host"],
     "intact": ["dead-host", "--boot", "intact"],
+    "no-initramfs": ["dead-host", "--boot", "intact", "--no-initramfs"],
     "corrupt-boot-sb": ["dead-host", "--corrupt-boot-sb"],
     "dos": ["dead-host", "--table", "dos"],
     "ext4": ["dead-host", "--root", "ext4"],

@@ -54,6 +54,7 @@ def expected_layout(ids, table="gpt", root="lvm", images_vg=False):
 VARIANTS = {
     "story": dict(),
     "intact": dict(),
+    "no-initramfs": dict(),
     "corrupt-boot-sb": dict(),
     "dos": dict(table="dos"),
     "ext4": dict(root="ext4"),
@@ -96,6 +97,35 @@ def evidence(path, prefix):
     return next((e for e in path["evidence"] if e["item"].startswith(prefix)), None)
 
 
+KVER = "3.10.0-1160.el7.x86_64"
+
+
+def check_boot_files(c, name, bios, uefi, layout):
+    """The files grub.cfg names, read from /boot mounted read-only."""
+    paths = [("BIOS", bios, "grub2/grub.cfg on /boot")]
+    if layout.get("table", "gpt") == "gpt":
+        paths.append(("UEFI", uefi, "EFI/centos/grub.cfg on the ESP"))
+    for mode, path, cfg in paths:
+        ev = next((e for e in path["evidence"] if e["item"] == "/boot files"), None)
+        c.true(f"{name}: {mode} /boot files evidence present", ev is not None)
+        if ev is None:
+            continue
+        if name == "corrupt-boot-sb":
+            c.eq(f"{name}: {mode} /boot files", ev["state"], "damaged")
+            c.true(f"{name}: {mode} says /boot does not mount", "does not mount" in ev["detail"],
+                   ev["detail"])
+        elif name == "no-initramfs":
+            c.eq(f"{name}: {mode} /boot files", ev["state"], "missing")
+            c.true(f"{name}: {mode} names the missing initramfs",
+                   f"initramfs /initramfs-{KVER}.img is missing" in ev["detail"], ev["detail"])
+            c.true(f"{name}: {mode} summary says why",
+                   f"/initramfs-{KVER}.img is missing" in path["summary"], path["summary"])
+        else:
+            c.eq(f"{name}: {mode} /boot files", ev["state"], "ok")
+            c.true(f"{name}: {mode} read {cfg}", ev["detail"].startswith(cfg)
+                   and f"vmlinuz-{KVER}" in ev["detail"], ev["detail"])
+
+
 def check_boot(c, name, disk, layout):
     bios, uefi = disk["boot"]["bios"], disk["boot"]["uefi"]
     mbr = evidence(bios, "MBR boot code")
@@ -104,11 +134,13 @@ def check_boot(c, name, disk, layout):
     c.true(f"{name}: MBR and core evidence present", mbr is not None and core is not None)
     if mbr is None or core is None:
         return
-    if name == "intact":
+    intact_area = name in ("intact", "no-initramfs")
+    if intact_area:
         c.eq(f"{name}: MBR boot code", mbr["state"], "ok")
         c.true(f"{name}: MBR is GRUB", "GRUB 2" in mbr["detail"], mbr["detail"])
         c.eq(f"{name}: GRUB core", core["state"], "ok")
-        c.eq(f"{name}: BIOS verdict", bios["verdict"], "unknown")
+        c.eq(f"{name}: BIOS verdict", bios["verdict"],
+             "boots" if name == "intact" else "does_not_boot")
     else:
         c.eq(f"{name}: MBR boot code", mbr["state"], "missing")
         c.eq(f"{name}: GRUB core", core["state"], "missing")
@@ -116,6 +148,7 @@ def check_boot(c, name, disk, layout):
         c.true(f"{name}: BIOS summary says why",
                "MBR boot code is all zero" in bios["summary"]
                and "GRUB's core image is gone" in bios["summary"], bios["summary"])
+    check_boot_files(c, name, bios, uefi, layout)
     bootfs = evidence(bios, "/boot filesystem")
     c.true(f"{name}: /boot evidence present", bootfs is not None)
     if bootfs is not None:
@@ -130,7 +163,7 @@ def check_boot(c, name, disk, layout):
                loader and "EFI/centos/shimx64.efi" in loader["detail"]
                and "EFI/centos/grubx64.efi" in loader["detail"], loader and loader["detail"])
         c.eq(f"{name}: UEFI verdict", uefi["verdict"],
-             "does_not_boot" if name == "corrupt-boot-sb" else "unknown")
+             "does_not_boot" if name in ("corrupt-boot-sb", "no-initramfs") else "boots")
     else:
         c.eq(f"{name}: UEFI verdict on an MBR disk", uefi["verdict"], "not_applicable")
     c.true(f"{name}: says what it did not check", len(disk["boot"]["not_checked"]) > 0)

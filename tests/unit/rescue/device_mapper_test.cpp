@@ -19,6 +19,7 @@ TEST_CASE("device-mapper is reported exactly when the kernel has it") {
   while (std::getline(in, line)) {
     registered = registered || line.find("device-mapper") != std::string::npos;
   }
-  MESSAGE("this kernel " << (registered ? "has" : "has no") << " device-mapper");
+  const std::string what = registered ? "has" : "has no";
+  MESSAGE("this kernel " << what << " device-mapper");
   CHECK(kvmr::volume::device_mapper_available() == registered);
 }
