@@ -1,0 +1,80 @@
+// The old host's read-only tree through whichever path can serve: kernel
+// mounts of read-only loop devices (volume::SourceHost, fast, needs root)
+// or the libguestfs appliance (guestfs::GuestfsTree, slow, no root, no
+// device-mapper or filesystem driver needed on the rescue side). Callers
+// (scan, the wizard) read only through tree() and never care which.
+#pragma once
+
+#include "rescue/guestfs/guestfs_tree.hpp"
+#include "rescue/volume/source_host.hpp"
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kvmr::access {
+
+enum class Backend { automatic, kernel, guestfs };
+
+const char *to_string(Backend b) noexcept;
+// "auto", "kernel", "guestfs"; throws InputError otherwise.
+Backend parse_backend(std::string_view name);
+
+// One mount of the assembled tree, the same for both paths.
+struct MountView {
+  std::string mountpoint; // "/", "/boot", "/var/lib/libvirt/images"
+  std::string spec;       // as /etc/fstab names it
+  std::string device;     // "centos/root", "/dev/sda3"; empty when unresolved
+  std::string fstype;
+  std::string state; // "mounted", "skipped", "unresolved", "failed"
+  std::string reason;
+};
+
+struct AccessOptions {
+  Backend backend = Backend::automatic;
+  volume::OpenOptions kernel;
+  guestfs::EventSink *sink = nullptr; // libguestfs messages; must outlive the host
+};
+
+class OldHost {
+public:
+  // Opens SOURCES with the chosen backend. Automatic: the kernel path when
+  // running as root, libguestfs when not, or when the kernel path finds no
+  // root or cannot mount an fstab entry for want of device-mapper or a
+  // filesystem driver (notes() says which and why). Throws InputError or
+  // GuestfsError with every path's reason when none can serve.
+  static std::unique_ptr<OldHost> open(const std::vector<std::string> &sources,
+                                       const AccessOptions &opts);
+
+  OldHost(const OldHost &) = delete;
+  OldHost &operator=(const OldHost &) = delete;
+  OldHost(OldHost &&) = delete;
+  OldHost &operator=(OldHost &&) = delete;
+  ~OldHost();
+
+  [[nodiscard]] volume::SourceTree &tree();
+  [[nodiscard]] Backend backend() const { return backend_; }
+  [[nodiscard]] const std::vector<MountView> &mounts() const { return mounts_; }
+  // Why a backend was chosen or left, in plain words.
+  [[nodiscard]] const std::vector<std::string> &notes() const { return notes_; }
+  // The kernel path's full report (volumes, LVs); nullptr on libguestfs.
+  [[nodiscard]] const volume::HostReport *kernel_report() const;
+  // The appliance, for guest inspection; nullptr on the kernel path.
+  [[nodiscard]] guestfs::GuestfsTree *appliance() { return guestfs_.get(); }
+
+private:
+  OldHost() = default;
+  Backend backend_ = Backend::kernel;
+  std::unique_ptr<volume::SourceHost> kernel_;
+  std::unique_ptr<guestfs::GuestfsTree> guestfs_;
+  std::vector<MountView> mounts_;
+  std::vector<std::string> notes_;
+};
+
+// True when a kernel-path fstab result failed for want of something the
+// rescue kernel lacks (device-mapper, a filesystem driver), which the
+// libguestfs appliance brings along.
+bool kernel_lacks_support(const volume::FstabResult &r);
+
+} // namespace kvmr::access
