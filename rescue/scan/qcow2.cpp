@@ -53,6 +53,10 @@ struct Reader {
 
 void read_fixed_fields(Qcow2Header &h, Bytes head, std::string_view name) {
   h.version = be32(head, 4);
+  if (h.version != 2 && h.version != 3) {
+    fail(name, fmt::format("version {} not supported (2 or 3){}", h.version,
+                           h.version == 1 ? ": this is a qcow (version 1) image" : ""));
+  }
   h.backing_file_offset = be64(head, 8);
   h.backing_file_size = be32(head, 16);
   h.cluster_bits = be32(head, 20);
@@ -142,21 +146,36 @@ void read_extensions(Qcow2Header &h, Reader &r) {
   }
 }
 
-void read_backing_name(Qcow2Header &h, Reader &r) {
+// qemu's limits on where the backing file name may lie.
+void check_backing_place(const Qcow2Header &h, std::string_view name) {
   if (!h.has_backing()) {
     return;
   }
   if (h.backing_file_size > qcow2_max_backing_name) {
-    fail(r.name, fmt::format("backing_file_size {} longer than {}", h.backing_file_size,
-                             qcow2_max_backing_name));
+    fail(name, fmt::format("backing_file_size {} longer than {}", h.backing_file_size,
+                           qcow2_max_backing_name));
   }
   if (h.backing_file_offset > h.cluster_size) {
-    fail(r.name, fmt::format("backing_file_offset {} beyond the first cluster ({} bytes)",
-                             h.backing_file_offset, h.cluster_size));
+    fail(name, fmt::format("backing_file_offset {} beyond the first cluster ({} bytes)",
+                           h.backing_file_offset, h.cluster_size));
   }
-  if (r.have(h.backing_file_offset, h.backing_file_size, "backing file name")) {
+}
+
+void read_backing_name(Qcow2Header &h, Reader &r) {
+  if (h.has_backing() && r.have(h.backing_file_offset, h.backing_file_size, "backing file name")) {
     h.backing_file = c_string(r.at(h.backing_file_offset, h.backing_file_size));
   }
+}
+
+// Once the fixed fields are known, a request for more asks for every byte
+// the header can refer to (the first cluster and the backing name), so
+// one more read always suffices.
+std::uint64_t whole_request(const Qcow2Header &h, std::uint64_t need) {
+  if (need == 0) {
+    return 0;
+  }
+  const std::uint64_t name_end = h.has_backing() ? h.backing_file_offset + h.backing_file_size : 0;
+  return std::max({need, h.cluster_size, name_end});
 }
 
 } // namespace
@@ -177,18 +196,14 @@ Qcow2Header parse_qcow2_header(Bytes head, std::string_view name, bool end_of_fi
     return h;
   }
   read_fixed_fields(h, head, name);
-  if (h.version == 3) {
-    if (!read_v3_fields(h, r)) {
-      h.need_prefix = r.need;
-      return h;
-    }
-  } else if (h.version != 2) {
-    fail(name, fmt::format("version {} not supported (2 or 3){}", h.version,
-                           h.version == 1 ? ": this is a qcow (version 1) image" : ""));
+  check_backing_place(h, name);
+  if (h.version == 3 && !read_v3_fields(h, r)) {
+    h.need_prefix = whole_request(h, r.need);
+    return h;
   }
   read_backing_name(h, r);
   read_extensions(h, r);
-  h.need_prefix = r.need;
+  h.need_prefix = whole_request(h, r.need);
   return h;
 }
 

@@ -63,7 +63,9 @@ struct Qcow2Header {
 
   // Nonzero when the bytes given ended before the backing file name or the
   // header extensions: parse again with at least this many leading bytes.
-  // The fields above that depend on the missing bytes are not filled.
+  // The fields above that depend on the missing bytes are not filled. Once
+  // the 72 fixed bytes were given, it covers the whole first cluster and
+  // the backing name, so one more read always completes the parse.
   std::uint64_t need_prefix = 0;
 
   [[nodiscard]] bool has_backing() const noexcept { return backing_file_offset != 0; }

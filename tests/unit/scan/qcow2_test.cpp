@@ -116,7 +116,8 @@ TEST_CASE("a short read asks for the bytes the header places beyond it") {
   const std::string head = all.substr(0, 200);
   const auto part = parse_qcow2_header(bytes(head), "top.qcow2", false);
   CHECK_FALSE(part.complete());
-  CHECK(part.need_prefix == name_end);
+  CHECK(part.need_prefix == 65536); // the whole first cluster: one read completes it
+  CHECK(name_end < 65536);
   CHECK_FALSE(part.backing_file);
   CHECK(part.virtual_size == 1ULL << 20U);
   const std::string more = all.substr(0, part.need_prefix);
