@@ -1,0 +1,50 @@
+// Image fixture helpers (see image_fixture.hpp).
+#include "unit/scan/image_fixture.hpp"
+
+#include "unit/rescue/test_util.hpp"
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+
+namespace kvmr::test {
+
+std::string slurp(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw std::runtime_error("cannot open " + path);
+  }
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void patch(const std::string &path, std::uint64_t offset, const std::string &data) {
+  std::fstream f(path, std::ios::binary | std::ios::in | std::ios::out);
+  if (!f) {
+    throw std::runtime_error("cannot open " + path);
+  }
+  f.seekp(static_cast<std::streamoff>(offset));
+  f.write(data.data(), static_cast<std::streamsize>(data.size()));
+  if (!f) {
+    throw std::runtime_error("cannot patch " + path);
+  }
+}
+
+std::string be(std::uint64_t value, int n) {
+  std::string out;
+  for (int i = n - 1; i >= 0; --i) {
+    out.push_back(static_cast<char>((value >> (8U * static_cast<unsigned>(i))) & 0xffU));
+  }
+  return out;
+}
+
+bool need_qemu_img() {
+  if (have("qemu-img")) {
+    return true;
+  }
+  MESSAGE("qemu-img missing (apt-get install qemu-utils): test skipped");
+  return false;
+}
+
+} // namespace kvmr::test
