@@ -34,9 +34,9 @@ struct Disk {
   std::string device = "disk"; // disk, cdrom, floppy, lun
   std::string driver_name;     // qemu
   DiskSource source;           // source.type/format: <disk type>, <driver type>
-  // The <backingStore> chain below SOURCE as libvirt recorded it, nearest
-  // first; empty when the XML names none (libvirt 4.5 never writes it in
-  // inactive XML: the images' own headers are the authority).
+  // The <backingStore> chain below SOURCE as the XML records it, nearest
+  // first; empty when it names none, as a defined domain's XML usually does
+  // (the images' own headers are the authority on the chain).
   std::vector<DiskSource> backing;
   std::string target_dev; // vda
   std::string target_bus; // virtio, sata, ide, scsi, ...
