@@ -27,6 +27,10 @@ bool starts_expansion(std::string_view s, std::size_t i) {
          n == '@' || n == '*' || n == '-';
 }
 
+// The text of a line that is not an assignment is not quoted: it could be
+// anything pasted there, a password included.
+constexpr const char *kNotAssignment = "not an assignment; line ignored";
+
 std::string excerpt(std::string_view s) {
   constexpr std::size_t kMax = 60;
   std::string out(s.substr(0, kMax));
@@ -83,18 +87,6 @@ private:
     }
   }
 
-  [[nodiscard]] std::string_view rest_of_line() const {
-    std::size_t e = s_.find('\n', i_);
-    if (e == std::string_view::npos) {
-      e = s_.size();
-    }
-    std::string_view r = s_.substr(i_, e - i_);
-    if (!r.empty() && r.back() == '\r') {
-      r.remove_suffix(1);
-    }
-    return r;
-  }
-
   // NAME at the cursor (without moving); empty when there is none.
   [[nodiscard]] std::string_view name_here() const {
     if (at_end() || !is_name_start(peek())) {
@@ -142,7 +134,7 @@ private:
       i_ = save;
     }
     if (!assignment_here()) {
-      warn(start_line, "not an assignment, ignored: " + excerpt(rest_of_line()));
+      warn(start_line, kNotAssignment);
       skip_to_line_end();
       return;
     }
@@ -165,7 +157,7 @@ private:
           ++i_;
         }
       } else {
-        warn(start_line, "not an assignment, ignored: " + excerpt(rest_of_line()));
+        warn(start_line, kNotAssignment);
         skip_to_line_end();
         return;
       }
@@ -199,9 +191,8 @@ private:
       skip_to_line_end();
       return;
     }
-    warn(start_line, "text after the assignment would run as a command; assignment kept, text "
-                     "ignored: " +
-                         excerpt(rest_of_line()));
+    warn(start_line, "text after the assignment would run as a command; assignment kept, "
+                     "text ignored");
     skip_to_line_end();
   }
 

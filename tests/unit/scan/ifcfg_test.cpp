@@ -238,7 +238,7 @@ TEST_CASE("CRLF line endings, non-assignments, unterminated quotes, expansions")
     CHECK(n.file == "/etc/x");
   }
   CHECK(v.warnings.size() == 6);
-  CHECK(v.warnings[0].text() == "/etc/x:3: not an assignment, ignored: this is not an assignment");
+  CHECK(v.warnings[0].text() == "/etc/x:3: not an assignment; line ignored");
 
   const Interface i = parse_ifcfg(text, kDir + "ifcfg-eth0");
   CHECK(i.device == "eth0");
