@@ -1,9 +1,8 @@
-// Root's password state from /etc/shadow and the useful, redacted lines of
-// /root/anaconda-ks.cfg (see host_secrets.hpp). Nothing read here that
-// could be a hash ever reaches a returned string or a note.
+// Password-bearing text made harmless (see host_secrets.hpp): a shadow
+// field becomes a state and an algorithm, a kickstart line loses its
+// password values. Pure functions, fuzzed by tests/fuzz/ifcfg_fuzz.cpp.
 #include "rescue/scan/host_secrets.hpp"
 
-#include "rescue/scan/host_profile_read.hpp"
 #include "rescue/util/ascii.hpp"
 
 #include <algorithm>
@@ -82,11 +81,6 @@ std::string algorithm_of(std::string_view hash) {
   return des ? "des" : "unknown";
 }
 
-const std::vector<std::string> kKeptCommands = {
-    "lang",       "keyboard",  "timezone", "network",  "rootpw",  "user",
-    "part",       "partition", "logvol",   "volgroup", "raid",    "bootloader",
-    "ignoredisk", "clearpart", "autopart", "services", "selinux", "firewall"};
-
 } // namespace
 
 RootPassword classify_password_field(std::string_view field) {
@@ -135,73 +129,4 @@ std::string redact_kickstart_line(std::string_view line) {
   return out;
 }
 
-namespace detail {
-
-KickstartInfo read_kickstart(volume::SourceTree &tree, std::vector<SourceNote> &notes) {
-  const std::string path = "/root/anaconda-ks.cfg";
-  KickstartInfo ks;
-  try {
-    const auto st = tree.lstat(path);
-    if (st) {
-      ks.size = st->size;
-    }
-  } catch (const std::exception &) {
-    // read_text below notes the failure
-  }
-  const auto text = read_text(tree, path, notes, IfMissing::note, 4 * kMaxConfigBytes);
-  if (!text) {
-    return ks;
-  }
-  ks.present = true;
-  ks.size = text->size();
-  std::istringstream in(*text);
-  std::string line;
-  bool in_section = false;
-  while (std::getline(in, line)) {
-    const std::string t = trim(line);
-    if (t.empty() || t.front() == '#') {
-      continue;
-    }
-    if (t.front() == '%') {
-      in_section = t.rfind("%end", 0) != 0;
-      continue;
-    }
-    const auto words = words_of(t);
-    const std::string cmd = ascii_lower(words.front());
-    if (in_section ||
-        std::find(kKeptCommands.begin(), kKeptCommands.end(), cmd) == kKeptCommands.end()) {
-      continue;
-    }
-    if (cmd == "rootpw") {
-      ks.rootpw = true;
-      ks.rootpw_iscrypted = ks.rootpw_iscrypted ||
-                            std::find(words.begin(), words.end(), "--iscrypted") != words.end();
-    }
-    ks.lines.push_back(redact_kickstart_line(t));
-  }
-  return ks;
-}
-
-RootPassword read_root_password(volume::SourceTree &tree, std::vector<SourceNote> &notes) {
-  const std::string path = "/etc/shadow";
-  const auto text = read_text(tree, path, notes, IfMissing::note, 16 * kMaxConfigBytes);
-  if (!text) {
-    return {};
-  }
-  std::istringstream in(*text);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("root:", 0) != 0) {
-      continue;
-    }
-    const std::string_view rest = std::string_view(line).substr(5);
-    const std::string_view field = rest.substr(0, std::min(rest.find(':'), rest.size()));
-    return classify_password_field(
-        field.empty() || field.back() != '\r' ? field : field.substr(0, field.size() - 1));
-  }
-  notes.push_back(SourceNote{path, 0, "no entry for root"});
-  return {};
-}
-
-} // namespace detail
 } // namespace kvmr::scan
