@@ -139,6 +139,8 @@ extern const std::vector<std::string> kWatchedServices;
 
 HostProfile read_host_profile(volume::SourceTree &tree);
 
+// Strings are the old disk's bytes (UTF-8 on CentOS 7, but not promised):
+// dump with nlohmann::json::error_handler_t::replace.
 nlohmann::json to_json(const HostProfile &p);
 nlohmann::json to_json(const Interface &i);
 
