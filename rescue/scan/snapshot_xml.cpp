@@ -28,8 +28,8 @@ DomainSnapshot parse_snapshot_xml(std::string_view text, const std::string &file
   s.memory = root.child("memory").attr_or("snapshot", "");
   s.current = xml_trim(root.child_text("active").value_or("")) == "1";
   if (const XmlNode ct = root.child("creationTime")) {
-    const std::string text = ct.text(); // t views into it
-    const std::string_view t = xml_trim(text);
+    const std::string raw = ct.text(); // t views into it
+    const std::string_view t = xml_trim(raw);
     std::int64_t v = 0;
     const auto res = std::from_chars(t.data(), t.data() + t.size(), v);
     if (t.empty() || res.ec != std::errc() || res.ptr != t.data() + t.size()) {
