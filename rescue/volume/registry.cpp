@@ -4,6 +4,7 @@
 
 #include "rescue/util/error.hpp"
 #include "rescue/volume/blkro.hpp"
+#include "rescue/volume/device_mapper.hpp"
 #include "rescue/volume/loop.hpp"
 #include "rescue/volume/mount.hpp"
 
@@ -33,9 +34,15 @@ json to_json(const RunRecord &r) {
   for (const auto &b : r.blkro) {
     blkro.push_back({{"device", b.device}, {"previous", b.previous}});
   }
-  return json{
-      {"pid", r.pid},   {"start_time", r.start_time}, {"session", r.session}, {"tree", r.tree},
-      {"loops", loops}, {"mounts", r.mounts},         {"dirs", r.dirs},       {"blkro", blkro}};
+  return json{{"pid", r.pid},
+              {"start_time", r.start_time},
+              {"session", r.session},
+              {"tree", r.tree},
+              {"loops", loops},
+              {"mounts", r.mounts},
+              {"dirs", r.dirs},
+              {"blkro", blkro},
+              {"dm_devices", r.dm_devices}};
 }
 
 RunRecord from_json(const json &j) {
@@ -49,6 +56,8 @@ RunRecord from_json(const json &j) {
                        l.at("offset").get<std::uint64_t>()});
   }
   r.mounts = j.at("mounts").get<std::vector<std::string>>();
+  // Absent in files of versions that made no device-mapper devices.
+  r.dm_devices = j.value("dm_devices", std::vector<std::string>{});
   r.dirs = j.at("dirs").get<std::vector<std::string>>();
   for (const auto &b : j.at("blkro")) {
     r.blkro.push_back({b.at("device").get<std::string>(), b.at("previous").get<bool>()});
@@ -132,6 +141,10 @@ void Registry::add_mount(const std::string &target) {
   rec_.mounts.push_back(target);
   save();
 }
+void Registry::add_dm(const std::string &name) {
+  rec_.dm_devices.push_back(name);
+  save();
+}
 void Registry::add_dir(const std::string &dir) {
   rec_.dirs.push_back(dir);
   save();
@@ -173,6 +186,11 @@ CleanupReport tear_down(const RunRecord &rec, const std::string &dir) {
       rep.done.push_back("unmounted " + *it);
     } else if (is_mount_point(*it)) {
       rep.failed.push_back("could not unmount " + *it);
+    }
+  }
+  for (auto it = rec.dm_devices.rbegin(); it != rec.dm_devices.rend(); ++it) {
+    if (dm_remove_if_exists(*it)) {
+      rep.done.push_back("removed device-mapper device " + *it);
     }
   }
   for (auto it = rec.loops.rbegin(); it != rec.loops.rend(); ++it) {

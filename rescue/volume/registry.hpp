@@ -1,8 +1,8 @@
-// What each kvm-rescue process attached (loop devices, mounts, private
-// directories, read-only flags on source devices), recorded in a state file
-// under /run/kvm-rescue before it is attached, so a run killed with SIGKILL
-// is cleaned up by the next one. A `mount-ro` session is recorded as such:
-// it outlives its process and only `umount DIR` tears it down.
+// What each kvm-rescue process attached (loop devices, device-mapper
+// devices, mounts, private directories, read-only flags on source devices), recorded in a state
+// file under /run/kvm-rescue before it is attached, so a run killed with SIGKILL is cleaned up by
+// the next one. A `mount-ro` session is recorded as such: it outlives its process and only `umount
+// DIR` tears it down.
 #pragma once
 
 #include <cstdint>
@@ -31,8 +31,9 @@ struct RunRecord {
   bool session = false;         // a mount-ro tree left mounted on purpose
   std::string tree;             // the tree's top directory (sessions)
   std::vector<LoopRecord> loops;
-  std::vector<std::string> mounts; // in the order they were mounted
-  std::vector<std::string> dirs;   // private directories to remove at the end
+  std::vector<std::string> mounts;     // in the order they were mounted
+  std::vector<std::string> dm_devices; // device-mapper names (kvmr-PID-VG-LV)
+  std::vector<std::string> dirs;       // private directories to remove at the end
   std::vector<BlkRoRecord> blkro;
 };
 
@@ -55,6 +56,7 @@ public:
 
   void add_loop(const LoopRecord &r);
   void add_mount(const std::string &target);
+  void add_dm(const std::string &name);
   void add_dir(const std::string &dir);
   void add_blkro(const BlkRoRecord &r);
   // The state is kept when the process exits: a mount-ro session.
@@ -70,8 +72,9 @@ private:
 };
 
 // Tears down every record in DIR whose process is gone and which is not a
-// session: unmounts, detaches loop devices still bound to the same backing
-// file and offset, restores read-only flags, removes directories.
+// session: unmounts, removes its device-mapper devices, detaches loop
+// devices still bound to the same backing file and offset, restores read-only flags, removes
+// directories.
 CleanupReport reap_stale_runs(const std::string &dir = kRunDir);
 
 // The session whose tree is TREE, if any.

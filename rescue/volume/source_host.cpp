@@ -14,6 +14,8 @@
 #include <fmt/format.h>
 
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -38,9 +40,12 @@ std::string base_name(const std::string &path) {
 
 // The steps of open(), sharing the host under construction.
 struct SourceHost::Builder {
+  explicit Builder(SourceHost &host) : h(host) {}
   SourceHost &h;
   std::map<std::string, UniqueFd> fds; // source path -> read-only fd
   std::vector<lvm::PvLabel> pvs;
+  std::map<std::string, lvm::LvMap> lv_maps;        // "vg/lv" -> map, for device-mapper
+  std::string dm_problem = device_mapper_problem(); // empty: device-mapper works
 
   void guard_sources(const std::vector<std::string> &sources) {
     for (const auto &s : sources) {
@@ -131,6 +136,14 @@ struct SourceHost::Builder {
               fmt::format("LV {}: {}", name, fmt::join(lv.problems, "; ")));
           continue;
         }
+        if (access == lvm::LvAccess::device_mapper && !dm_problem.empty()) {
+          h.report_.notes.push_back(
+              fmt::format("LV {} lies in several pieces: mounting it needs device-mapper, which "
+                          "this kernel does not have ({}); its bytes stay readable through its "
+                          "segment map",
+                          name, dm_problem));
+        }
+        lv_maps.emplace(name, lv);
         const auto first = lvm::resolve(lv, 0);
         const auto run = lvm::single_run(lv);
         const std::uint64_t probe_len = run ? run->length : first.length;
@@ -154,31 +167,91 @@ struct SourceHost::Builder {
     }
   }
 
-  // Loop device + mount of V at TARGET; records both before returning.
-  void mount_volume(Volume &v, const std::string &target, const std::string &as) {
-    if (!v.contiguous) {
-      throw InputError(v.name + (device_mapper_available()
-                                     ? " is an LV in several pieces: mounting it through "
-                                       "device-mapper is not implemented yet"
-                                     : " is an LV in several pieces: mounting it needs "
-                                       "device-mapper, which this kernel does not have"));
+  // What one mount_volume attached, so unmount_last can undo exactly that.
+  struct Attached {
+    std::size_t loops = 0;
+    std::size_t dms = 0;
+  };
+  std::vector<Attached> attached;
+
+  // A read-only loop device of BACKING from OFFSET (SIZE bytes, 0: to the
+  // end); recorded before it is returned.
+  LoopDevice attach_loop(const std::string &backing, std::uint64_t offset, std::uint64_t size) {
+    LoopDevice loop = LoopDevice::attach_read_only({backing, offset, size});
+    h.registry_.add_loop({loop.path(), backing, offset});
+    return loop;
+  }
+
+  // A read-only device-mapper device of the multi-run LV V, over whole-file
+  // loop devices of its PVs' backings (appended to LOOPS).
+  DmDevice attach_dm(const Volume &v, std::vector<LoopDevice> &loops) {
+    if (!dm_problem.empty()) {
+      throw InputError(v.name +
+                       " is an LV in several pieces: mounting it needs device-mapper, "
+                       "which this kernel does not have (" +
+                       dm_problem + "); its bytes stay readable through its segment map");
     }
-    LoopDevice loop = LoopDevice::attach_read_only({v.backing, v.offset, v.size});
-    h.registry_.add_loop({loop.path(), v.backing, v.offset});
+    const lvm::LvMap &lv = lv_maps.at(v.name);
+    std::map<std::string, std::string> devices;
+    for (const auto &r : lvm::byte_ranges(lv)) {
+      if (devices.contains(r.path)) {
+        continue;
+      }
+      loops.push_back(attach_loop(r.path, 0, 0));
+      struct stat st {};
+      if (::stat(loops.back().path().c_str(), &st) != 0) {
+        throw SysError(loops.back().path(), "stat", errno);
+      }
+      devices[r.path] = fmt::format("{}:{}", major(st.st_rdev), minor(st.st_rdev));
+    }
+    const auto table = dm_table(lv, devices);
+    const auto slash = v.name.find('/');
+    const std::string name = dm_device_name(static_cast<int>(::getpid()), v.name.substr(0, slash),
+                                            v.name.substr(slash + 1));
+    h.registry_.add_dm(name);
+    return DmDevice::create_read_only(name, table);
+  }
+
+  // The volume's block device (loop, or device-mapper over loops) and its
+  // mount at TARGET; records all of it before returning.
+  void mount_volume(Volume &v, const std::string &target, const std::string &as) {
+    std::vector<LoopDevice> loops;
+    DmDevice dm;
+    std::string dev;
+    if (v.contiguous) {
+      loops.push_back(attach_loop(v.backing, v.offset, v.size));
+      dev = loops.back().path();
+    } else {
+      dm = attach_dm(v, loops);
+      dev = dm.path();
+    }
     h.registry_.add_mount(target);
-    Mount m = Mount::read_only(loop.path(), target, v.fstype);
-    h.loops_.push_back(std::move(loop));
+    Mount m = Mount::read_only(dev, target, v.fstype);
+    attached.push_back({loops.size(), dm.name().empty() ? 0U : 1U});
+    for (auto &l : loops) {
+      h.loops_.push_back(std::move(l));
+    }
+    if (!dm.name().empty()) {
+      h.dms_.push_back(std::move(dm));
+    }
     h.mounts_.push_back(std::move(m));
     v.mountpoint = as;
   }
 
   void unmount_last() {
     h.tree_.reset();
-    if (!h.mounts_.empty()) {
-      h.mounts_.back().unmount();
-      h.mounts_.pop_back();
+    if (h.mounts_.empty() || attached.empty()) {
+      return;
     }
-    if (!h.loops_.empty()) {
+    h.mounts_.back().unmount();
+    h.mounts_.pop_back();
+    const Attached a = attached.back();
+    attached.pop_back();
+    for (std::size_t i = 0; i < a.dms; ++i) {
+      h.dms_.back().remove();
+      h.dms_.pop_back();
+    }
+    for (std::size_t i = 0; i < a.loops; ++i) {
       h.loops_.back().detach();
       h.loops_.pop_back();
     }
@@ -203,7 +276,7 @@ struct SourceHost::Builder {
       return rootish(a) && !rootish(b);
     });
     for (auto &v : vols) {
-      if (!mountable(v.fstype) || v.fstype == "vfat" || !v.contiguous) {
+      if (!mountable(v.fstype) || v.fstype == "vfat" || (!v.contiguous && !dm_problem.empty())) {
         continue;
       }
       try {
@@ -314,7 +387,7 @@ std::unique_ptr<SourceHost> SourceHost::open(const std::vector<std::string> &sou
   for (const auto &f : stale.failed) {
     h->report_.problems.push_back("left by a killed run: " + f);
   }
-  Builder b{*h, {}, {}};
+  Builder b(*h);
   b.guard_sources(sources);
   b.find_volumes(sources);
   if (opts.tree_dir.empty()) {
@@ -341,6 +414,9 @@ SourceHost::~SourceHost() {
   for (auto it = mounts_.rbegin(); it != mounts_.rend(); ++it) {
     *it = Mount(); // unmounts
   }
+  for (auto it = dms_.rbegin(); it != dms_.rend(); ++it) {
+    *it = DmDevice(); // removes
+  }
   for (auto it = loops_.rbegin(); it != loops_.rend(); ++it) {
     *it = LoopDevice(); // detaches
   }
@@ -351,8 +427,11 @@ void SourceHost::keep_mounted() {
   for (auto &m : mounts_) {
     m.release();
   }
+  for (auto &d : dms_) {
+    d.release(); // `umount DIR` removes it (recorded in the session)
+  }
   for (auto &l : loops_) {
-    l.release(); // autoclear: freed when its mount goes
+    l.release(); // autoclear: freed when its mount (or device-mapper device) goes
   }
   for (auto &g : read_only_) {
     g.release();

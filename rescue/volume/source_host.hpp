@@ -7,6 +7,7 @@
 #pragma once
 
 #include "rescue/volume/blkro.hpp"
+#include "rescue/volume/device_mapper.hpp"
 #include "rescue/volume/loop.hpp"
 #include "rescue/volume/mount.hpp"
 #include "rescue/volume/mounted_tree.hpp"
@@ -31,7 +32,7 @@ struct Volume {
   std::string backing;      // image file or device holding its bytes
   std::uint64_t offset = 0; // bytes on BACKING (first run for a multi-run LV)
   std::uint64_t size = 0;   // bytes of the whole volume
-  bool contiguous = true;   // false: an LV in several pieces (needs device-mapper)
+  bool contiguous = true;   // false: an LV in several pieces (mounted through device-mapper)
   std::string mountpoint;   // where it is mounted in the tree (old host's path)
   std::string problem;      // why it is not mounted, when it should be
 };
@@ -93,13 +94,14 @@ private:
   explicit SourceHost(const OpenOptions &opts);
   struct Builder;
 
-  // Members are released in reverse order: mounts, loops, the tree's
-  // directory, read-only flags, the registry record last.
+  // Members are released in reverse order: mounts, device-mapper devices,
+  // loops, the tree's directory, read-only flags, the registry record last.
   Registry registry_;
   std::vector<ReadOnlyGuard> read_only_;
   std::unique_ptr<TempDir> top_; // the tree's directory when it is a private one
   std::string tree_path_;
   std::vector<LoopDevice> loops_;
+  std::vector<DmDevice> dms_;
   std::vector<Mount> mounts_;
   std::unique_ptr<MountedTree> tree_;
   HostReport report_;
