@@ -66,7 +66,8 @@ bool kernel_lacks_support(const volume::FstabResult &r) {
     return false;
   }
   return r.detail.find("device-mapper") != std::string::npos ||
-         r.detail.find("unknown filesystem type") != std::string::npos;
+         r.detail.find("unknown filesystem type") != std::string::npos ||
+         r.detail.find("this kernel has no") != std::string::npos;
 }
 
 std::unique_ptr<OldHost> OldHost::open(const std::vector<std::string> &sources,
@@ -89,7 +90,9 @@ std::unique_ptr<OldHost> OldHost::open(const std::vector<std::string> &sources,
       }
       std::vector<std::string> lacking;
       for (const auto &f : h->kernel_->report().fstab) {
-        if (kernel_lacks_support(f)) {
+        // /boot and the ESP hold nothing scan or the rescue reads.
+        const bool boot = f.mountpoint == "/boot" || f.mountpoint.rfind("/boot/", 0) == 0;
+        if (kernel_lacks_support(f) && !boot) {
           lacking.push_back(fmt::format("{} ({})", f.mountpoint, f.detail));
         }
       }
@@ -138,6 +141,33 @@ volume::SourceTree &OldHost::tree() {
     return *guestfs_;
   }
   return kernel_->tree();
+}
+
+std::vector<LvView> OldHost::lvs() {
+  std::vector<LvView> out;
+  if (kernel_) {
+    for (const auto &l : kernel_->report().lvs) {
+      // An LV in several pieces is read through its segment map (or mounted
+      // through device-mapper where the kernel has it).
+      const std::string access = l.access == "device_mapper" ? "segment_map" : l.access;
+      out.push_back({l.name, l.size, l.access != "unavailable", access, l.problems});
+    }
+    return out;
+  }
+  auto &g = guestfs_->handle();
+  for (const auto &dev : g.lvs()) { // "/dev/centos/db01"
+    LvView v;
+    v.name = dev.rfind("/dev/", 0) == 0 ? dev.substr(5) : dev;
+    v.access = "appliance";
+    try {
+      v.size = g.blockdev_getsize64(dev);
+      v.readable = true;
+    } catch (const std::exception &e) {
+      v.problems.emplace_back(e.what());
+    }
+    out.push_back(v);
+  }
+  return out;
 }
 
 const volume::HostReport *OldHost::kernel_report() const {

@@ -31,6 +31,16 @@ struct MountView {
   std::string reason;
 };
 
+// An LV of the old host, whichever path mapped it.
+struct LvView {
+  std::string name; // "centos/db01"
+  std::uint64_t size = 0;
+  bool readable =
+      false;          // every byte can be read (through a loop, its segment map or the appliance)
+  std::string access; // "loop_at_offset", "segment_map", "appliance", "unavailable"
+  std::vector<std::string> problems;
+};
+
 struct AccessOptions {
   Backend backend = Backend::automatic;
   volume::OpenOptions kernel;
@@ -41,8 +51,9 @@ class OldHost {
 public:
   // Opens SOURCES with the chosen backend. Automatic: the kernel path when
   // running as root, libguestfs when not, or when the kernel path finds no
-  // root or cannot mount an fstab entry for want of device-mapper or a
-  // filesystem driver (notes() says which and why). Throws InputError or
+  // root or cannot mount an fstab entry (other than /boot and below) for
+  // want of device-mapper or a filesystem driver (notes() says which and
+  // why). Throws InputError or
   // GuestfsError with every path's reason when none can serve.
   static std::unique_ptr<OldHost> open(const std::vector<std::string> &sources,
                                        const AccessOptions &opts);
@@ -58,6 +69,8 @@ public:
   [[nodiscard]] const std::vector<MountView> &mounts() const { return mounts_; }
   // Why a backend was chosen or left, in plain words.
   [[nodiscard]] const std::vector<std::string> &notes() const { return notes_; }
+  // Every LV of the old host's volume groups.
+  [[nodiscard]] std::vector<LvView> lvs();
   // The kernel path's full report (volumes, LVs); nullptr on libguestfs.
   [[nodiscard]] const volume::HostReport *kernel_report() const;
   // The appliance, for guest inspection; nullptr on the kernel path.

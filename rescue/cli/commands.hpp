@@ -16,6 +16,9 @@ Runner add_probe(CLI::App &app);
 // `kvm-rescue mount-ro SOURCE... DIR [--json]`
 Runner add_mount_ro(CLI::App &app);
 
+// `kvm-rescue scan SOURCE... [--json] [--backend auto|kernel|guestfs]`
+Runner add_scan(CLI::App &app);
+
 // `kvm-rescue umount DIR`
 Runner add_umount(CLI::App &app);
 

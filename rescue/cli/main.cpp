@@ -17,6 +17,7 @@ int main(int argc, char **argv) {
   runners["probe"] = add_probe(app);
   runners["mount-ro"] = add_mount_ro(app);
   runners["umount"] = add_umount(app);
+  runners["scan"] = add_scan(app);
 
   try {
     app.parse(argc, argv);

@@ -59,6 +59,48 @@ std::string human_size(std::uint64_t bytes) {
   return v < 10.0 ? fmt::format("{:.1f} {}", v, units[u]) : fmt::format("{:.0f} {}", v, units[u]);
 }
 
+std::string short_size(std::uint64_t bytes) {
+  static constexpr std::array<char, 6> units{'K', 'M', 'G', 'T', 'P', 'E'};
+  if (bytes < 1024) {
+    return std::to_string(bytes);
+  }
+  double v = static_cast<double>(bytes) / 1024.0;
+  std::size_t u = 0;
+  while (v >= 1023.95 && u + 1 < units.size()) {
+    v /= 1024.0;
+    ++u;
+  }
+  return v < 9.95 ? fmt::format("{:.1f}{}", v, units[u]) : fmt::format("{:.0f}{}", v, units[u]);
+}
+
+std::string fit(const std::string &text, std::size_t width) {
+  std::string out;
+  std::size_t cols = 0;
+  std::size_t i = 0;
+  const std::size_t total = columns(text);
+  const std::size_t room = total > width ? width - 1 : width; // keep one for "~"
+  while (i < text.size()) {
+    const std::size_t start = i;
+    const char32_t cp = next_code_point(text, i);
+    const std::size_t c = is_wide(cp) ? 2U : 1U;
+    if (cols + c > room) {
+      break;
+    }
+    if (cp < 0x20 || cp == 0x7f) {
+      out += '?';
+    } else {
+      out.append(text, start, i - start);
+    }
+    cols += c;
+  }
+  if (total > width) {
+    out += '~';
+    ++cols;
+  }
+  out.append(width > cols ? width - cols : 0, ' ');
+  return out;
+}
+
 std::size_t columns(const std::string &text) {
   std::size_t cols = 0;
   for (std::size_t i = 0; i < text.size();) {

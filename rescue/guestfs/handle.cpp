@@ -256,6 +256,14 @@ std::vector<std::string> Handle::lvs() {
   return to_vector(list.get());
 }
 
+std::uint64_t Handle::blockdev_getsize64(const std::string &device) {
+  const std::int64_t n = guestfs_blockdev_getsize64(g_.get(), device.c_str());
+  if (n < 0) {
+    fail("blockdev_getsize64", device);
+  }
+  return static_cast<std::uint64_t>(n);
+}
+
 std::vector<std::pair<std::string, std::string>> Handle::blkid(const std::string &device) {
   const StringList list(guestfs_blkid(g_.get(), device.c_str()));
   if (!list) {

@@ -123,6 +123,7 @@ public:
   std::vector<std::string> list_partitions();
   // LVs as /dev/VG/LV (the appliance activated LVM on its read-only drives).
   std::vector<std::string> lvs();
+  std::uint64_t blockdev_getsize64(const std::string &device);
   // blkid's tags of DEVICE (TYPE, UUID, LABEL, PARTUUID, ...), one probe.
   std::vector<std::pair<std::string, std::string>> blkid(const std::string &device);
   std::vector<std::string> inspect_os();

@@ -29,6 +29,9 @@ TEST_CASE("only a mount the rescue kernel cannot do sends auto to libguestfs") {
   CHECK(kernel_lacks_support(r));
   r.detail = "mount: wrong fs type; unknown filesystem type 'btrfs'";
   CHECK(kernel_lacks_support(r));
+  r.detail = "/dev/loop4: mount vfat read-only (ro) on /t/boot/efi: No such device (this kernel "
+             "has no vfat driver)";
+  CHECK(kernel_lacks_support(r));
   r.detail = "XFS (loop3): Metadata CRC error detected";
   CHECK_FALSE(kernel_lacks_support(r)); // damage: libguestfs would fail the same way
   r.status = "mounted";

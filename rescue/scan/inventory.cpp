@@ -1,0 +1,278 @@
+// Building the VMs' view from the libvirt configuration (see inventory.hpp).
+#include "rescue/scan/inventory.hpp"
+
+#include "rescue/scan/host_path.hpp"
+#include "rescue/volume/fstab.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace kvmr::scan {
+namespace {
+
+void add_unique(std::vector<std::string> &v, const std::string &s) {
+  if (!s.empty() && std::find(v.begin(), v.end(), s) == v.end()) {
+    v.push_back(s);
+  }
+}
+
+const StoragePool *find_pool(const LibvirtConfig &cfg, const std::string &name) {
+  for (const auto &p : cfg.pools) {
+    if (p.pool && p.pool->name == name) {
+      return &*p.pool;
+    }
+  }
+  return nullptr;
+}
+
+const LvFact *find_lv(const std::vector<LvFact> &lvs, const std::string &name) {
+  for (const auto &l : lvs) {
+    if (l.name == name) {
+      return &l;
+    }
+  }
+  return nullptr;
+}
+
+struct DiskContext {
+  volume::SourceTree &tree;
+  const LibvirtConfig &cfg;
+  const std::vector<LvFact> &lvs;
+};
+
+void file_disk(DiskContext &ctx, VmDisk &d, bool removable) {
+  d.chain = walk_image_chain(ctx.tree, d.path, d.format);
+  const ImageChain &c = *d.chain;
+  if (!c.members.empty() && c.members.front().virtual_size) {
+    d.virtual_size = *c.members.front().virtual_size;
+  }
+  for (const auto &m : c.members) {
+    if (m.exists) {
+      d.allocated += m.allocated;
+    }
+    if (m.data_file && m.data_file->exists) {
+      d.allocated += m.data_file->allocated;
+    }
+  }
+  const auto sort = [&](const Problem &p) {
+    // Removable media may be ejected: a missing ISO does not stop a rescue.
+    if (p.severity == Severity::error && !removable) {
+      d.errors.push_back(p.message);
+    } else if (p.severity != Severity::info) {
+      d.warnings.push_back(p.message);
+    }
+  };
+  for (const auto &p : c.problems) {
+    sort(p);
+  }
+  for (const auto &m : c.members) {
+    for (const auto &p : m.problems) {
+      sort(p);
+    }
+  }
+}
+
+void block_disk(DiskContext &ctx, VmDisk &d) {
+  const std::string lv = lv_name_of(d.path);
+  const LvFact *fact = lv.empty() ? nullptr : find_lv(ctx.lvs, lv);
+  if (fact == nullptr) {
+    d.errors.push_back(
+        fmt::format("{}: {} is not an LV found on the source disks", d.target, d.path));
+    return;
+  }
+  d.lv = *fact;
+  d.virtual_size = fact->size;
+  d.allocated = fact->size;
+  if (!fact->readable) {
+    d.errors.push_back(fmt::format("{}: LV {} cannot be read whole: {}", d.target, lv,
+                                   fmt::join(fact->problems, "; ")));
+  }
+}
+
+VmDisk read_disk(DiskContext &ctx, const Disk &x, const std::string &vm) {
+  VmDisk d;
+  d.target = x.target_dev;
+  d.device = x.device;
+  d.type = x.source.type.empty() ? "file" : x.source.type;
+  d.format = x.source.format;
+  d.readonly = x.readonly;
+  d.path = x.source.path();
+  const bool removable = x.device == "cdrom" || x.device == "floppy";
+  std::string type = d.type;
+  if (d.type == "volume") {
+    const StoragePool *pool = find_pool(ctx.cfg, x.source.pool);
+    if (pool == nullptr) {
+      d.errors.push_back(fmt::format("{}: storage pool \"{}\" is not defined on the old host",
+                                     d.target, x.source.pool));
+      return d;
+    }
+    if (pool->type == "dir" || pool->type == "fs" || pool->type == "netfs") {
+      d.path = resolve(pool->target_path, x.source.volume);
+      type = "file";
+    } else if (pool->type == "logical") {
+      const std::string vg = pool->source_name.empty() ? pool->name : pool->source_name;
+      d.path = "/dev/" + vg + "/" + x.source.volume;
+      type = "block";
+    } else {
+      d.errors.push_back(fmt::format("{}: volume {} of a {} pool is not supported", d.target,
+                                     x.source.volume, pool->type));
+      return d;
+    }
+  }
+  if (type == "network") {
+    d.warnings.push_back(fmt::format("{}: a network disk ({} {}) is not on the old host and is "
+                                     "not rescued",
+                                     d.target, x.source.protocol, x.source.name));
+    return d;
+  }
+  if (d.path.empty()) {
+    if (!removable) {
+      d.errors.push_back(fmt::format("{}: the disk names no source", d.target));
+    }
+    return d;
+  }
+  if (type == "file") {
+    file_disk(ctx, d, removable);
+  } else if (type == "block") {
+    block_disk(ctx, d);
+  } else {
+    d.errors.push_back(
+        fmt::format("{}: disk type {} of VM {} is not supported", d.target, type, vm));
+  }
+  return d;
+}
+
+void check_nvram(volume::SourceTree &tree, VmInfo &vm, const Domain &dom) {
+  std::string path;
+  if (dom.nvram && !dom.nvram->path.empty()) {
+    path = dom.nvram->path;
+  } else if (dom.uefi()) {
+    path = "/var/lib/libvirt/qemu/nvram/" + dom.name + "_VARS.fd"; // libvirt's default
+  } else {
+    return;
+  }
+  VmNvram n{path, false, 0};
+  if (const auto st = tree.lstat(path); st && st->type == volume::FileType::regular) {
+    n.present = true;
+    n.size = st->size;
+    add_unique(vm.files, path);
+  } else {
+    vm.reasons.push_back(fmt::format("NVRAM {} is missing: libvirt will start from a blank "
+                                     "template and the VM's UEFI boot entries are lost",
+                                     path));
+  }
+  vm.nvram = n;
+}
+
+void check_networks(const HostInventory &inv, VmInfo &vm, const Domain &dom) {
+  for (const auto &i : dom.interfaces) {
+    if (i.type == "bridge") {
+      add_unique(vm.networks, "bridge " + i.source_bridge);
+      const auto &br = inv.profile.network.bridges;
+      if (std::none_of(br.begin(), br.end(),
+                       [&](const BridgeInfo &b) { return b.device == i.source_bridge; })) {
+        vm.reasons.push_back(fmt::format("bridge {} is not configured in the old host's "
+                                         "network-scripts",
+                                         i.source_bridge));
+      }
+    } else if (i.type == "network") {
+      add_unique(vm.networks, "network " + i.source_network);
+      const auto &nets = inv.libvirt.networks;
+      if (std::none_of(nets.begin(), nets.end(), [&](const NetworkFile &n) {
+            return n.network && n.network->name == i.source_network;
+          })) {
+        vm.reasons.push_back(
+            fmt::format("libvirt network {} is not defined on the old host", i.source_network));
+      }
+    } else if (i.type == "direct") {
+      add_unique(vm.networks, "direct " + i.source_dev);
+    } else {
+      add_unique(vm.networks, i.type);
+    }
+  }
+}
+
+VmInfo read_vm(DiskContext &ctx, const HostInventory &inv, const DomainFile &f) {
+  VmInfo vm;
+  vm.xml_path = f.path;
+  vm.autostart = f.autostart;
+  vm.files.push_back(f.path);
+  if (!f.domain) {
+    vm.name = basename(f.path);
+    if (vm.name.size() > 4 && vm.name.ends_with(".xml")) {
+      vm.name.resize(vm.name.size() - 4);
+    }
+    vm.error = f.error;
+    vm.readiness = Readiness::not_ready;
+    vm.reasons.push_back("the domain XML cannot be read: " + f.error);
+    return vm;
+  }
+  const Domain &dom = *f.domain;
+  vm.name = dom.name;
+  vm.uuid = dom.uuid;
+  vm.vcpus = dom.vcpus;
+  vm.memory_bytes = dom.memory_bytes;
+  vm.machine = dom.machine;
+  vm.uefi = dom.uefi();
+  vm.loader = dom.loader ? dom.loader->path : "";
+  std::vector<std::string> errors;
+  for (const auto &x : dom.disks) {
+    VmDisk d = read_disk(ctx, x, dom.name);
+    errors.insert(errors.end(), d.errors.begin(), d.errors.end());
+    vm.reasons.insert(vm.reasons.end(), d.warnings.begin(), d.warnings.end());
+    vm.allocated += d.allocated;
+    if (d.chain) {
+      vm.chain_depth = std::max(vm.chain_depth, d.chain->depth);
+      for (const auto &file : d.chain->files()) {
+        add_unique(vm.files, file);
+      }
+    }
+    vm.disks.push_back(std::move(d));
+  }
+  check_nvram(ctx.tree, vm, dom);
+  check_networks(inv, vm, dom);
+  for (const auto &s : inv.libvirt.snapshots) {
+    if (s.domain_dir == dom.name) {
+      add_unique(vm.snapshots, s.snapshot ? s.snapshot->name : basename(s.path));
+      add_unique(vm.files, s.path);
+    }
+  }
+  if (!errors.empty()) {
+    vm.readiness = Readiness::not_ready;
+    vm.reasons.insert(vm.reasons.begin(), errors.begin(), errors.end());
+  } else {
+    vm.readiness = vm.reasons.empty() ? Readiness::ready : Readiness::warnings;
+  }
+  return vm;
+}
+
+} // namespace
+
+const char *to_string(Readiness r) noexcept {
+  switch (r) {
+  case Readiness::ready: return "ready";
+  case Readiness::warnings: return "warnings";
+  case Readiness::not_ready: return "not_ready";
+  }
+  return "?";
+}
+
+std::string lv_name_of(const std::string &path) {
+  const volume::VolumeRef ref = volume::parse_spec(path);
+  return ref.kind == volume::VolumeRef::Kind::lvm ? ref.value : "";
+}
+
+HostInventory build_inventory(volume::SourceTree &tree, const std::vector<LvFact> &lvs) {
+  HostInventory inv;
+  inv.profile = read_host_profile(tree);
+  inv.libvirt = read_libvirt_config(tree);
+  inv.warnings = inv.libvirt.warnings;
+  DiskContext ctx{tree, inv.libvirt, lvs};
+  for (const auto &f : inv.libvirt.domains) {
+    inv.vms.push_back(read_vm(ctx, inv, f));
+  }
+  return inv;
+}
+
+} // namespace kvmr::scan

@@ -1,0 +1,97 @@
+// HostInventory: everything `scan` found on the old host, as one value the
+// later steps (plan, copy, kickstart, wizard) consume: the host profile,
+// the libvirt configuration, and per VM its disks with their backing
+// chains or LVs, its NVRAM, networks, snapshots, and a readiness verdict.
+// Built only from what is read through a volume::SourceTree plus the LVs
+// the volume layer mapped; never throws for what is on the old disk.
+#pragma once
+
+#include "rescue/scan/host_profile.hpp"
+#include "rescue/scan/image_chain.hpp"
+#include "rescue/scan/libvirt_config.hpp"
+#include "rescue/volume/source_tree.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kvmr::scan {
+
+// An LV of the old host as the access path knows it.
+struct LvFact {
+  std::string name; // "centos/db01"
+  std::uint64_t size = 0;
+  bool readable = false; // every byte can be located (all its PVs present)
+  std::string access;    // "loop_at_offset", "segment_map", "appliance", ...
+  std::vector<std::string> problems;
+};
+
+enum class Readiness {
+  ready,     // everything the VM needs is present and readable
+  warnings,  // it can be rescued, with something to know (no NVRAM, a missing ISO)
+  not_ready, // a disk or its chain is missing or unreadable, or the XML does not parse
+};
+const char *to_string(Readiness r) noexcept;
+
+struct VmDisk {
+  std::string target; // "vda"
+  std::string device; // "disk", "cdrom", "floppy", "lun"
+  std::string type;   // "file", "block", "volume", "network"
+  std::string path;   // old-host path (a pool volume resolved to its file or LV)
+  std::string format; // as the XML declares it
+  bool readonly = false;
+  std::optional<ImageChain> chain; // file-backed
+  std::optional<LvFact> lv;        // block-backed by an LV of the old host
+  std::uint64_t virtual_size = 0;
+  std::uint64_t allocated = 0; // bytes the rescue copies: all chain files, or the LV
+  std::vector<std::string> errors;
+  std::vector<std::string> warnings;
+};
+
+struct VmNvram {
+  std::string path;
+  bool present = false;
+  std::uint64_t size = 0;
+};
+
+struct VmInfo {
+  std::string name;
+  std::string uuid;
+  std::string xml_path;
+  std::string error; // the domain XML does not parse: why
+  bool autostart = false;
+  unsigned vcpus = 0;
+  std::uint64_t memory_bytes = 0;
+  std::string machine;
+  bool uefi = false;
+  std::string loader;
+  std::optional<VmNvram> nvram;
+  std::vector<VmDisk> disks;
+  std::vector<std::string> networks;  // "bridge br0", "network default"
+  std::vector<std::string> snapshots; // snapshot names
+  Readiness readiness = Readiness::not_ready;
+  std::vector<std::string> reasons; // why not ready, or the warnings
+  // Every old-host file the rescue must copy for this VM (domain XML, each
+  // chain member and data file, NVRAM, snapshot XML), without duplicates.
+  std::vector<std::string> files;
+  std::uint64_t allocated = 0; // sum over the disks
+  std::size_t chain_depth = 0; // deepest disk chain
+};
+
+struct HostInventory {
+  HostProfile profile;
+  LibvirtConfig libvirt;
+  std::vector<VmInfo> vms;
+  std::vector<std::string> warnings; // host-level, each naming its file
+};
+
+// Reads the host profile and the libvirt configuration through TREE and
+// builds every VM's view. LVS: the old host's LVs, for block-backed disks.
+HostInventory build_inventory(volume::SourceTree &tree, const std::vector<LvFact> &lvs);
+
+// "/dev/centos/db01", "/dev/mapper/centos-db01" -> "centos/db01"; "" when
+// PATH does not name an LV.
+std::string lv_name_of(const std::string &path);
+
+} // namespace kvmr::scan
