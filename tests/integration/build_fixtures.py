@@ -56,18 +56,27 @@ def main():
     stamp.unlink(missing_ok=True)
     c = t.Checker()
     builder = os.path.join(src, "scripts", "make-fixture")
+    # make-fixture's scratch files (and the loop devices over them) live
+    # under the build tree, so SystemState counts them as this test's.
+    work = out / "work"
+    work.mkdir(exist_ok=True)
+    env = dict(os.environ, TMPDIR=str(work))
     with t.SystemState() as state:
         for name, args in VARIANTS.items():
             started = time.monotonic()
-            p = t.run([builder, *args, str(out / f"{name}.img")])
+            p = t.run([builder, *args, str(out / f"{name}.img")], env=env)
             c.eq(f"make-fixture {name} exit code", p.returncode, 0)
             if p.returncode != 0:
                 print(p.stderr)
             print(f"{name}: {time.monotonic() - started:.1f} s")
             state.check()
-        p = t.run([builder, "blank", "4G", str(out / "blank.img")])
+        p = t.run([builder, "blank", "4G", str(out / "blank.img")], env=env)
         c.eq("make-fixture blank exit code", p.returncode, 0)
     c.true("no temporary files left", not list(out.glob("*.tmp*")), str(list(out.glob("*.tmp*"))))
+    c.true("make-fixture removed its scratch directories", not list(work.iterdir()),
+           str(list(work.iterdir())))
+    if not list(work.iterdir()):
+        work.rmdir()
     if not c.failures:
         stamp.write_text(want)
     c.finish()

@@ -242,7 +242,7 @@ def main():
             sys.exit(f"fixture {path} is missing (run through ctest: integration.fixtures)")
     before = {n: t.sha256(p) for n, p in images.items()}
     c = t.Checker()
-    with t.SystemState() as state, tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, t.SystemState(tmp) as state:
         dirty = os.path.join(tmp, "dirty.img")
         dirty_root = lv_extents(images["story"])["centos/root"]
         make_dirty_copy(images["story"], dirty, dirty_root)

@@ -112,12 +112,32 @@ def mounts():
         return sorted(line.split()[1] for line in f)
 
 
+def mount_sources():
+    """Mount point -> mounted device, from /proc/self/mounts."""
+    with open("/proc/self/mounts", encoding="utf-8") as f:
+        return {line.split()[1]: line.split()[0] for line in f}
+
+
 class SystemState:
-    """Loop devices and mounts before and after: nothing may be left."""
+    """Loop devices and mounts before and after: nothing this test attached
+    may be left. Other loop devices and mounts may come and go on the
+    machine meanwhile (another checkout's tests, the user's own), so only
+    those over files under OWNED directories count: this build's tree (the
+    fixtures' parent) and any directory the test names."""
+
+    def __init__(self, *owned):
+        self.owned = [os.path.realpath(d) for d in owned]
+        fixtures = os.environ.get("KVMR_FIXTURES")
+        if fixtures:
+            self.owned.append(os.path.realpath(os.path.dirname(fixtures)))
+
+    def _ours(self, backing):
+        real = os.path.realpath(backing.removesuffix(" (deleted)"))
+        return any(real == d or real.startswith(d + "/") for d in self.owned)
 
     def __enter__(self):
         self.loops = loop_devices()
-        self.mounts = mounts()
+        self.mounts = mount_sources()
         return self
 
     def __exit__(self, *exc):
@@ -125,8 +145,12 @@ class SystemState:
         return False
 
     def check(self):
-        new_loops = {k: v for k, v in loop_devices().items() if self.loops.get(k) != v}
-        new_mounts = sorted(set(mounts()) - set(self.mounts))
+        now = loop_devices()
+        new_loops = {k: v for k, v in now.items()
+                     if self.loops.get(k) != v and self._ours(v)}
+        ours = {f"/dev/{k}" for k, v in {**self.loops, **now}.items() if self._ours(v)}
+        new_mounts = sorted(m for m, dev in mount_sources().items()
+                            if m not in self.mounts and (dev in ours or self._ours(m)))
         assert not new_loops, f"loop devices left attached: {new_loops}"
         assert not new_mounts, f"mounts left behind: {new_mounts}"
 

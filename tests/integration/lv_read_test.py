@@ -42,8 +42,8 @@ def main():
     tool = t.env_path("KVMR_LV_READ")
     img = os.path.join(t.env_path("KVMR_FIXTURES"), "multiseg.img")
     c = t.Checker()
-    with t.SystemState(), tempfile.TemporaryDirectory(prefix="kvmr-lvread-",
-                                                      dir="/var/tmp") as tmp:
+    with tempfile.TemporaryDirectory(prefix="kvmr-lvread-", dir="/var/tmp") as tmp, \
+            t.SystemState(tmp):
         before = t.sha256(img)
         rc, doc, err = lv_read(tool, [img], "centos/db01")
         c.eq("lv_read exit code", rc, 0)

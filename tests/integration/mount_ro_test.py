@@ -114,7 +114,7 @@ def main():
     ids = t.read_ids(os.path.join(t.env_path("KVMR_SOURCE_DIR"), "scripts", "fixture-ids.env"))
     c = t.Checker()
     with tempfile.TemporaryDirectory(prefix="kvmr-mount-", dir="/var/tmp") as tmp, \
-            t.SystemState():
+            t.SystemState(tmp):
         tree = os.path.join(tmp, "tree")
         os.mkdir(tree)
         for name, root in [("story", "centos/root"), ("images-vg", "centos/root"),

@@ -22,7 +22,7 @@ def main():
     blank = os.path.join(fixtures, "blank.img")
     c = t.Checker()
 
-    with tempfile.TemporaryDirectory(prefix="kvmr-cli-") as tmp, t.SystemState():
+    with tempfile.TemporaryDirectory(prefix="kvmr-cli-") as tmp, t.SystemState(tmp):
         empty = os.path.join(tmp, "empty.img")
         open(empty, "wb").close()
         missing = os.path.join(tmp, "missing.img")
