@@ -13,7 +13,7 @@ using Runner = std::function<int()>;
 // `kvm-rescue probe [DEVICE|IMAGE...] [--json] [--no-smart]`
 Runner add_probe(CLI::App &app);
 
-// `kvm-rescue mount-ro SOURCE... DIR [--json]`
+// `kvm-rescue mount-ro SOURCE... DIR [--json] [--check]`
 Runner add_mount_ro(CLI::App &app);
 
 // `kvm-rescue scan SOURCE... [--json] [--backend auto|kernel|guestfs]`

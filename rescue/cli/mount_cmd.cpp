@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <thread>
 
 namespace kvmr::cli {
@@ -22,7 +23,23 @@ namespace {
 struct MountArgs {
   std::vector<std::string> args; // SOURCE... DIR
   bool json = false;
+  bool check = false; // the no-modify check of every mounted volume
 };
+
+// Findings printed per volume in the text output; --json has them all.
+constexpr std::size_t kTextFindings = 3;
+
+nlohmann::json check_json(const std::optional<volume::FsCheck> &c) {
+  if (!c) {
+    return nullptr;
+  }
+  return {{"verdict", volume::to_string(c->verdict)},
+          {"summary", c->summary},
+          {"device", c->device},
+          {"command", c->command},
+          {"exit_code", c->exit_code},
+          {"findings", c->findings}};
+}
 
 nlohmann::json report_json(const volume::HostReport &r) {
   nlohmann::json vols = nlohmann::json::array();
@@ -37,7 +54,8 @@ nlohmann::json report_json(const volume::HostReport &r) {
                     {"size", v.size},
                     {"contiguous", v.contiguous},
                     {"mountpoint", v.mountpoint},
-                    {"problem", v.problem}});
+                    {"problem", v.problem},
+                    {"check", check_json(v.check)}});
   }
   nlohmann::json lvs = nlohmann::json::array();
   for (const auto &l : r.lvs) {
@@ -60,12 +78,30 @@ nlohmann::json report_json(const volume::HostReport &r) {
           {"notes", r.notes}};
 }
 
+void print_check(const volume::FsCheck &c) {
+  for (const auto &l : wrap(fmt::format("{}: {}", volume::to_string(c.verdict), c.summary),
+                            "    check: ", "           ")) {
+    std::cout << l << '\n';
+  }
+  // The tool's own lines, as it wrapped them.
+  for (std::size_t i = 0; i < c.findings.size() && i < kTextFindings; ++i) {
+    std::cout << "      " << c.findings[i] << '\n';
+  }
+  if (c.findings.size() > kTextFindings) {
+    std::cout << fmt::format("      ({} more lines: --json lists them)\n",
+                             c.findings.size() - kTextFindings);
+  }
+}
+
 void print_report(const volume::HostReport &r) {
   std::cout << fmt::format("Old host's tree, read-only, at {}\n", r.tree);
   for (const auto &v : r.volumes) {
     const std::string where = v.mountpoint.empty() ? "-" : v.mountpoint;
     std::cout << fmt::format("  {:<28.28} {:<6} {:>9}  {}\n", v.name, v.fstype, human_size(v.size),
                              where);
+    if (v.check) {
+      print_check(*v.check);
+    }
   }
   for (const auto &p : r.problems) {
     for (const auto &l : wrap(p, "  ! ", "    ")) {
@@ -82,6 +118,7 @@ int run_mount(const MountArgs &a) {
   }
   volume::OpenOptions opts;
   opts.tree_dir = a.args.back();
+  opts.check = a.check;
   const std::vector<std::string> sources(a.args.begin(), a.args.end() - 1);
   HoldSignals hold;
   auto host = volume::SourceHost::open(sources, opts);
@@ -128,6 +165,9 @@ Runner add_mount_ro(CLI::App &app) {
       "mount-ro", "Assemble the old host's filesystems read-only at DIR and leave them mounted");
   cmd->add_option("sources_and_dir", args->args, "SOURCE... DIR")->required();
   cmd->add_flag("--json", args->json, "One JSON document on stdout");
+  cmd->add_flag("--check", args->check,
+                "Also run the no-modify check (xfs_repair -n, e2fsck -n) on every mounted "
+                "volume and report its verdict");
   return [args] { return run_mount(*args); };
 }
 

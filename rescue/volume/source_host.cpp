@@ -10,6 +10,7 @@
 #include "rescue/util/error.hpp"
 #include "rescue/volume/device_mapper.hpp"
 #include "rescue/volume/fstab.hpp"
+#include "rescue/volume/volume_check.hpp"
 
 #include <fmt/format.h>
 
@@ -171,8 +172,10 @@ struct SourceHost::Builder {
   struct Attached {
     std::size_t loops = 0;
     std::size_t dms = 0;
+    std::string volume; // Volume::name
   };
   std::vector<Attached> attached;
+  std::map<std::string, std::string> mounted_from; // Volume::name -> its block device
 
   // A read-only loop device of BACKING from OFFSET (SIZE bytes, 0: to the
   // end); recorded before it is returned.
@@ -227,7 +230,8 @@ struct SourceHost::Builder {
     }
     h.registry_.add_mount(target);
     Mount m = Mount::read_only(dev, target, v.fstype);
-    attached.push_back({loops.size(), dm.name().empty() ? 0U : 1U});
+    attached.push_back({loops.size(), dm.name().empty() ? 0U : 1U, v.name});
+    mounted_from[v.name] = dev;
     for (auto &l : loops) {
       h.loops_.push_back(std::move(l));
     }
@@ -247,6 +251,7 @@ struct SourceHost::Builder {
     h.mounts_.pop_back();
     const Attached a = attached.back();
     attached.pop_back();
+    mounted_from.erase(a.volume);
     for (std::size_t i = 0; i < a.dms; ++i) {
       h.dms_.back().remove();
       h.dms_.pop_back();
@@ -406,6 +411,11 @@ std::unique_ptr<SourceHost> SourceHost::open(const std::vector<std::string> &sou
   h->report_.tree = h->tree_path_;
   b.find_root();
   b.mount_fstab();
+  if (opts.check) {
+    SystemCommandRunner system;
+    check_volumes(h->report_.volumes, b.mounted_from,
+                  opts.check_runner != nullptr ? *opts.check_runner : system);
+  }
   return h;
 }
 

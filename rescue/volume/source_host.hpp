@@ -8,6 +8,7 @@
 
 #include "rescue/volume/blkro.hpp"
 #include "rescue/volume/device_mapper.hpp"
+#include "rescue/volume/fs_check.hpp"
 #include "rescue/volume/loop.hpp"
 #include "rescue/volume/mount.hpp"
 #include "rescue/volume/mounted_tree.hpp"
@@ -15,6 +16,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +37,10 @@ struct Volume {
   bool contiguous = true;   // false: an LV in several pieces (mounted through device-mapper)
   std::string mountpoint;   // where it is mounted in the tree (old host's path)
   std::string problem;      // why it is not mounted, when it should be
+  // With OpenOptions::check: the no-modify check of the read-only device it
+  // is mounted from. Unset when it was not asked for or the volume is not
+  // mounted.
+  std::optional<FsCheck> check;
 };
 
 struct FstabResult {
@@ -69,6 +75,11 @@ struct OpenOptions {
   // Where to assemble the tree: an existing empty directory (mount-ro).
   // Empty: a private directory under run_dir, removed at the end.
   std::string tree_dir;
+  // Run the no-modify check (xfs_repair -n, e2fsck -n) on every mounted
+  // volume's read-only device and put its verdict in Volume::check.
+  bool check = false;
+  // Runs the checkers; null: a SystemCommandRunner. Not owned.
+  CommandRunner *check_runner = nullptr;
 };
 
 class SourceHost {

@@ -167,6 +167,25 @@ umount_dir() {  # DIR
   unset 'MOUNT_LOOP[$1]'
 }
 
+# dirty_xfs_log DIR FILE...: leave the XFS mounted at DIR as a power cut
+# would, with changes that exist only in its log. What is there so far is
+# written back in place first (freeze, thaw); then the FILEs (relative to
+# DIR) are created, their creation forced into the log (fsync of the last)
+# and the filesystem shut down, so the log is never written back. The
+# caller still unmounts DIR. Afterwards `xfs_repair -n` reports "valuable
+# metadata changes in a log", and a mount with norecovery shows DIR
+# without the FILEs.
+dirty_xfs_log() {
+  local dir=$1 f
+  shift
+  run xfs_io -x -c freeze -c thaw "$dir"
+  for f in "$@"; do
+    printf 'written just before the power cut\n' >"$dir/$f"
+  done
+  run xfs_io -c fsync "$dir/${*: -1}"
+  run xfs_io -x -c shutdown "$dir"
+}
+
 # --- bytes and files -----------------------------------------------------
 
 # put PATH MODE: write stdin to PATH (parents made 0755), then chmod MODE.

@@ -27,6 +27,7 @@ VARIANTS = {
     "multiseg": ["dead-host", "--multiseg"],
     "guest-fs": ["dead-host", "--guest-fs"],
     "hostile": ["dead-host", "--hostile-names"],
+    "dirty-root-log": ["dead-host", "--dirty-root-log"],
 }
 
 

@@ -63,6 +63,7 @@ VARIANTS = {
     "multiseg": dict(),
     "guest-fs": dict(),
     "hostile": dict(),
+    "dirty-root-log": dict(),
 }
 
 
