@@ -5,6 +5,12 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <array>
+
 namespace kvmr::guestfs {
 namespace {
 
@@ -160,6 +166,30 @@ Handle::Handle(EventSink *sink) : events_(std::make_unique<Events>()) {
                                    0, events_.get()),
         "set_event_callback", "");
   check(guestfs_parse_environment(g_.get()), "parse_environment", "");
+  // A /dev/kvm that exists but cannot run a VM (nested virtualisation
+  // switched off) makes qemu fail at launch: use TCG, slower but working.
+  if (std::getenv("LIBGUESTFS_BACKEND_SETTINGS") == nullptr && !kvm_usable()) {
+    force_tcg();
+  }
+}
+
+bool kvm_usable() {
+  const int kvm = ::open("/dev/kvm", O_RDWR | O_CLOEXEC);
+  if (kvm < 0) {
+    return false;
+  }
+  constexpr unsigned long kKvmGetApiVersion = 0xAE00; // _IO(KVMIO, 0x00)
+  constexpr unsigned long kKvmCreateVm = 0xAE01;      // _IO(KVMIO, 0x01)
+  bool ok = ::ioctl(kvm, kKvmGetApiVersion, 0) == 12;
+  if (ok) {
+    const int vm = ::ioctl(kvm, kKvmCreateVm, 0);
+    ok = vm >= 0;
+    if (vm >= 0) {
+      ::close(vm);
+    }
+  }
+  ::close(kvm);
+  return ok;
 }
 
 Handle::Handle(Handle &&other) noexcept = default;
@@ -169,6 +199,8 @@ Handle &Handle::operator=(Handle &&other) noexcept {
     g_.reset(); // closes while our own event state is still alive
     events_ = std::move(other.events_);
     g_ = std::move(other.g_);
+    tcg_forced_ = other.tcg_forced_;
+    drives_ = std::move(other.drives_);
   }
   return *this;
 }
@@ -222,10 +254,40 @@ void Handle::add_drive_ro(const std::string &path, const std::string &format) {
   opts.readonly = 1;
   opts.format = format.c_str();
   check(guestfs_add_drive_opts_argv(g_.get(), path.c_str(), &opts), "add_drive_opts", path);
+  drives_.emplace_back(path, format);
 }
 
 void Handle::launch() {
+  if (guestfs_launch(g_.get()) == 0) {
+    return;
+  }
+  // KVM can be there and still fail to run this appliance (seen: qemu's
+  // "-cpu host" asserting on an MSR the hypervisor refuses). Unless the
+  // user chose the backend settings, try once more under TCG.
+  const char *msg = guestfs_last_error(g_.get());
+  const std::string first = msg != nullptr ? msg : "failed (no message)";
+  if (tcg_forced_ || std::getenv("LIBGUESTFS_BACKEND_SETTINGS") != nullptr) {
+    fail("launch", "");
+  }
+  if (events_->sink != nullptr) {
+    events_->sink->message(LogKind::warning, "the appliance did not start with KVM (" + first +
+                                                 "); trying again with software emulation (TCG)");
+  }
+  force_tcg();
+  // A failed launch forgets the drives: add them again, in the same order.
+  const auto drives = std::move(drives_);
+  drives_.clear();
+  for (const auto &[path, format] : drives) {
+    add_drive_ro(path, format);
+  }
   check(guestfs_launch(g_.get()), "launch", "");
+}
+
+void Handle::force_tcg() {
+  std::array<char *, 2> settings{const_cast<char *>("force_tcg"), nullptr}; // NOLINT
+  check(guestfs_set_backend_settings(g_.get(), settings.data()), "set_backend_settings",
+        "force_tcg");
+  tcg_forced_ = true;
 }
 
 void Handle::shutdown() {

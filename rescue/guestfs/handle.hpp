@@ -82,6 +82,10 @@ struct Dirent {
   char ftyp = '?'; // readdir's type letter: r d l b c f s u ?
 };
 
+// True when /dev/kvm can create a VM; otherwise a Handle asks libguestfs
+// for TCG (unless LIBGUESTFS_BACKEND_SETTINGS says otherwise).
+bool kvm_usable();
+
 class Handle {
 public:
   // guestfs_create_flags(NO_ENVIRONMENT), NULL error handler, events routed
@@ -111,6 +115,8 @@ public:
   // add_drive_opts with readonly=1 and FORMAT given explicitly (never
   // probed), so a raw image holding qcow2-looking bytes stays raw.
   void add_drive_ro(const std::string &path, const std::string &format = "raw");
+  // On failure without user-chosen backend settings, retries once under
+  // TCG (a sink message says so).
   void launch();
   // Shuts the appliance down and reports a failure (the destructor cannot).
   void shutdown();
@@ -146,6 +152,10 @@ private:
   struct Events;
   HandlePtr g_;
   std::unique_ptr<Events> events_; // stable address handed to libguestfs
+  bool tcg_forced_ = false;
+  std::vector<std::pair<std::string, std::string>> drives_; // path, format: for a relaunch
+
+  void force_tcg();
 };
 
 } // namespace kvmr::guestfs

@@ -267,7 +267,14 @@ HostInventory build_inventory(volume::SourceTree &tree, const std::vector<LvFact
   HostInventory inv;
   inv.profile = read_host_profile(tree);
   inv.libvirt = read_libvirt_config(tree);
-  inv.warnings = inv.libvirt.warnings;
+  // A domain file that does not parse is told about with its VM.
+  for (const auto &w : inv.libvirt.warnings) {
+    const auto &doms = inv.libvirt.domains;
+    if (std::none_of(doms.begin(), doms.end(),
+                     [&](const DomainFile &f) { return !f.error.empty() && w == f.error; })) {
+      inv.warnings.push_back(w);
+    }
+  }
   DiskContext ctx{tree, inv.libvirt, lvs};
   for (const auto &f : inv.libvirt.domains) {
     inv.vms.push_back(read_vm(ctx, inv, f));

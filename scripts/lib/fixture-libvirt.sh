@@ -187,6 +187,9 @@ write_domains() {  # ROOT
       dom_end
     } | write_domain "$r" db01 1
   fi
+  if [[ $OPT_BROKEN_VMS -eq 1 ]]; then
+    write_broken_domains "$r"
+  fi
   if [[ $OPT_HOSTILE -eq 1 ]]; then
     {
       dom_begin "$HOSTILE_NAME" "$DOM_UUID_HOSTILE" 1048576 1
@@ -196,6 +199,35 @@ write_domains() {  # ROOT
       dom_end
     } | write_domain "$r" "$HOSTILE_FILE" 1
   fi
+}
+
+# Domains the rescue cannot take whole (--broken-vms).
+write_broken_domains() {  # ROOT
+  local r=$1
+  {
+    dom_begin ghost01 "$DOM_UUID_GHOST01" 1048576 1
+    dom_os_bios; dom_middle
+    dom_disk_file raw "$IMAGES/ghost01.img"
+    dom_iface_bridge "$MAC_GHOST01" br0
+    dom_end
+  } | write_domain "$r" ghost01 0
+  {
+    dom_begin trunc01 "$DOM_UUID_TRUNC01" 1048576 1
+    dom_os_bios; dom_middle
+    dom_disk_file qcow2 "$IMAGES/trunc01.qcow2"
+    dom_iface_bridge "$MAC_TRUNC01" br0
+    dom_end
+  } | write_domain "$r" trunc01 0
+  {
+    dom_begin loop01 "$DOM_UUID_LOOP01" 1048576 1
+    dom_os_bios; dom_middle
+    dom_disk_file qcow2 "$IMAGES/loop01-a.qcow2"
+    dom_iface_bridge "$MAC_LOOP01" br0
+    dom_end
+  } | write_domain "$r" loop01 0
+  # Cut off mid-element, as a full disk leaves a file being rewritten.
+  printf "<domain type='kvm'>\n  <name>broken</name>\n  <memory unit='KiB'>1048576</mem" |
+    put "$r/etc/libvirt/qemu/broken.xml" 600
 }
 
 write_network() {  # ROOT

@@ -27,6 +27,7 @@ VARIANTS = {
     "multiseg": ["dead-host", "--multiseg"],
     "guest-fs": ["dead-host", "--guest-fs"],
     "hostile": ["dead-host", "--hostile-names"],
+    "broken-vms": ["dead-host", "--broken-vms"],
     "dirty-root-log": ["dead-host", "--dirty-root-log"],
 }
 

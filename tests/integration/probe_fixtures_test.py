@@ -64,6 +64,7 @@ VARIANTS = {
     "guest-fs": dict(),
     "hostile": dict(),
     "dirty-root-log": dict(),
+    "broken-vms": dict(),
 }
 
 
