@@ -37,7 +37,8 @@ public:
 private:
   bool start(std::vector<std::size_t> &added);
   std::vector<std::size_t> pv_disks(const std::string &vg);
-  bool holds_lvm(std::size_t local_vm);
+  void scan_pvs();
+  std::vector<bool> clone_pvs();
   void fill(GuestInfo &info, const std::string &root, std::size_t disk);
   void note(std::size_t local_vm, const std::string &text) {
     results_[vm_result_[local_vm]].notes.push_back(text);
@@ -52,7 +53,10 @@ private:
   std::vector<std::size_t> vm_of_;                            // appliance disk -> local VM
   std::vector<std::size_t> vm_result_;                        // local VM -> index into results_
   std::optional<std::map<std::string, std::size_t>> pv_disk_; // PV UUID -> appliance disk
-  std::optional<std::vector<std::string>> block_devices_;     // devices and partitions
+  std::vector<std::string> devices_; // list_devices: whole drives, in add order
+  std::vector<bool> holds_lvm_;      // per local VM: a disk or partition is an LVM PV
+  // blkid's PV UUID -> the local VMs whose disks carry it (clones share them)
+  std::map<std::string, std::set<std::size_t>> pv_owners_;
 };
 
 bool Appliance::start(std::vector<std::size_t> &added) {
@@ -125,13 +129,26 @@ std::optional<std::vector<std::size_t>> Appliance::run(std::vector<std::size_t> 
   if (added_.empty()) {
     return retry;
   }
+  const bool shared = vm_result_.size() > 1;
+  scan_pvs();
+  // A PV UUID on two VMs' disks (cloned guests) keeps LVM from activating
+  // that VG at all: the later VMs are hidden from LVM here, asked alone.
+  const std::vector<bool> deferred =
+      allow_retry && shared ? clone_pvs() : std::vector<bool>(vm_result_.size(), false);
   std::vector<std::string> roots;
   try {
     roots = g_->inspect_os();
   } catch (const GuestfsError &e) {
-    for (const std::size_t r : vm_result_) {
-      results_[r].state = InspectState::failed;
-      results_[r].notes.push_back(std::string("inspection failed: ") + e.what());
+    for (std::size_t vm = 0; vm < vm_result_.size(); ++vm) {
+      if (allow_retry && shared) {
+        note(vm, std::string("asked again in an appliance of its own: inspecting all VMs "
+                             "together failed: ") +
+                     e.what());
+        retry.push_back(vm_result_[vm]);
+      } else {
+        results_[vm_result_[vm]].state = InspectState::failed;
+        note(vm, std::string("inspection failed: ") + e.what());
+      }
     }
     return retry;
   }
@@ -153,8 +170,13 @@ std::optional<std::vector<std::size_t>> Appliance::run(std::vector<std::size_t> 
       return i < added_.size() && disks_[added_[i]].readonly;
     });
   };
-  const bool shared = vm_result_.size() > 1;
   for (std::size_t vm = 0; vm < vm_result_.size(); ++vm) {
+    if (deferred[vm]) {
+      note(vm, "asked again in an appliance of its own: an LVM physical volume on its disks has "
+               "the same UUID as one on another VM's (a cloned guest)");
+      retry.push_back(vm_result_[vm]);
+      continue;
+    }
     auto &mine = placed.roots_of_vm[vm];
     std::stable_partition(mine.begin(), mine.end(),
                           [&](std::size_t r) { return !on_readonly_only(r); });
@@ -166,7 +188,7 @@ std::optional<std::vector<std::size_t>> Appliance::run(std::vector<std::size_t> 
       }
     }
     if (mine.empty()) {
-      if (allow_retry && shared && (across || holds_lvm(vm))) {
+      if (allow_retry && shared && (across || holds_lvm_[vm])) {
         note(vm, "asked again in an appliance of its own: its disks hold LVM, and a volume "
                  "group named like another VM's is not activated beside it");
         retry.push_back(vm_result_[vm]);
@@ -181,8 +203,8 @@ std::optional<std::vector<std::size_t>> Appliance::run(std::vector<std::size_t> 
     }
     const std::size_t best = mine.front();
     const auto &bd = found[best].disks;
-    const std::size_t disk =
-        bd.empty() ? added_.front() : added_[*std::min_element(bd.begin(), bd.end())];
+    const std::size_t first = bd.empty() ? 0 : *std::min_element(bd.begin(), bd.end());
+    const std::size_t disk = added_[first < added_.size() ? first : 0];
     fill(info, found[best].root, disk);
     for (std::size_t i = 1; i < mine.size(); ++i) {
       note(vm, "another operating system found at " + found[mine[i]].root +
@@ -240,26 +262,54 @@ std::vector<std::size_t> Appliance::pv_disks(const std::string &vg) {
   return out;
 }
 
-// Whether a disk of LOCAL_VM (whole, or a partition) is an LVM PV, by
-// blkid: the appliance's LVM may not list a PV whose VG or UUID clashes.
-bool Appliance::holds_lvm(std::size_t local_vm) {
+// Which local VMs' disks (whole, or a partition) are LVM PVs, and their
+// UUIDs, by blkid: the appliance's LVM may not list a PV whose VG or UUID
+// clashes with another.
+void Appliance::scan_pvs() {
+  holds_lvm_.assign(vm_result_.size(), false);
   try {
-    if (!block_devices_) {
-      block_devices_ = g_->list_devices();
-      const auto parts = g_->list_partitions();
-      block_devices_->insert(block_devices_->end(), parts.begin(), parts.end());
-    }
-    for (const auto &dev : *block_devices_) {
+    devices_ = g_->list_devices();
+    auto devices = devices_;
+    const auto parts = g_->list_partitions();
+    devices.insert(devices.end(), parts.begin(), parts.end());
+    for (const auto &dev : devices) {
       const auto index = disk_index_of(dev);
-      if (index && *index < vm_of_.size() && vm_of_[*index] == local_vm &&
-          g_->vfs_type(dev) == "LVM2_member") {
-        return true;
+      if (!index || *index >= vm_of_.size() || g_->vfs_type(dev) != "LVM2_member") {
+        continue;
       }
+      holds_lvm_[vm_of_[*index]] = true;
+      pv_owners_[g_->vfs_uuid(dev)].insert(vm_of_[*index]);
     }
-  } catch (const GuestfsError &) {
-    return false;
+  } catch (const GuestfsError &) { // NOLINT(bugprone-empty-catch): then nothing is known
   }
-  return false;
+}
+
+// Per local VM: whether it shares a PV UUID with an earlier VM, in which
+// case LVM is told to ignore its disks here. Nothing deferred when the
+// filter cannot be set (inspect_os may then fail, and all go alone).
+std::vector<bool> Appliance::clone_pvs() {
+  std::vector<bool> deferred(vm_result_.size(), false);
+  for (const auto &[uuid, owners] : pv_owners_) {
+    for (auto it = std::next(owners.begin()); it != owners.end(); ++it) {
+      deferred[*it] = true;
+    }
+  }
+  if (std::none_of(deferred.begin(), deferred.end(), [](bool b) { return b; })) {
+    return deferred;
+  }
+  std::vector<std::string> keep;
+  for (const auto &dev : devices_) {
+    const auto index = disk_index_of(dev);
+    if (index && *index < vm_of_.size() && !deferred[vm_of_[*index]]) {
+      keep.push_back(dev);
+    }
+  }
+  try {
+    g_->lvm_set_filter(keep);
+  } catch (const GuestfsError &) {
+    return std::vector<bool>(vm_result_.size(), false);
+  }
+  return deferred;
 }
 
 } // namespace

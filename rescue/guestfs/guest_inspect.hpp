@@ -1,12 +1,16 @@
 // Guest inspection (`kvm-rescue scan --inspect-guests`): what operating
 // system is inside each VM's disks (type, distribution, product name,
 // version, hostname), read through libguestfs with every drive read-only
-// and its format given, never probed. One appliance serves all VMs; a VM
-// whose disks hold LVM and showed no OS there (a volume group named like
-// another VM's, "centos" on every CentOS guest, or a cloned PV) is asked
-// again in an appliance of its own. Expected outcomes are values: a VM
-// without an OS, a disk that cannot be opened, an appliance that cannot
-// start here are notes in the result; nothing throws for them.
+// and its format given, never probed. One appliance serves all VMs. LVM
+// cannot serve clashing guests side by side, so a VM is asked again in an
+// appliance of its own when its disks hold LVM and showed no OS (a volume
+// group named like another VM's: "centos" on every CentOS guest), when a
+// PV UUID on its disks is also on an earlier VM's (a clone: LVM is told to
+// ignore its disks in the shared appliance, which would otherwise activate
+// neither), or when inspect_os fails for the shared appliance as a whole.
+// Expected outcomes are values: a VM without an OS, a disk that cannot be
+// opened, an appliance that cannot start here are notes in the result;
+// nothing throws for them.
 //
 // Backing chains: a qcow2 is opened with its chain, the backing names
 // resolved as qemu resolves them. A relative name (centos7-base.qcow2)
@@ -49,7 +53,7 @@ struct GuestInfo {
   InspectState state = InspectState::no_os;
   std::string root;         // the appliance's name of the root: /dev/sda1, /dev/centos/root
   std::string root_disk;    // path of the disk it lies on (the first, for an LV over several)
-  std::string os_type;      // libguestfs' words: linux, windows, freebsd, ...
+  std::string os_type;      // libguestfs' words: linux, windows, freebsd, ...; "" unknown
   std::string distro;       // centos, rhel, fedora, debian, ubuntu, windows, ...
   std::string product_name; // "CentOS Linux release 7.9.2009 (Core)"
   int major_version = 0;
@@ -67,7 +71,7 @@ struct GuestInspectOptions {
   CommandRunner *runner = nullptr; // for qemu-img; nullptr: the system's
   int memsize_mib = 0;             // 0: libguestfs' default
   int smp = 0;                     // 0: libguestfs' default
-  bool retry_alone = true;         // the second appliance per LVM VM without an OS
+  bool retry_alone = true;         // false: no second appliance per clashing VM (see above)
 };
 
 // One GuestInfo per VM named in DISKS, in order of first appearance.

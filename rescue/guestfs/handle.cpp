@@ -348,6 +348,20 @@ std::vector<std::string> Handle::vgpvuuids(const std::string &vg) {
   return to_vector(list.get());
 }
 
+void Handle::lvm_set_filter(const std::vector<std::string> &devices) {
+  std::vector<char *> argv;
+  argv.reserve(devices.size() + 1);
+  for (const auto &d : devices) {
+    argv.push_back(const_cast<char *>(d.c_str())); // NOLINT: libguestfs' char *const *
+  }
+  argv.push_back(nullptr);
+  std::string subject;
+  for (const auto &d : devices) {
+    subject += (subject.empty() ? "" : " ") + d;
+  }
+  check(guestfs_lvm_set_filter(g_.get(), argv.data()), "lvm_set_filter", subject);
+}
+
 std::string Handle::vfs_type(const std::string &device) {
   const CString s(guestfs_vfs_type(g_.get(), device.c_str()));
   if (!s) {

@@ -139,6 +139,9 @@ public:
   std::vector<std::string> pvs();
   std::string pvuuid(const std::string &device);
   std::vector<std::string> vgpvuuids(const std::string &vg);
+  // LVM sees only DEVICES (whole disks with their partitions, or single
+  // partitions) from now on: every VG deactivated, rescanned, reactivated.
+  void lvm_set_filter(const std::vector<std::string> &devices);
   // blkid's TYPE of DEVICE ("ext4", "LVM2_member"; "" when none).
   std::string vfs_type(const std::string &device);
   std::string vfs_uuid(const std::string &device);
