@@ -54,8 +54,8 @@ struct GuestInfo {
   std::string root;         // the appliance's name of the root: /dev/sda1, /dev/centos/root
   std::string root_disk;    // path of the disk it lies on (the first, for an LV over several)
   std::string os_type;      // libguestfs' words: linux, windows, freebsd, ...; "" unknown
-  std::string distro;       // centos, rhel, fedora, debian, ubuntu, windows, ...
-  std::string product_name; // "CentOS Linux release 7.9.2009 (Core)"
+  std::string distro;       // centos, rhel, fedora, debian, ubuntu, windows, ...; "" unknown
+  std::string product_name; // "CentOS Linux release 7.9.2009 (Core)"; "" unknown
   int major_version = 0;
   int minor_version = 0;
   std::string hostname; // empty when the guest names none
