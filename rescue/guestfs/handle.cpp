@@ -350,6 +350,96 @@ std::vector<std::string> Handle::inspect_os() {
   return to_vector(list.get());
 }
 
+std::string Handle::inspect_get_type(const std::string &root) {
+  const CString s(guestfs_inspect_get_type(g_.get(), root.c_str()));
+  if (!s) {
+    fail("inspect_get_type", root);
+  }
+  return s.get();
+}
+
+std::string Handle::inspect_get_distro(const std::string &root) {
+  const CString s(guestfs_inspect_get_distro(g_.get(), root.c_str()));
+  if (!s) {
+    fail("inspect_get_distro", root);
+  }
+  return s.get();
+}
+
+std::string Handle::inspect_get_product_name(const std::string &root) {
+  const CString s(guestfs_inspect_get_product_name(g_.get(), root.c_str()));
+  if (!s) {
+    fail("inspect_get_product_name", root);
+  }
+  return s.get();
+}
+
+std::string Handle::inspect_get_hostname(const std::string &root) {
+  const CString s(guestfs_inspect_get_hostname(g_.get(), root.c_str()));
+  if (!s) {
+    fail("inspect_get_hostname", root);
+  }
+  return s.get();
+}
+
+int Handle::inspect_get_major_version(const std::string &root) {
+  const int v = guestfs_inspect_get_major_version(g_.get(), root.c_str());
+  check(v, "inspect_get_major_version", root);
+  return v;
+}
+
+int Handle::inspect_get_minor_version(const std::string &root) {
+  const int v = guestfs_inspect_get_minor_version(g_.get(), root.c_str());
+  check(v, "inspect_get_minor_version", root);
+  return v;
+}
+
+std::vector<std::string> Handle::pvs() {
+  const StringList list(guestfs_pvs(g_.get()));
+  if (!list) {
+    fail("pvs", "");
+  }
+  return to_vector(list.get());
+}
+
+std::string Handle::pvuuid(const std::string &device) {
+  const CString s(guestfs_pvuuid(g_.get(), device.c_str()));
+  if (!s) {
+    fail("pvuuid", device);
+  }
+  return s.get();
+}
+
+std::vector<std::string> Handle::vgpvuuids(const std::string &vg) {
+  const StringList list(guestfs_vgpvuuids(g_.get(), vg.c_str()));
+  if (!list) {
+    fail("vgpvuuids", vg);
+  }
+  return to_vector(list.get());
+}
+
+void Handle::lvm_set_filter(const std::vector<std::string> &devices) {
+  std::vector<char *> argv;
+  argv.reserve(devices.size() + 1);
+  for (const auto &d : devices) {
+    argv.push_back(const_cast<char *>(d.c_str())); // NOLINT: libguestfs' char *const *
+  }
+  argv.push_back(nullptr);
+  std::string subject;
+  for (const auto &d : devices) {
+    subject += (subject.empty() ? "" : " ") + d;
+  }
+  check(guestfs_lvm_set_filter(g_.get(), argv.data()), "lvm_set_filter", subject);
+}
+
+std::string Handle::vfs_type(const std::string &device) {
+  const CString s(guestfs_vfs_type(g_.get(), device.c_str()));
+  if (!s) {
+    fail("vfs_type", device);
+  }
+  return s.get();
+}
+
 std::string Handle::vfs_uuid(const std::string &device) {
   const CString s(guestfs_vfs_uuid(g_.get(), device.c_str()));
   if (!s) {

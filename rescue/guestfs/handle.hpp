@@ -133,6 +133,24 @@ public:
   // blkid's tags of DEVICE (TYPE, UUID, LABEL, PARTUUID, ...), one probe.
   std::vector<std::pair<std::string, std::string>> blkid(const std::string &device);
   std::vector<std::string> inspect_os();
+  // inspect_get_*: what inspect_os found about ROOT, one of its results.
+  // Strings are libguestfs' words ("linux", "centos", "unknown").
+  std::string inspect_get_type(const std::string &root);
+  std::string inspect_get_distro(const std::string &root);
+  std::string inspect_get_product_name(const std::string &root);
+  std::string inspect_get_hostname(const std::string &root);
+  int inspect_get_major_version(const std::string &root);
+  int inspect_get_minor_version(const std::string &root);
+  // The LVM physical volumes the appliance sees (/dev/sda2), and their
+  // UUIDs; the PV UUIDs of volume group VG.
+  std::vector<std::string> pvs();
+  std::string pvuuid(const std::string &device);
+  std::vector<std::string> vgpvuuids(const std::string &vg);
+  // LVM sees only DEVICES (whole disks with their partitions, or single
+  // partitions) from now on: every VG deactivated, rescanned, reactivated.
+  void lvm_set_filter(const std::vector<std::string> &devices);
+  // blkid's TYPE of DEVICE ("ext4", "LVM2_member"; "" when none).
+  std::string vfs_type(const std::string &device);
   std::string vfs_uuid(const std::string &device);
   std::string vfs_label(const std::string &device);
   void mount_options(const std::string &options, const std::string &device,
