@@ -179,7 +179,7 @@ void CopyRun::tick(char phase, int pass, std::uint64_t done, bool force) {
 void CopyRun::open_or_resume() {
   const std::uint64_t size = src_.size();
   ResumeState fresh;
-  fresh.source = src_.describe();
+  fresh.source = opt_.source_id.empty() ? src_.describe() : opt_.source_id;
   fresh.source_size = size;
   fresh.chunk_size = opt_.chunk_size;
   fresh.hash = opt_.hash;

@@ -51,6 +51,12 @@ struct CopyOptions {
   // A source file whose mode, owner, times and xattrs the target takes.
   // Without it the target keeps mode 0600 and root's ownership.
   std::optional<std::string> metadata_from;
+  // The source's identity in the resume state: a rerun resumes only when
+  // it matches (with the size, chunk size and hash kind). Defaults to
+  // src.describe(); a caller whose source path changes between runs (a
+  // temporary mount point) passes something stable, e.g. the disk's
+  // identity and the file's path on the old host.
+  std::string source_id;
   // Where NAME.map and NAME.partial.state go; beside the target if unset.
   std::optional<std::string> state_dir;
   // Set (from a signal handler or another thread) to stop: the map and
