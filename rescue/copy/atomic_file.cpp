@@ -12,7 +12,7 @@
 
 namespace kvmr::copy {
 
-void write_file_atomic(const std::string &path, std::string_view content) {
+void write_file_atomic(const std::string &path, std::string_view content, Durability durability) {
   const std::string tmp = path + ".tmp";
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   if (!fd.valid()) {
@@ -29,7 +29,7 @@ void write_file_atomic(const std::string &path, std::string_view content) {
     }
     done += static_cast<std::size_t>(n);
   }
-  if (::fdatasync(fd.get()) != 0) {
+  if (durability == Durability::synced && ::fdatasync(fd.get()) != 0) {
     throw SysError(tmp, "fdatasync", errno);
   }
   fd.close(tmp);

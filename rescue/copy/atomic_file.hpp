@@ -8,9 +8,15 @@
 
 namespace kvmr::copy {
 
-// Replaces PATH with CONTENT atomically (tmp file, fsync, rename). Throws
+enum class Durability {
+  synced, // the content is on disk before the rename
+  none,   // only atomic: after a crash PATH may be empty or old
+};
+
+// Replaces PATH with CONTENT atomically (tmp file, rename). Throws
 // SysError naming PATH (or its tmp file).
-void write_file_atomic(const std::string &path, std::string_view content);
+void write_file_atomic(const std::string &path, std::string_view content,
+                       Durability durability = Durability::synced);
 
 // fsync()s the directory holding PATH, so a rename or create in it lasts.
 void fsync_parent_dir(const std::string &path);

@@ -81,6 +81,7 @@ private:
   void finish_and_rename();
 
   void save(char phase, int pass);
+  std::string map_text(char phase, int pass);
   void save_best_effort(char phase, int pass) noexcept;
   void start_phase(CopyPhase phase, std::uint64_t done, std::uint64_t total);
   void tick(char phase, int pass, std::uint64_t done, bool force = false);
@@ -106,21 +107,28 @@ private:
   Clock::time_point last_save_{}, last_progress_{};
 };
 
+std::string CopyRun::map_text(char phase, int pass) {
+  std::lock_guard lock(m_);
+  return format_mapfile(map_.to_mapfile(phase, pass),
+                        fmt::format("Mapfile. Created by kvm-rescue (GNU ddrescue format)\n"
+                                    "Source: {}\nTarget: {}",
+                                    src_.describe(), result_.target));
+}
+
 void CopyRun::save(char phase, int pass) {
   std::string state_text;
-  std::string map_text;
   {
     std::lock_guard lock(m_);
     state_text = to_json_text(map_.state());
-    map_text = format_mapfile(map_.to_mapfile(phase, pass),
-                              fmt::format("Mapfile. Created by kvm-rescue {} (GNU ddrescue "
-                                          "format)\nSource: {}\nTarget: {}",
-                                          "0.1", src_.describe(), partial_));
   }
-  // What the state calls finished must be on disk before the state says so.
+  std::string map = map_text(phase, pass);
+  // What the state calls finished must be on disk before the state says
+  // so. The state and map files themselves need no sync: a torn one does
+  // not parse, and the rerun starts over.
   part_->datasync();
-  write_file_atomic(state_file_, state_text);
-  write_file_atomic(map_file_, map_text);
+  write_file_atomic(state_file_, state_text, Durability::none);
+  write_file_atomic(map_file_, map, Durability::none);
+  last_save_ = now();
 }
 
 void CopyRun::save_best_effort(char phase, int pass) noexcept {
@@ -168,7 +176,6 @@ void CopyRun::tick(char phase, int pass, std::uint64_t done, bool force) {
   const auto t = now();
   if (!force && t - last_save_ >= opt_.save_interval) {
     save(phase, pass);
-    last_save_ = t;
   }
   if (sink_ != nullptr && (force || t - last_progress_ >= opt_.progress_interval)) {
     meter_.sample(t, done);
@@ -206,9 +213,9 @@ void CopyRun::open_or_resume() {
       result_.data_bytes += e.length;
     }
   }
-  if (!result_.resumed) {
-    save('?', 1);
-  }
+  // Nothing is saved yet: a run that dies before its first save starts
+  // over, which costs less than a save (an fdatasync) per small file.
+  last_save_ = now();
 }
 
 void CopyRun::first_pass(Pipeline &pipe) {
@@ -225,7 +232,6 @@ void CopyRun::first_pass(Pipeline &pipe) {
     }
   }
   start_phase(CopyPhase::copying, done, result_.data_bytes);
-  last_save_ = now();
   if (todo.empty()) {
     return;
   }
@@ -353,7 +359,10 @@ void CopyRun::retry_passes() {
 }
 
 void CopyRun::verify(Pipeline &pipe) {
-  save('+', 1);
+  // Worth saving only when the copy took long enough to be worth resuming.
+  if (now() - last_save_ >= opt_.save_interval) {
+    save('+', 1);
+  }
   part_->sync();
   part_->drop_cache();
   start_phase(CopyPhase::verifying, 0, result_.data_bytes);
@@ -402,6 +411,7 @@ void CopyRun::finish_and_rename() {
   if (result_.bad_ranges.empty()) {
     remove_if_exists(map_file_);
   } else {
+    write_file_atomic(map_file_, map_text('+', 1));
     result_.map_path = map_file_;
   }
   remove_if_exists(state_file_ + ".tmp");

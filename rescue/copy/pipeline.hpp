@@ -30,7 +30,7 @@ struct Block {
   std::span<std::byte> data;       // this block's bytes (the buffer's first part)
   std::vector<io::Extent> extents; // absolute offsets, covering the block
   std::vector<ByteRange> bad;      // unreadable ranges (zeros in data)
-  bool all_zero = false;           // nothing but zeros (holes, bad ranges)
+  bool all_zero = false;           // only zeros (holes, bad ranges); data unset when all holes
   std::uint64_t data_bytes = 0;    // bytes of data extents (not holes)
   std::string hash;                // filled in by a hashing consumer
 };

@@ -90,6 +90,13 @@ std::uint64_t fill_block(io::ByteSource &src, Block &block, std::vector<io::Exte
   std::uint64_t read = 0;
   block.all_zero = true;
   block.data_bytes = 0;
+  const bool holes_only = std::all_of(extents.begin(), extents.end(), [](const io::Extent &e) {
+    return e.kind == io::ExtentKind::hole;
+  });
+  if (holes_only) { // consumers do not look at an all-zero block's bytes
+    block.extents = std::move(extents);
+    return 0;
+  }
   for (const auto &e : extents) {
     const auto rel = static_cast<std::size_t>(e.offset - block.offset);
     const auto part = block.data.subspan(rel, static_cast<std::size_t>(e.length));
