@@ -174,7 +174,7 @@ void CopyRun::emit(Clock::time_point t, std::uint64_t done) {
 
 void CopyRun::tick(char phase, int pass, std::uint64_t done, bool force) {
   const auto t = now();
-  if (!force && t - last_save_ >= opt_.save_interval) {
+  if (!force && phase_ != CopyPhase::verifying && t - last_save_ >= opt_.save_interval) {
     save(phase, pass);
   }
   if (sink_ != nullptr && (force || t - last_progress_ >= opt_.progress_interval)) {
@@ -372,7 +372,7 @@ void CopyRun::verify(Pipeline &pipe) {
     tick('+', 1, done);
   });
   if (!outcome.complete) {
-    throw Cancelled(result_.target);
+    throw_cancelled('+', 1); // all is copied: the rerun only verifies
   }
   phase_total_ = outcome.bytes_read;
   tick('+', 1, outcome.bytes_read, true);

@@ -151,3 +151,18 @@ TEST_CASE("copy_item: with no retry passes the bad sectors are read once") {
   // Halving a 1 MiB chunk down to one sector: log2(2048) + 1 failing reads.
   CHECK(src.failed_reads() == 12);
 }
+
+TEST_CASE("copy_item: bad ranges are found down to the configured sector size") {
+  TempDir dir;
+  const auto src_path = dir / "src.img";
+  make_sparse(src_path, 4 * MiB, {{0, 4 * MiB}});
+  io::FileByteSource file(src_path);
+  FaultySource src(file);
+  src.fail_range(MiB + 100, 10);
+  auto opt = test_options();
+  opt.sector_size = 4096;
+  opt.retry_passes = 0;
+  const auto r = copy::copy_item(src, dir / "dst.img", opt, nullptr);
+  REQUIRE(r.bad_ranges.size() == 1);
+  CHECK(r.bad_ranges[0] == copy::ByteRange{MiB, 4096});
+}

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/xattr.h>
 
+#include <mutex>
 #include <string>
 
 using namespace kvmr;
@@ -176,4 +177,37 @@ TEST_CASE("copy_item: bad options are refused") {
   opt.chunk_size = 1000;
   CHECK_THROWS_AS(copy::copy_item(src, dir / "x", opt, nullptr), InputError);
   CHECK_FALSE(exists(dir / "x.partial"));
+}
+
+TEST_CASE("copy_item: progress uses the injected clock: rate and ETA") {
+  TempDir dir;
+  const auto src_path = dir / "src.img";
+  make_sparse(src_path, 8 * MiB, {{0, 8 * MiB}});
+  io::FileByteSource src(src_path);
+  auto opt = test_options();
+  // Every look at the clock is 100 ms later.
+  auto t = copy::Clock::time_point{};
+  std::mutex m;
+  opt.clock = [&] {
+    std::lock_guard lock(m);
+    t += std::chrono::milliseconds(100);
+    return t;
+  };
+  opt.save_interval = std::chrono::hours(1);
+  RecordingSink sink;
+  const auto r = copy::copy_item(src, dir / "dst.img", opt, &sink);
+  bool saw_rate = false;
+  for (const auto &p : sink.seen()) {
+    if (p.phase == copy::CopyPhase::copying && p.rate > 0) {
+      saw_rate = true;
+      CHECK(p.rate < 8.0 * MiB / 0.1); // never faster than 8 MiB in one tick
+      if (p.done < p.total) {
+        REQUIRE(p.eta_seconds.has_value());
+        CHECK(*p.eta_seconds == doctest::Approx(static_cast<double>(p.total - p.done) / p.rate));
+      }
+    }
+  }
+  CHECK(saw_rate);
+  CHECK(r.copy_seconds > 0);
+  CHECK_FALSE(exists(dir / "dst.img.map")); // no save within the hour
 }
