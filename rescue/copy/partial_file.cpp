@@ -1,0 +1,144 @@
+// Writing NAME.partial (see partial_file.hpp).
+#include "rescue/copy/partial_file.hpp"
+
+#include "rescue/util/error.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+namespace kvmr::copy {
+
+bool all_zero(std::span<const std::byte> data) {
+  if (data.empty()) {
+    return true;
+  }
+  return data[0] == std::byte{0} && std::memcmp(data.data(), data.data() + 1, data.size() - 1) == 0;
+}
+
+PartialFile::PartialFile(std::string path, bool fresh) : path_(std::move(path)) {
+  const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (fresh ? O_TRUNC : 0);
+  fd_ = UniqueFd(::open(path_.c_str(), flags, 0600));
+  if (!fd_.valid()) {
+    throw SysError(path_, fresh ? "create" : "open for writing", errno);
+  }
+}
+
+void PartialFile::set_size(std::uint64_t size) {
+  if (::ftruncate(fd_.get(), static_cast<off_t>(size)) != 0) {
+    throw SysError(path_, "set size to " + std::to_string(size), errno);
+  }
+}
+
+void PartialFile::write_all(std::uint64_t offset, std::span<const std::byte> data) {
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::pwrite(fd_.get(), data.data() + done, data.size() - done,
+                               static_cast<off_t>(offset + done));
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      throw SysError(path_, "write at offset " + std::to_string(offset + done), errno);
+    }
+    if (n == 0) {
+      throw SysError(path_, "write at offset " + std::to_string(offset + done), ENOSPC);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+std::uint64_t PartialFile::write_sparse(std::uint64_t offset, std::span<const std::byte> data,
+                                        std::size_t grain) {
+  std::uint64_t written = 0;
+  std::size_t i = 0;
+  std::size_t run_start = 0;
+  bool in_run = false;
+  while (i < data.size()) {
+    // Pieces end at GRAIN boundaries of the file.
+    const std::uint64_t at = offset + i;
+    const auto len =
+        static_cast<std::size_t>(std::min<std::uint64_t>(grain - at % grain, data.size() - i));
+    const bool zero = all_zero(data.subspan(i, len));
+    if (!zero && !in_run) {
+      run_start = i;
+      in_run = true;
+    } else if (zero && in_run) {
+      write_all(offset + run_start, data.subspan(run_start, i - run_start));
+      written += i - run_start;
+      in_run = false;
+    }
+    i += len;
+  }
+  if (in_run) {
+    write_all(offset + run_start, data.subspan(run_start));
+    written += data.size() - run_start;
+  }
+  return written;
+}
+
+void PartialFile::punch_hole(std::uint64_t offset, std::uint64_t length) {
+  if (length == 0) {
+    return;
+  }
+  if (::fallocate(fd_.get(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset),
+                  static_cast<off_t>(length)) == 0) {
+    return;
+  }
+  if (errno != EOPNOTSUPP) {
+    throw SysError(path_, "punch hole at offset " + std::to_string(offset), errno);
+  }
+  static const std::array<std::byte, 64 * 1024> zeros{};
+  while (length > 0) {
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(length, zeros.size()));
+    write_all(offset, std::span(zeros).first(n));
+    offset += n;
+    length -= n;
+  }
+}
+
+void PartialFile::read_exact(std::uint64_t offset, std::span<std::byte> out) {
+  // The write-only descriptor cannot read: a read-only one for this call.
+  const UniqueFd rfd = open_read_only(path_);
+  if (kvmr::read_at(rfd.get(), path_, out, offset) != out.size()) {
+    throw SysError(path_, "read at offset " + std::to_string(offset) + ": file too short", EIO);
+  }
+}
+
+void PartialFile::datasync() {
+  if (::fdatasync(fd_.get()) != 0) {
+    throw SysError(path_, "fdatasync", errno);
+  }
+}
+
+void PartialFile::sync() {
+  if (::fsync(fd_.get()) != 0) {
+    throw SysError(path_, "fsync", errno);
+  }
+}
+
+void PartialFile::drop_cache() {
+  const int err = ::posix_fadvise(fd_.get(), 0, 0, POSIX_FADV_DONTNEED);
+  if (err != 0) {
+    throw SysError(path_, "posix_fadvise DONTNEED", err);
+  }
+}
+
+std::uint64_t PartialFile::allocated_bytes() const {
+  struct stat st {};
+  if (::fstat(fd_.get(), &st) != 0) {
+    throw SysError(path_, "stat", errno);
+  }
+  return static_cast<std::uint64_t>(st.st_blocks) * 512U;
+}
+
+void PartialFile::close() {
+  fd_.close(path_);
+}
+
+} // namespace kvmr::copy

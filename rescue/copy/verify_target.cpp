@@ -1,0 +1,94 @@
+// Re-reading and comparing the target (see verify_target.hpp).
+#include "rescue/copy/verify_target.hpp"
+
+#include "rescue/copy/tolerant_read.hpp"
+#include "rescue/io/file_byte_source.hpp"
+#include "rescue/util/error.hpp"
+
+#include <map>
+
+namespace kvmr::copy {
+
+VerifyOutcome verify_target(const std::string &path, const CopyMap &map, Pipeline &pipe,
+                            const std::atomic<bool> *cancel,
+                            const std::function<void(std::uint64_t)> &on_block) {
+  io::FileByteSource target(path);
+  const ResumeState &state = map.state();
+  const HashKind kind = state.hash;
+  const auto extents = target.extents(0, target.size());
+  VerifyOutcome out;
+  if (target.size() != state.source_size) {
+    throw SysError(path,
+                   "verify: size is " + std::to_string(target.size()) + ", expected " +
+                       std::to_string(state.source_size),
+                   EIO);
+  }
+
+  // The hash of a chunk of zeros, by length (at most two lengths occur).
+  std::map<std::uint64_t, std::string> zero_hashes;
+  const auto zeros_hash = [&](std::uint64_t len) -> const std::string & {
+    auto it = zero_hashes.find(len);
+    if (it == zero_hashes.end()) {
+      it = zero_hashes.emplace(len, zeros_hash_hex(kind, len)).first;
+    }
+    return it->second;
+  };
+  zeros_hash(state.chunk_size);
+  if (map.chunk_count() > 0) {
+    zeros_hash(map.chunk_length(map.chunk_count() - 1));
+  }
+
+  std::size_t next = 0;
+  std::uint64_t read = 0;
+  const auto produce = [&](Block &b) {
+    if ((cancel != nullptr && cancel->load()) || next == map.chunk_count()) {
+      return false;
+    }
+    const std::size_t c = next++;
+    b.chunk = c;
+    b.offset = map.chunk_offset(c);
+    b.data = b.data.first(static_cast<std::size_t>(map.chunk_length(c)));
+    auto ext = extents_within(extents, b.offset, b.offset + b.data.size());
+    fill_block(target, b, std::move(ext), 512);
+    if (!b.bad.empty()) {
+      throw SysError(path, "verify: read at offset " + std::to_string(b.bad.front().offset), EIO);
+    }
+    return true;
+  };
+  Hasher whole(kind);
+  std::size_t compared = 0;
+  const auto compare = [&](Block &b) {
+    const std::string &expected = state.chunk_hashes[b.chunk];
+    bool same = false;
+    if (b.all_zero) {
+      same = expected == zero_chunk_marker || expected == zeros_hash(b.data.size());
+    } else {
+      const std::string actual = hash_hex(kind, b.data);
+      same = actual == (expected == zero_chunk_marker ? zeros_hash(b.data.size()) : expected);
+    }
+    if (!same) {
+      out.mismatched.push_back(b.chunk);
+    }
+    ++compared;
+    read += b.data_bytes;
+    if (on_block) {
+      on_block(read);
+    }
+  };
+  const auto hash_all = [&](Block &b) {
+    if (b.all_zero) {
+      whole.update_zeros(b.data.size());
+    } else {
+      whole.update(b.data);
+    }
+  };
+  pipe.run(produce, {compare, hash_all}, [](Block &) {});
+  out.bytes_read = read;
+  out.complete = compared == map.chunk_count();
+  if (out.complete) {
+    out.whole_hash = whole.hex_digest();
+  }
+  return out;
+}
+
+} // namespace kvmr::copy

@@ -1,0 +1,85 @@
+// Copy-engine test helpers (see copy_fixture.hpp).
+#include "unit/copy/copy_fixture.hpp"
+
+#include "rescue/util/fd.hpp"
+#include "unit/rescue/test_util.hpp"
+
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <fstream>
+
+namespace kvmr::test {
+
+void make_sparse(const std::string &path, std::uint64_t size,
+                 const std::vector<DataRange> &ranges) {
+  sh("rm -f '" + path + "' && truncate -s " + std::to_string(size) + " '" + path + "'");
+  for (const auto &r : ranges) {
+    sh("dd if=/dev/urandom of='" + path + "' bs=1M count=" + std::to_string(r.length) +
+       " seek=" + std::to_string(r.offset) +
+       " iflag=count_bytes,fullblock oflag=seek_bytes conv=notrunc status=none");
+  }
+}
+
+void write_zeros(const std::string &path, std::uint64_t offset, std::uint64_t length) {
+  sh("dd if=/dev/zero of='" + path + "' bs=1M count=" + std::to_string(length) +
+     " seek=" + std::to_string(offset) +
+     " iflag=count_bytes,fullblock oflag=seek_bytes conv=notrunc status=none");
+}
+
+std::uint64_t allocated_bytes(const std::string &path) {
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  return static_cast<std::uint64_t>(st.st_blocks) * 512U;
+}
+
+bool exists(const std::string &path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+bool same_content(const std::string &a, const std::string &b) {
+  return std::system(("cmp -s '" + a + "' '" + b + "'").c_str()) == 0;
+}
+
+std::string xxh128_of(const std::string &path) {
+  std::string out;
+  FILE *p = ::popen(("xxh128sum '" + path + "'").c_str(), "r");
+  REQUIRE(p != nullptr);
+  char buf[256];
+  while (std::fgets(buf, sizeof buf, p) != nullptr) {
+    out += buf;
+  }
+  REQUIRE(::pclose(p) == 0);
+  return out.substr(0, 32);
+}
+
+std::vector<std::byte> read_range(const std::string &path, std::uint64_t offset,
+                                  std::uint64_t length) {
+  const auto fd = open_read_only(path);
+  return read_bytes(fd.get(), path, offset, static_cast<std::size_t>(length));
+}
+
+copy::CopyOptions test_options() {
+  copy::CopyOptions o;
+  o.chunk_size = 1 * MiB;
+  o.save_interval = std::chrono::milliseconds(50);
+  o.progress_interval = std::chrono::milliseconds(0);
+  return o;
+}
+
+void RecordingSink::on_progress(const copy::CopyProgress &p) noexcept {
+  std::lock_guard lock(m_);
+  seen_.push_back(p);
+  if (hook) {
+    hook(p);
+  }
+}
+
+std::vector<copy::CopyProgress> RecordingSink::seen() const {
+  std::lock_guard lock(m_);
+  return seen_;
+}
+
+} // namespace kvmr::test

@@ -1,0 +1,52 @@
+// Helpers for the copy-engine tests: sparse source files made with real
+// tools (truncate + dd at offsets), content and allocation checks, and a
+// progress sink that records what it was given.
+#pragma once
+
+#include "rescue/copy/copy_item.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace kvmr::test {
+
+inline constexpr std::uint64_t MiB = 1024 * 1024;
+
+struct DataRange {
+  std::uint64_t offset;
+  std::uint64_t length;
+};
+
+// A sparse file of SIZE bytes with random data at RANGES (holes elsewhere).
+void make_sparse(const std::string &path, std::uint64_t size, const std::vector<DataRange> &ranges);
+// Writes LENGTH zero bytes at OFFSET (allocated zeros inside data).
+void write_zeros(const std::string &path, std::uint64_t offset, std::uint64_t length);
+
+std::uint64_t allocated_bytes(const std::string &path);
+bool exists(const std::string &path);
+// `cmp` of the two files (exit 0).
+bool same_content(const std::string &a, const std::string &b);
+// xxh128sum's hex digest of PATH.
+std::string xxh128_of(const std::string &path);
+// The bytes [OFFSET, OFFSET+LENGTH) of PATH.
+std::vector<std::byte> read_range(const std::string &path, std::uint64_t offset,
+                                  std::uint64_t length);
+
+// Options suited to small test files: 1 MiB chunks, fast saves.
+copy::CopyOptions test_options();
+
+class RecordingSink final : public copy::ProgressSink {
+public:
+  void on_progress(const copy::CopyProgress &p) noexcept override;
+  std::function<void(const copy::CopyProgress &)> hook;
+  std::vector<copy::CopyProgress> seen() const;
+
+private:
+  mutable std::mutex m_;
+  std::vector<copy::CopyProgress> seen_;
+};
+
+} // namespace kvmr::test

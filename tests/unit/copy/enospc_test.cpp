@@ -1,0 +1,70 @@
+// A target filesystem that fills up mid-copy: a clear error naming the
+// target, the .partial left behind, nothing with the final name. Runs on
+// a real 20 MiB ext4 loop mount (root only).
+#include "rescue/copy/copy_item.hpp"
+#include "rescue/io/file_byte_source.hpp"
+#include "rescue/util/error.hpp"
+#include "unit/copy/copy_fixture.hpp"
+#include "unit/rescue/test_util.hpp"
+
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <string>
+
+using namespace kvmr;
+using namespace kvmr::test;
+
+namespace {
+
+// Unmounts (which also frees the loop device of `mount -o loop`).
+class MountGuard {
+public:
+  explicit MountGuard(std::string dir) : dir_(std::move(dir)) {}
+  MountGuard(const MountGuard &) = delete;
+  MountGuard &operator=(const MountGuard &) = delete;
+  MountGuard(MountGuard &&) = delete;
+  MountGuard &operator=(MountGuard &&) = delete;
+  ~MountGuard() {
+    if (std::system(("mountpoint -q '" + dir_ + "' && umount '" + dir_ + "'").c_str()) != 0) {
+      // not mounted (the mount failed): nothing to undo
+    }
+  }
+
+private:
+  std::string dir_;
+};
+
+} // namespace
+
+TEST_CASE("copy_item: ENOSPC on the target is a clear error and leaves only the .partial") {
+  if (::geteuid() != 0 || !have("mkfs.ext4")) {
+    MESSAGE("skipped: needs root and mkfs.ext4 for a loop-mounted target");
+    return;
+  }
+  TempDir dir;
+  const auto img = dir / "small.img";
+  const auto mnt = dir / "mnt";
+  sh("truncate -s 20M '" + img + "' && mkfs.ext4 -q -F '" + img + "' && mkdir '" + mnt + "'");
+  MountGuard guard(mnt);
+  sh("mount -o loop '" + img + "' '" + mnt + "'");
+
+  const auto src_path = dir / "src.img";
+  make_sparse(src_path, 40 * MiB, {{0, 40 * MiB}});
+  io::FileByteSource src(src_path);
+  const auto dst = mnt + "/vm.img";
+  try {
+    copy::copy_item(src, dst, test_options(), nullptr);
+    FAIL("the copy fitted");
+  } catch (const SysError &e) {
+    CHECK(e.error_code() == ENOSPC);
+    CHECK(e.path() == copy::partial_path(dst));
+    const std::string what = e.what();
+    CHECK(what.find("No space left on device") != std::string::npos);
+    CHECK(what.find(copy::partial_path(dst)) != std::string::npos);
+  }
+  CHECK_FALSE(exists(dst));
+  CHECK(exists(copy::partial_path(dst)));
+}
