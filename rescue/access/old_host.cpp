@@ -170,6 +170,14 @@ std::vector<LvView> OldHost::lvs() {
   return out;
 }
 
+std::string OldHost::local_path(const std::string &old_path) const {
+  if (!kernel_) {
+    return {};
+  }
+  return kernel_->tree().root_dir() + (old_path.empty() || old_path.front() != '/' ? "/" : "") +
+         old_path;
+}
+
 const volume::HostReport *OldHost::kernel_report() const {
   return kernel_ ? &kernel_->report() : nullptr;
 }

@@ -71,6 +71,10 @@ public:
   [[nodiscard]] const std::vector<std::string> &notes() const { return notes_; }
   // Every LV of the old host's volume groups.
   [[nodiscard]] std::vector<LvView> lvs();
+  // Where OLD_PATH (an old-host path) is on this machine: inside the
+  // kernel path's mounted tree; "" on libguestfs (the files are inside the
+  // appliance).
+  [[nodiscard]] std::string local_path(const std::string &old_path) const;
   // The kernel path's full report (volumes, LVs); nullptr on libguestfs.
   [[nodiscard]] const volume::HostReport *kernel_report() const;
   // The appliance, for guest inspection; nullptr on the kernel path.

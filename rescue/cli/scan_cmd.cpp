@@ -3,6 +3,7 @@
 #include "rescue/access/old_host.hpp"
 #include "rescue/cli/commands.hpp"
 #include "rescue/cli/exit_codes.hpp"
+#include "rescue/cli/scan_guests.hpp"
 #include "rescue/cli/scan_text.hpp"
 #include "rescue/cli/signals.hpp"
 #include "rescue/scan/inventory_json.hpp"
@@ -20,6 +21,7 @@ struct ScanArgs {
   std::vector<std::string> sources;
   bool json = false;
   std::string backend = "auto";
+  bool inspect = false;
 };
 
 nlohmann::json access_json(access::OldHost &h, const std::vector<access::LvView> &lvs) {
@@ -66,8 +68,12 @@ int run_scan(const ScanArgs &a) {
   for (const auto &l : lvs) {
     facts.push_back({l.name, l.size, l.readable, l.access, l.problems});
   }
-  const scan::HostInventory inv = scan::build_inventory(host->tree(), facts);
+  scan::HostInventory inv = scan::build_inventory(host->tree(), facts);
   hold.check();
+  if (a.inspect) {
+    inspect_guests(*host, inv);
+    hold.check();
+  }
   bool all_ready = true;
   for (const auto &vm : inv.vms) {
     all_ready = all_ready && vm.readiness != scan::Readiness::not_ready;
@@ -103,6 +109,9 @@ Runner add_scan(CLI::App &app) {
                   "auto (default): kernel mounts as root, libguestfs otherwise or when the kernel "
                   "lacks device-mapper or a filesystem; kernel; guestfs")
       ->check(CLI::IsMember({"auto", "kernel", "guestfs"}));
+  cmd->add_flag("--inspect-guests", args->inspect,
+                "Also look inside each VM's disks (libguestfs, read-only): OS, version, "
+                "hostname. Slow: one appliance start");
   return [args] { return run_scan(*args); };
 }
 

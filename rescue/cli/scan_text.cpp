@@ -158,6 +158,16 @@ std::string render_scan(const ScanHeader &h, const scan::HostInventory &inv) {
     for (std::size_t i = 1; i < disks.size(); ++i) {
       out += std::string(kName + kAuto + kCpu + kRam + 4, ' ') + disks[i] + '\n';
     }
+    if (vm.guest && vm.guest->state == "found") {
+      const std::string os = vm.guest->product_name.empty()
+                                 ? vm.guest->distro + " " + vm.guest->version
+                                 : vm.guest->product_name;
+      line(out,
+           "guest: " + os + (vm.guest->hostname.empty() ? "" : ", hostname " + vm.guest->hostname));
+    } else if (vm.guest) {
+      line(out, "guest: " + vm.guest->state +
+                    (vm.guest->notes.empty() ? "" : " (" + vm.guest->notes.front() + ")"));
+    }
   }
   line(out, fmt::format("{} VM(s), {} to copy", inv.vms.size(), human_size(total)), "", "  ");
   std::vector<std::string> warnings;

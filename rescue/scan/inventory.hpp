@@ -55,6 +55,18 @@ struct VmNvram {
   std::uint64_t size = 0;
 };
 
+// What guest inspection (libguestfs, optional) found inside the VM's disks.
+struct GuestOs {
+  std::string state; // "found", "no_os", "failed", "skipped"
+  std::string os_type;
+  std::string distro;
+  std::string product_name;
+  std::string version; // "7.9"
+  std::string hostname;
+  std::string root; // the appliance's device of the guest's root
+  std::vector<std::string> notes;
+};
+
 struct VmInfo {
   std::string name;
   std::string uuid;
@@ -75,8 +87,9 @@ struct VmInfo {
   // Every old-host file the rescue must copy for this VM (domain XML, each
   // chain member and data file, NVRAM, snapshot XML), without duplicates.
   std::vector<std::string> files;
-  std::uint64_t allocated = 0; // sum over the disks
-  std::size_t chain_depth = 0; // deepest disk chain
+  std::uint64_t allocated = 0;  // sum over the disks
+  std::size_t chain_depth = 0;  // deepest disk chain
+  std::optional<GuestOs> guest; // only with --inspect-guests
 };
 
 struct HostInventory {

@@ -180,7 +180,16 @@ json to_json(const VmInfo &vm) {
           {"reasons", vm.reasons},
           {"files", vm.files},
           {"allocated", vm.allocated},
-          {"chain_depth", vm.chain_depth}};
+          {"chain_depth", vm.chain_depth},
+          {"guest", vm.guest ? json{{"state", vm.guest->state},
+                                    {"os_type", vm.guest->os_type},
+                                    {"distro", vm.guest->distro},
+                                    {"product_name", vm.guest->product_name},
+                                    {"version", vm.guest->version},
+                                    {"hostname", vm.guest->hostname},
+                                    {"root", vm.guest->root},
+                                    {"notes", vm.guest->notes}}
+                             : json(nullptr)}};
 }
 
 json to_json(const HostInventory &inv) {

@@ -187,7 +187,7 @@ write_domains() {  # ROOT
       dom_end
     } | write_domain "$r" db01 1
   fi
-  if [[ $OPT_BROKEN_VMS -eq 1 ]]; then
+  if [[ ${OPT_BROKEN_VMS:-0} -eq 1 ]]; then
     write_broken_domains "$r"
   fi
   if [[ $OPT_HOSTILE -eq 1 ]]; then

@@ -25,6 +25,11 @@ SECRET_VALUE = "AQDLdUBgAAAAABAAS1ZNUmZpeHR1cmUtY2VwaC1rZXk="
 BASE = {"web01", "mail01", "app01"}
 VARIANTS = {
     "story": BASE,
+    "intact": BASE,
+    "no-initramfs": BASE,
+    "corrupt-boot-sb": BASE,
+    "guest-fs": BASE,
+    "dirty-root-log": BASE,
     "ext4": BASE,
     "dos": BASE,
     "images-vg": BASE,
