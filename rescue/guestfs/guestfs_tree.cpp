@@ -327,7 +327,7 @@ std::optional<volume::FileStat> GuestfsTree::lstat(const std::string &path) {
   return fs;
 }
 
-std::string GuestfsTree::read_file(const std::string &path, std::uint64_t max_bytes) {
+std::uint64_t GuestfsTree::regular_size(const std::string &path) {
   const auto s = g_.statns(path);
   if (!s) {
     throw GuestfsError("statns", path, "No such file or directory", ENOENT);
@@ -335,7 +335,11 @@ std::string GuestfsTree::read_file(const std::string &path, std::uint64_t max_by
   if (file_type_of_mode(s->mode) != volume::FileType::regular) {
     throw InputError(path + ": not a regular file");
   }
-  const auto size = static_cast<std::uint64_t>(s->size);
+  return static_cast<std::uint64_t>(s->size);
+}
+
+std::string GuestfsTree::read_file(const std::string &path, std::uint64_t max_bytes) {
+  const std::uint64_t size = regular_size(path);
   if (size > max_bytes) {
     throw InputError(path + ": " + std::to_string(size) + " bytes, more than the " +
                      std::to_string(max_bytes) + " this reader accepts");
@@ -349,14 +353,7 @@ std::string GuestfsTree::read_file(const std::string &path, std::uint64_t max_by
 
 std::string GuestfsTree::read_range(const std::string &path, std::uint64_t offset,
                                     std::uint64_t length) {
-  const auto s = g_.statns(path);
-  if (!s) {
-    throw GuestfsError("statns", path, "No such file or directory", ENOENT);
-  }
-  if (file_type_of_mode(s->mode) != volume::FileType::regular) {
-    throw InputError(path + ": not a regular file");
-  }
-  const auto size = static_cast<std::uint64_t>(s->size);
+  const std::uint64_t size = regular_size(path);
   std::string out;
   // The daemon's protocol limits one pread to under 4 MiB; ask in 1 MiB.
   constexpr std::uint64_t kChunk = 1U << 20U;

@@ -85,6 +85,8 @@ public:
   void close();
 
 private:
+  // The size of PATH; throws unless it is a regular file.
+  std::uint64_t regular_size(const std::string &path);
   void scan_filesystems();
   void find_and_mount_root();
   void inspect();

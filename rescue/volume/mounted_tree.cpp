@@ -102,7 +102,8 @@ std::optional<FileStat> MountedTree::lstat(const std::string &path) {
   return fs;
 }
 
-std::string MountedTree::read_file(const std::string &path, std::uint64_t max_bytes) {
+// PATH opened read-only, refusing anything but a regular file; its size.
+std::pair<UniqueFd, std::uint64_t> MountedTree::open_regular(const std::string &path) const {
   UniqueFd fd = open_in(path, O_RDONLY);
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) {
@@ -111,7 +112,11 @@ std::string MountedTree::read_file(const std::string &path, std::uint64_t max_by
   if (!S_ISREG(st.st_mode)) {
     throw InputError(path + ": not a regular file");
   }
-  const auto size = static_cast<std::uint64_t>(st.st_size);
+  return {std::move(fd), static_cast<std::uint64_t>(st.st_size)};
+}
+
+std::string MountedTree::read_file(const std::string &path, std::uint64_t max_bytes) {
+  const auto [fd, size] = open_regular(path);
   if (size > max_bytes) {
     throw InputError(path + ": " + std::to_string(size) + " bytes, more than the " +
                      std::to_string(max_bytes) + " this reader accepts");
@@ -125,15 +130,7 @@ std::string MountedTree::read_file(const std::string &path, std::uint64_t max_by
 
 std::string MountedTree::read_range(const std::string &path, std::uint64_t offset,
                                     std::uint64_t length) {
-  UniqueFd fd = open_in(path, O_RDONLY);
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) {
-    throw SysError(path, "stat", errno);
-  }
-  if (!S_ISREG(st.st_mode)) {
-    throw InputError(path + ": not a regular file");
-  }
-  const auto size = static_cast<std::uint64_t>(st.st_size);
+  const auto [fd, size] = open_regular(path);
   if (offset >= size) {
     return {};
   }

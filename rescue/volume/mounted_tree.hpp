@@ -8,6 +8,9 @@
 #include "rescue/util/fd.hpp"
 #include "rescue/volume/source_tree.hpp"
 
+#include <cstdint>
+#include <utility>
+
 namespace kvmr::volume {
 
 class MountedTree final : public SourceTree {
@@ -28,6 +31,7 @@ public:
 private:
   // Opens PATH (relative to the tree) with FLAGS, resolving inside the tree.
   UniqueFd open_in(const std::string &path, int flags, bool follow_last = true) const;
+  std::pair<UniqueFd, std::uint64_t> open_regular(const std::string &path) const;
 
   std::string root_dir_;
   UniqueFd root_;
