@@ -9,6 +9,8 @@
 // launch (message on stderr), 1 any other failure.
 #include "rescue/guestfs/guest_inspect.hpp"
 
+#include "tests/integration/appliance_driver.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -21,49 +23,7 @@ namespace {
 using kvmr::guestfs::GuestfsError;
 using nlohmann::json;
 
-class FileSink final : public kvmr::guestfs::EventSink {
-public:
-  explicit FileSink(const std::string &path) {
-    if (!path.empty()) {
-      out_.open(path);
-    }
-  }
-  void message(kvmr::guestfs::LogKind kind, std::string_view text) override {
-    if (out_.is_open()) {
-      const std::chrono::duration<double> t = std::chrono::steady_clock::now() - start_;
-      out_ << t.count() << " " << kvmr::guestfs::to_string(kind) << ": " << text << '\n';
-    }
-  }
-  void progress(std::uint64_t /*done*/, std::uint64_t /*total*/) override {}
-
-private:
-  std::ofstream out_;
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-};
-
 // An appliance over a 1 MiB blank read-only drive (libguestfs needs one).
-int launch_only(kvmr::guestfs::EventSink &sink) {
-  std::string path = "/tmp/kvmr-guest-inspect-probe-XXXXXX";
-  const int fd = ::mkstemp(path.data());
-  if (fd < 0 || ::ftruncate(fd, 1 << 20) != 0) {
-    std::cerr << "guest_inspect: cannot make " << path << '\n';
-    return 1;
-  }
-  ::close(fd);
-  int rc = 0;
-  try {
-    kvmr::guestfs::Handle g(&sink);
-    g.add_drive_ro(path);
-    g.launch();
-    g.shutdown();
-    std::cout << json{{"launched", true}, {"backend", g.backend()}}.dump(2) << '\n';
-  } catch (const GuestfsError &e) {
-    std::cerr << "guest_inspect: " << e.what() << '\n';
-    rc = e.call() == "launch" ? 2 : 1;
-  }
-  ::unlink(path.c_str());
-  return rc;
-}
 
 int run(int argc, char **argv) {
   std::vector<kvmr::guestfs::GuestDisk> disks;
@@ -88,9 +48,9 @@ int run(int argc, char **argv) {
       return 1;
     }
   }
-  FileSink sink(log);
+  kvmr::test::FileSink sink(log);
   if (probe) {
-    return launch_only(sink);
+    return kvmr::test::launch_only(sink, "guest_inspect");
   }
   opts.sink = &sink;
   const auto started = std::chrono::steady_clock::now();

@@ -12,6 +12,8 @@
 #include "rescue/guestfs/guestfs_tree.hpp"
 #include "rescue/util/error.hpp"
 
+#include "tests/integration/appliance_driver.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -26,26 +28,6 @@ using kvmr::guestfs::GuestfsError;
 using kvmr::guestfs::GuestfsTree;
 using kvmr::volume::FileType;
 using nlohmann::json;
-
-class FileSink final : public kvmr::guestfs::EventSink {
-public:
-  explicit FileSink(const std::string &path) {
-    if (!path.empty()) {
-      out_.open(path);
-    }
-  }
-  void message(kvmr::guestfs::LogKind kind, std::string_view text) override {
-    if (out_.is_open()) {
-      const std::chrono::duration<double> t = std::chrono::steady_clock::now() - start_;
-      out_ << t.count() << " " << kvmr::guestfs::to_string(kind) << ": " << text << '\n';
-    }
-  }
-  void progress(std::uint64_t /*done*/, std::uint64_t /*total*/) override {}
-
-private:
-  std::ofstream out_;
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-};
 
 const char *type_name(FileType t) {
   switch (t) {
@@ -93,28 +75,6 @@ void dump_path(GuestfsTree &tree, const std::string &path, json &files) {
 }
 
 // An appliance over a 1 MiB blank read-only drive (libguestfs needs one).
-int launch_only(kvmr::guestfs::EventSink &sink) {
-  std::string path = "/tmp/kvmr-guestfs-probe-XXXXXX";
-  const int fd = ::mkstemp(path.data());
-  if (fd < 0 || ::ftruncate(fd, 1 << 20) != 0) {
-    std::cerr << "guestfs_dump: cannot make " << path << '\n';
-    return 1;
-  }
-  ::close(fd);
-  int rc = 0;
-  try {
-    kvmr::guestfs::Handle g(&sink);
-    g.add_drive_ro(path);
-    g.launch();
-    g.shutdown();
-    std::cout << json{{"launched", true}, {"backend", g.backend()}}.dump(2) << '\n';
-  } catch (const GuestfsError &e) {
-    std::cerr << "guestfs_dump: " << e.what() << '\n';
-    rc = e.call() == "launch" ? 2 : 1;
-  }
-  ::unlink(path.c_str());
-  return rc;
-}
 
 int run(int argc, char **argv) {
   std::vector<std::string> images;
@@ -141,9 +101,9 @@ int run(int argc, char **argv) {
       images.push_back(a);
     }
   }
-  FileSink sink(log);
+  kvmr::test::FileSink sink(log);
   if (probe) {
-    return launch_only(sink);
+    return kvmr::test::launch_only(sink, "guestfs_dump");
   }
   opts.sink = &sink;
   const auto started = std::chrono::steady_clock::now();
