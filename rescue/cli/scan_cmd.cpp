@@ -65,6 +65,7 @@ int run_scan(const ScanArgs &a) {
   hold.check();
   const std::vector<access::LvView> lvs = host->lvs();
   std::vector<scan::LvFact> facts;
+  facts.reserve(lvs.size());
   for (const auto &l : lvs) {
     facts.push_back({l.name, l.size, l.readable, l.access, l.problems});
   }

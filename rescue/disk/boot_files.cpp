@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <array>
 #include <exception>
+#include <span>
+#include <string_view>
 
 namespace kvmr::disk {
 namespace {
@@ -15,6 +17,12 @@ namespace {
 constexpr std::uint64_t kMaxCfgBytes = 4U << 20U;
 constexpr std::uint64_t kKernelHeaderBytes = 0x210;
 constexpr std::size_t kHdrSOffset = 0x202;
+// cpio (newc, crc), gzip, xz, zstd, lz4 (legacy), bzip2.
+constexpr std::string_view kXzMagic{"\xfd"
+                                    "7zXZ",
+                                    5};
+constexpr std::array<std::string_view, 7> kInitramfsMagics{
+    "070701", "070702", "\x1f\x8b", kXzMagic, "\x28\xb5\x2f\xfd", "\x02\x21\x4c\x18", "BZh"};
 
 std::string_view trim(std::string_view s) {
   const auto first = s.find_first_not_of(" \t\r");
@@ -87,7 +95,7 @@ std::string strip_device(std::string path) {
   return path;
 }
 
-bool has_prefix(const std::string &data, std::initializer_list<std::string_view> magics) {
+bool has_prefix(const std::string &data, std::span<const std::string_view> magics) {
   return std::any_of(magics.begin(), magics.end(), [&](std::string_view m) {
     return data.size() >= m.size() && std::string_view(data).substr(0, m.size()) == m;
   });
@@ -102,7 +110,7 @@ struct FileCheck {
 // PATH as grub names it: relative to the /boot filesystem, or under /boot
 // when /boot is part of the root filesystem.
 std::string locate(volume::SourceTree &boot, const std::string &path) {
-  const std::string p = strip_device(path);
+  std::string p = strip_device(path);
   if (boot.lstat(p)) {
     return p;
   }
@@ -133,10 +141,7 @@ FileCheck check_file(volume::SourceTree &boot, const std::string &named, bool ke
     if (head.size() < kHdrSOffset + 4 || head.compare(kHdrSOffset, 4, "HdrS") != 0) {
       return {false, false, fmt::format("the kernel {} is not a Linux kernel image", p)};
     }
-  } else if (!has_prefix(head, {"070701", "070702", "\x1f\x8b",
-                                "\xfd"
-                                "7zXZ",
-                                "\x28\xb5\x2f\xfd", "\x02\x21\x4c\x18", "BZh"})) {
+  } else if (!has_prefix(head, kInitramfsMagics)) {
     return {false, false,
             fmt::format("the initramfs {} is neither a cpio archive nor compressed", p)};
   }

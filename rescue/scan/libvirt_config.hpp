@@ -103,7 +103,7 @@ struct LibvirtConfig {
 };
 
 // Largest libvirt XML file read (a domain XML is a few KiB).
-inline constexpr std::uint64_t max_libvirt_xml_bytes = 8u << 20;
+inline constexpr std::uint64_t max_libvirt_xml_bytes = 8U << 20U;
 
 // Reads everything above through TREE. Never throws for what is on the old
 // disk (missing, unreadable or malformed files become errors and warnings).

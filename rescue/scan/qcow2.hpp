@@ -74,7 +74,7 @@ struct Qcow2Header {
 
 // How many leading bytes to read for a first parse: one 64 KiB cluster
 // (the default size) holds the header, its extensions and the backing name.
-inline constexpr std::size_t qcow2_first_read = 64 * 1024;
+inline constexpr std::size_t qcow2_first_read = std::size_t{64} * 1024;
 
 // Parses the header at the start of HEAD, the first bytes of the image NAME
 // (NAME only appears in error messages). END_OF_FILE says HEAD ends where

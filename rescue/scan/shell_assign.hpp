@@ -26,7 +26,7 @@ struct ShellAssignments {
   [[nodiscard]] const std::string *find(const std::string &key) const;
   // The value of KEY, or "" when it is not assigned.
   [[nodiscard]] std::string get(const std::string &key) const;
-  [[nodiscard]] bool has(const std::string &key) const { return values.count(key) != 0; }
+  [[nodiscard]] bool has(const std::string &key) const { return values.contains(key); }
   // 1-based line of KEY's assignment, 0 when absent.
   [[nodiscard]] int line_of(const std::string &key) const;
 };

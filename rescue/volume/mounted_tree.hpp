@@ -30,8 +30,8 @@ public:
 
 private:
   // Opens PATH (relative to the tree) with FLAGS, resolving inside the tree.
-  UniqueFd open_in(const std::string &path, int flags, bool follow_last = true) const;
-  std::pair<UniqueFd, std::uint64_t> open_regular(const std::string &path) const;
+  [[nodiscard]] UniqueFd open_in(const std::string &path, int flags, bool follow_last = true) const;
+  [[nodiscard]] std::pair<UniqueFd, std::uint64_t> open_regular(const std::string &path) const;
 
   std::string root_dir_;
   UniqueFd root_;
