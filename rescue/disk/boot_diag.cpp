@@ -159,7 +159,7 @@ BootPath bios_path(int fd, const std::string &path, const Disk &disk, const Part
 
 BootPath uefi_path(int fd, const std::string &path, const Disk &disk, const Partition *boot) {
   BootPath bp;
-  const Partition *esp = find_by_type(disk.table, kGptEsp, "0xef");
+  const Partition *esp = find_esp_partition(disk.table);
   if (esp == nullptr) {
     bp.verdict = BootVerdict::not_applicable;
     bp.summary = "No EFI system partition: this system was installed to boot "
@@ -192,6 +192,10 @@ BootPath uefi_path(int fd, const std::string &path, const Disk &disk, const Part
 }
 
 } // namespace
+
+const Partition *find_esp_partition(const PartitionTable &t) {
+  return find_by_type(t, kGptEsp, "0xef");
+}
 
 const Partition *find_boot_partition(const PartitionTable &t) {
   const Partition *fallback = nullptr;

@@ -19,6 +19,9 @@ inline constexpr const char *kGptXbootldr = "bc13c2ff-59e6-4262-a352-b275fd6f717
 // DISK must already carry its table and probed filesystems.
 BootDiagnosis diagnose_boot(int fd, const std::string &path, const Disk &disk);
 
+// The EFI system partition (GPT type or MBR id 0xef), or nullptr.
+const Partition *find_esp_partition(const PartitionTable &t);
+
 // The partition that most likely holds /boot, or nullptr.
 const Partition *find_boot_partition(const PartitionTable &t);
 

@@ -20,13 +20,10 @@ namespace {
 
 constexpr std::uint64_t kMaxCfgBytes = 4U << 20U;
 
+// The ESP when it holds a FAT filesystem to read grub.cfg from.
 const disk::Partition *find_esp(const disk::PartitionTable &t) {
-  for (const auto &p : t.partitions) {
-    if (p.type_code == (t.type == "gpt" ? disk::kGptEsp : "0xef") && p.fs.type == "vfat") {
-      return &p;
-    }
-  }
-  return nullptr;
+  const disk::Partition *esp = disk::find_esp_partition(t);
+  return esp != nullptr && esp->fs.type == "vfat" ? esp : nullptr;
 }
 
 // EFI/<vendor>/grub.cfg on the ESP (CentOS: EFI/centos/grub.cfg).
