@@ -1,0 +1,163 @@
+// RescuePlan: what a rescue will do, as one plain value built from the
+// old host's inventory and the user's choices, printed for review and
+// saved/loaded as the JSON answer file (`kvm-rescue plan -o plan.json`,
+// `copy --plan`, `kickstart --plan`, the wizard's `--replay`).
+//
+// Layout on the target. The target filesystem will be mounted at the old
+// images directory (PlanLayout::images_dir, /var/lib/libvirt/images) on
+// the new host, so image paths under it stay the same:
+//
+//   TARGET/<path under images_dir>      images (and chain members) from
+//                                       images_dir, same relative path
+//   TARGET/relocated/<old abs path>     images from other directories;
+//                                       the domain XML and the backing
+//                                       names of their overlays are
+//                                       rewritten to the new path
+//   TARGET/lv/<vg>-<lv>.img             LV-backed disks, as raw files; the
+//                                       <disk type='block'> becomes
+//                                       type='file'
+//   TARGET/kvm-rescue/payload/<old abs path>
+//                                       domain/network/pool/secret/snapshot
+//                                       XML (rewritten where a path moved),
+//                                       NVRAM, secret values (0600), the
+//                                       host config files the kickstart
+//                                       needs
+//   TARGET/kvm-rescue/original/<old abs path>
+//                                       the unmodified XML of every file
+//                                       the plan rewrites
+//   TARGET/kvm-rescue/{plan.json,manifest.json,report.json,report.txt,
+//                      state/,maps/}
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace kvmr::plan {
+
+inline constexpr int kSchemaVersion = 1;
+inline constexpr const char *kPlanKind = "kvm-rescue.plan";
+
+// A disk (or image file) as the plan recognises it in a later boot, when
+// device names may have changed.
+struct DiskIdentity {
+  std::string path;               // as given when planning (/dev/sdb, an image file)
+  std::vector<std::string> by_id; // /dev/disk/by-id names (block devices)
+  std::string serial;             // empty when unknown (image files)
+  std::string model;
+  std::uint64_t size = 0;
+  std::string table_type; // "gpt", "dos", ""
+  std::string table_id;   // GPT disk GUID or MBR identifier
+  std::vector<std::string> partition_uuids; // PARTUUIDs, in partition order
+  std::vector<std::string> fs_uuids;        // filesystem and PV UUIDs, sorted
+  friend bool operator==(const DiskIdentity &, const DiskIdentity &) = default;
+};
+
+enum class ItemKind {
+  image,        // a file-backed VM disk or one of its chain members
+  lv_image,     // an LV-backed VM disk, copied to a raw file
+  nvram,        // a UEFI VM's variable store
+  domain_xml,   // /etc/libvirt/qemu/NAME.xml
+  snapshot_xml, // /var/lib/libvirt/qemu/snapshot/NAME/SNAP.xml
+  network_xml,  // /etc/libvirt/qemu/networks/NAME.xml
+  pool_xml,     // /etc/libvirt/storage/NAME.xml
+  secret_xml,   // /etc/libvirt/secrets/UUID.xml
+  secret_value, // /etc/libvirt/secrets/UUID.base64 (written 0600)
+  host_file,    // /etc/hostname, ifcfg-*, locale, ... for the kickstart step
+};
+const char *to_string(ItemKind k) noexcept;
+// Throws InputError naming the value.
+ItemKind parse_item_kind(const std::string &s);
+
+struct PlanItem {
+  ItemKind kind = ItemKind::image;
+  std::string vm;     // owning VM; empty for host-level items
+  std::string source; // old-host path; the LV name ("centos/db01") for lv_image
+  std::string dest;   // relative to the target root ("web01.img", "kvm-rescue/payload/etc/...")
+  std::string new_path; // absolute path on the new host ("" for payload-only items)
+  std::string format;   // images: "raw", "qcow2", ...
+  std::uint64_t size = 0;      // apparent bytes
+  std::uint64_t allocated = 0; // bytes on the source's disk (what the copy reads at most)
+  bool secret = false;         // mode 0600, never printed
+  // qcow2 overlays whose backing file moved: the backing name to write
+  // into the copy's header (`qemu-img rebase -u` semantics); empty: keep.
+  std::string new_backing_name;
+  std::string new_backing_format;
+  // XML items: the payload copy is rewritten (see Plan::rewrites).
+  bool rewritten = false;
+};
+
+// One change of a path in libvirt XML (a <disk> source, an <nvram>).
+struct PathRewrite {
+  std::string vm;       // domain name, or empty for pool XML
+  std::string file;     // old-host XML file it applies to
+  std::string from;     // old-host path
+  std::string to;       // new-host path
+  bool block_to_file = false; // <disk type='block' dev=...> -> type='file' file=...
+  std::string new_format;     // the <driver type=...> to set; empty: keep
+  std::string reason;         // in plain words
+};
+
+enum class TargetKind { directory, device, image };
+const char *to_string(TargetKind k) noexcept;
+
+struct PlanTarget {
+  TargetKind kind = TargetKind::directory;
+  std::string path;                 // DIR, /dev/sdX or an image file
+  std::optional<DiskIdentity> disk; // device/image: as probed when planning
+  std::string fs_type = "xfs";      // what preparation makes: "xfs" or "ext4"
+  bool el7_compatible = true;       // mkfs options CentOS 7 can mount
+  std::string label = "KVMRESCUE";  // data filesystem label
+  bool oemdrv = true;               // device/image: a small OEMDRV partition
+  std::uint64_t capacity = 0;       // usable bytes for data (free space of DIR)
+  std::string fs_uuid;              // directory: the filesystem it is on
+};
+
+// The new host's choices, read by `kickstart --plan` and the wizard.
+struct KickstartChoices {
+  std::string dialect = "el7"; // el7, el8, el9
+  std::string os_disk;         // /dev/disk/by-id name; may not exist here
+  std::string hostname;        // default: the old host's
+  std::map<std::string, std::string> nic_map; // old NIC name -> new NIC name or MAC
+  std::string root_password = "locked"; // locked, hash, keep-old
+  std::string root_password_hash;       // for "hash"
+  std::string ssh_key;
+  std::string timezone; // default: the old host's
+  std::string lang;
+  std::string keyboard;
+  std::string install_source = "cdrom"; // cdrom or url
+  std::string install_url;
+  bool oemdrv = true; // write ks.cfg to the target's OEMDRV partition
+};
+
+struct PlanLayout {
+  std::string images_dir = "/var/lib/libvirt/images"; // the target's mount point on the new host
+  std::string relocated_dir = "relocated";
+  std::string lv_dir = "lv";
+  std::string state_dir = "kvm-rescue"; // payload, reports, maps
+};
+
+struct RescuePlan {
+  int schema_version = kSchemaVersion;
+  std::string created;   // ISO 8601 UTC
+  std::string generator; // "kvm-rescue 0.1.0"
+  std::vector<DiskIdentity> sources;
+  std::string backend = "auto";
+  std::string old_hostname;
+  std::vector<std::string> vms;     // chosen, in inventory order
+  std::vector<std::string> skipped; // not chosen or not ready, "NAME: why"
+  PlanTarget target;
+  PlanLayout layout;
+  std::vector<PlanItem> items;
+  std::vector<PathRewrite> rewrites;
+  std::uint64_t bytes_needed = 0; // sum of items' allocated, plus margin
+  KickstartChoices kickstart;
+  nlohmann::json host; // scan::to_json(HostProfile) of the old host
+  std::vector<std::string> warnings;
+};
+
+} // namespace kvmr::plan
