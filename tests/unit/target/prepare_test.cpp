@@ -12,7 +12,12 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
 #include <cctype>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 
@@ -50,7 +55,7 @@ TEST_CASE("confirm-wipe must repeat the path; the image stays unchanged") {
   const std::string img = w / "t.img";
   test::sh("truncate -s 2G " + img + " && printf 'old data' | dd of=" + img +
            " conv=notrunc status=none");
-  const std::string before = test::sha256_of(img);
+  const std::string before = test::sparse_digest(img);
   for (const std::string &confirm : {std::string{}, w / "other.img", img + "/"}) {
     try {
       (void)prepare_target(img, confirm, {}, 1, Layout{});
@@ -59,7 +64,7 @@ TEST_CASE("confirm-wipe must repeat the path; the image stays unchanged") {
       CHECK(contains(e.what(), "--confirm-wipe=" + img));
     }
   }
-  CHECK(test::sha256_of(img) == before);
+  CHECK(test::sparse_digest(img) == before);
 }
 
 TEST_CASE("a copy of a source is refused by prepare_target and stays unchanged") {
@@ -71,7 +76,7 @@ TEST_CASE("a copy of a source is refused by prepare_target and stays unchanged")
   test::make_source_image(w / "source.img", w.path());
   test::sh("cp --sparse=always " + (w / "source.img") + " " + (w / "copy.img") +
            " && truncate -s 2G " + (w / "copy.img"));
-  const std::string before = test::sha256_of(w / "copy.img");
+  const std::string before = test::sparse_digest(w / "copy.img");
   const auto src = test::probe(w / "source.img");
   try {
     (void)prepare_target(w / "copy.img", w / "copy.img", {src}, 1, Layout{});
@@ -79,7 +84,7 @@ TEST_CASE("a copy of a source is refused by prepare_target and stays unchanged")
   } catch (const InputError &e) {
     CHECK(contains(e.what(), "carries filesystem UUID " + std::string(test::kSourceXfsUuid)));
   }
-  CHECK(test::sha256_of(w / "copy.img") == before);
+  CHECK(test::sparse_digest(w / "copy.img") == before);
 }
 
 TEST_CASE("prepare a 2 GiB sparse image, mount it, write OEMDRV files") {
@@ -89,8 +94,10 @@ TEST_CASE("prepare a 2 GiB sparse image, mount it, write OEMDRV files") {
   const test::WorkDir w;
   const std::string img = w / "target.img";
   test::sh("truncate -s 2G " + img);
+  const std::string blank = test::sparse_digest(img);
   const PreparedTarget p = prepare_target(img, img, {}, kGiB, Layout{});
   CHECK(test::sh_out("losetup -j '" + img + "'").empty());
+  CHECK(test::sparse_digest(img) != blank); // the digest of the other tests sees writes
 
   // The GPT as sfdisk reads it.
   const auto j = nlohmann::json::parse(test::sh_out("sfdisk --json '" + img + "'"));
@@ -214,4 +221,44 @@ TEST_CASE("ext4 on request, without features CentOS 7 cannot read") {
   CHECK(contains(feats, "uninit_bg"));
   const auto m = TargetMount::mount_prepared(p, w / "run");
   CHECK(std::filesystem::exists(m->root() + "/lost+found"));
+}
+
+TEST_CASE("a run killed while the target is mounted is cleaned up by the next") {
+  if (!test::loop_and_mount_or_skip("killed run clean-up")) {
+    return;
+  }
+  const test::WorkDir w;
+  const std::string img = w / "target.img";
+  test::sh("truncate -s 1G " + img);
+  Layout l;
+  l.oemdrv = false;
+  const PreparedTarget p = prepare_target(img, img, {}, 1, l);
+  const std::string run_dir = w / "run";
+  std::array<int, 2> pipe_fds{};
+  REQUIRE(::pipe(pipe_fds.data()) == 0);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    try {
+      const auto m = TargetMount::mount_prepared(p, run_dir);
+      (void)!::write(pipe_fds[1], "m", 1);
+      ::pause();
+    } catch (...) {
+    }
+    ::_exit(1);
+  }
+  ::close(pipe_fds[1]);
+  char c = 0;
+  const bool mounted = ::read(pipe_fds[0], &c, 1) == 1;
+  ::close(pipe_fds[0]);
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  REQUIRE(mounted);
+  CHECK(!test::leftovers(img, w.path()).empty()); // the killed run left its mount
+  {
+    const auto m = TargetMount::mount_prepared(p, run_dir); // reaps the dead run first
+  }
+  CHECK(test::leftovers(img, w.path()).empty());
+  CHECK(std::filesystem::is_empty(run_dir));
 }

@@ -7,8 +7,16 @@
 
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
+#include <memory>
+#include <vector>
+
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -84,6 +92,51 @@ disk::Disk probe(const std::string &path) {
   disk::ProbeOptions o;
   o.smart = false;
   return disk::probe_disk(path, r, o);
+}
+
+std::string sparse_digest(const std::string &path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  REQUIRE(fd >= 0);
+  struct stat st {};
+  REQUIRE(::fstat(fd, &st) == 0);
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  REQUIRE(EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) == 1);
+  auto feed = [&ctx](std::uint64_t v) { EVP_DigestUpdate(ctx.get(), &v, sizeof v); };
+  feed(static_cast<std::uint64_t>(st.st_size));
+  std::vector<char> buf(1 << 20);
+  off_t pos = 0;
+  while (pos < st.st_size) {
+    const off_t data = ::lseek(fd, pos, SEEK_DATA);
+    if (data < 0) {
+      break; // only a hole is left
+    }
+    off_t hole = ::lseek(fd, data, SEEK_HOLE);
+    if (hole < 0) {
+      hole = st.st_size;
+    }
+    feed(static_cast<std::uint64_t>(data));
+    feed(static_cast<std::uint64_t>(hole - data));
+    for (off_t at = data; at < hole;) {
+      const auto want =
+          static_cast<std::size_t>(std::min<off_t>(hole - at, static_cast<off_t>(buf.size())));
+      const ssize_t n = ::pread(fd, buf.data(), want, at);
+      REQUIRE(n > 0);
+      EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<std::size_t>(n));
+      at += n;
+    }
+    pos = hole;
+  }
+  ::close(fd);
+  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+  unsigned len = 0;
+  REQUIRE(EVP_DigestFinal_ex(ctx.get(), md.data(), &len) == 1);
+  std::string hex;
+  for (unsigned i = 0; i < len; ++i) {
+    constexpr const char *kDigits = "0123456789abcdef";
+    hex += kDigits[md[i] >> 4U];
+    hex += kDigits[md[i] & 15U];
+  }
+  return hex;
 }
 
 } // namespace kvmr::test

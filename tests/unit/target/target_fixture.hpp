@@ -45,4 +45,9 @@ void make_source_image(const std::string &image, const std::string &scratch);
 
 disk::Disk probe(const std::string &path);
 
+// SHA-256 over PATH's size and its data extents (offset, length, bytes;
+// SEEK_DATA/SEEK_HOLE), so a large sparse image is hashed without reading
+// its holes. Any write (even zeros into a hole, or a punched hole) changes it.
+std::string sparse_digest(const std::string &path);
+
 } // namespace kvmr::test
