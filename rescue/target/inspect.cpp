@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <filesystem>
+#include <fstream>
 
 namespace kvmr::target {
 namespace fs = std::filesystem;
@@ -64,6 +65,21 @@ void inspect_directory(const std::string &path, TargetInfo &info) {
   info.fs_uuid = fs_uuid_of(fs::exists(node, ec) ? node : found->source);
 }
 
+// True when the block device RDEV is an active swap area (/proc/swaps).
+bool is_swap(dev_t rdev) {
+  std::ifstream in("/proc/swaps");
+  std::string line;
+  std::getline(in, line); // header
+  while (std::getline(in, line)) {
+    const std::string file = line.substr(0, line.find_first_of(" \t"));
+    struct stat st {};
+    if (::stat(file.c_str(), &st) == 0 && S_ISBLK(st.st_mode) && st.st_rdev == rdev) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // Mounts of block device NAME or of any of its partitions, holders, and
 // loop devices whose backing file is the device node itself.
 void device_users(const std::string &name, std::vector<std::string> &in_use) {
@@ -84,6 +100,9 @@ void device_users(const std::string &name, std::vector<std::string> &in_use) {
     }
     for (const auto &h : holders_of(n)) {
       in_use.push_back("/dev/" + n + " is held by " + h);
+    }
+    if (block_numbers(n, major, minor) && is_swap(makedev(major, minor))) {
+      in_use.push_back("/dev/" + n + " is in use as swap");
     }
   }
 }
