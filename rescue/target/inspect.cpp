@@ -7,6 +7,8 @@
 #include "rescue/util/error.hpp"
 #include "rescue/util/fd.hpp"
 
+#include <fmt/format.h>
+
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
@@ -99,7 +101,7 @@ void device_users(const std::string &name, std::vector<std::string> &in_use) {
       }
     }
     for (const auto &h : holders_of(n)) {
-      in_use.push_back("/dev/" + n + " is held by " + h);
+      in_use.push_back(fmt::format("/dev/{} is held by {}", n, h));
     }
     if (block_numbers(n, major, minor) && is_swap(makedev(major, minor))) {
       in_use.push_back("/dev/" + n + " is in use as swap");
@@ -119,7 +121,7 @@ void inspect_block(const std::string &path, const struct stat &st, TargetInfo &i
   }
   for (const auto &loop : loops_backed_by(st.st_dev, st.st_ino)) {
     // a loop over the device node: same identity as the node's inode
-    info.in_use.push_back(loop + " is a loop device over " + path);
+    info.in_use.push_back(fmt::format("{} is a loop device over {}", loop, path));
   }
 }
 
@@ -128,7 +130,7 @@ void inspect_image(const std::string &path, const struct stat &st, TargetInfo &i
   info.ino = st.st_ino;
   const auto mounts = read_mountinfo();
   for (const auto &loop : loops_backed_by(st.st_dev, st.st_ino)) {
-    std::string what = loop + " is a loop device over " + path;
+    std::string what = fmt::format("{} is a loop device over {}", loop, path);
     const std::string name = fs::path(loop).filename().string();
     unsigned major = 0;
     unsigned minor = 0;

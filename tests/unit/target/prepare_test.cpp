@@ -174,6 +174,7 @@ TEST_CASE("prepare a 2 GiB sparse image, mount it, write OEMDRV files") {
   // An exception while mounted still unmounts and detaches.
   try {
     const auto m = TargetMount::mount_prepared(p, run_dir);
+    CHECK(!m->root().empty());
     throw std::runtime_error("boom");
   } catch (const std::runtime_error &) {
   }
