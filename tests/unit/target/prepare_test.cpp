@@ -263,3 +263,47 @@ TEST_CASE("a run killed while the target is mounted is cleaned up by the next") 
   CHECK(test::leftovers(img, w.path()).empty());
   CHECK(std::filesystem::is_empty(run_dir));
 }
+
+namespace {
+
+// The system's tools, except that mkfs.xfs fails.
+class FailingMkfs final : public CommandRunner {
+public:
+  CommandResult run(const std::vector<std::string> &argv,
+                    std::chrono::milliseconds timeout) override {
+    if (!argv.empty() && argv[0] == "mkfs.xfs") {
+      seen_loop = argv.back();
+      CommandResult r;
+      r.exit_code = 1;
+      r.err = "injected failure\n";
+      return r;
+    }
+    return system.run(argv, timeout);
+  }
+  std::string seen_loop;
+
+private:
+  SystemCommandRunner system;
+};
+
+} // namespace
+
+TEST_CASE("mkfs failing mid-way: partly prepared, no loop device left") {
+  if (!test::loop_and_mount_or_skip("prepare_target failure")) {
+    return;
+  }
+  const test::WorkDir w;
+  const std::string img = w / "t.img";
+  test::sh("truncate -s 1G " + img);
+  FailingMkfs runner;
+  try {
+    (void)prepare_target(img, img, {}, 1, Layout{}, &runner);
+    FAIL("prepare_target ignored a failing mkfs");
+  } catch (const InputError &e) {
+    const std::string msg = e.what();
+    CHECK(contains(msg, "mkfs.xfs failed (exit 1): injected failure"));
+    CHECK(contains(msg, img + " is now partly prepared (failed while making the data filesystem)"));
+  }
+  CHECK(contains(runner.seen_loop, "/dev/loop"));
+  CHECK(test::leftovers(img, w.path()).empty());
+}
