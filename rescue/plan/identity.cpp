@@ -49,7 +49,7 @@ bool shares_by_id(const DiskIdentity &planned, const disk::Disk &d) {
 
 std::vector<std::string> differences_of(const DiskIdentity &planned, const disk::Disk &d) {
   if (d.status == disk::DiskStatus::error) {
-    return {fmt::format("{} cannot be read: {}", d.path, d.error)};
+    return {"cannot be read: " + d.error};
   }
   return identity_differences(planned, identify_disk(d));
 }
