@@ -342,7 +342,7 @@ RescuePlan plan_from_json(const json &j) {
   p.schema_version = kSchemaVersion;
   const Field kind = root.at("kind");
   if (kind.str() != kPlanKind) {
-    kind.fail(fmt::format("\"{}\" is not a plan (\"{}\")", kind.str(), kPlanKind));
+    kind.fail(fmt::format(R"("{}" is not a plan ("{}"))", kind.str(), kPlanKind));
   }
   p.created = root.at("created").str();
   p.generator = root.at("generator").str();
