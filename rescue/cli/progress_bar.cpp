@@ -164,7 +164,9 @@ std::string render_progress_line(const ProgressState &s, std::size_t width) {
   std::size_t used = columns(f.index) + 1 + sep + kPhaseCols + sep + columns(f.pct);
   for (std::size_t i = 0; i < count; ++i) {
     const std::size_t w = columns(*opt_text[i]);
-    if (w != 0 && used + sep + w + name_keep <= width) {
+    // Bad bytes matter more than the name's tail.
+    const std::size_t keep = i == bad ? kNameMin : name_keep;
+    if (w != 0 && used + sep + w + keep <= width) {
       shown[i] = true;
       used += sep + w;
     }
