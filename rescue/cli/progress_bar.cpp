@@ -137,7 +137,7 @@ double overall_fraction(const ProgressState &s) {
                               : static_cast<double>(s.item_index == 0 ? 0 : s.item_index - 1) /
                                     static_cast<double>(s.items_total);
   }
-  double done = static_cast<double>(s.bytes_before);
+  auto done = static_cast<double>(s.bytes_before);
   if (s.current) {
     const auto &p = *s.current;
     if (p.phase != copy::CopyPhase::copying || p.total == 0) {
@@ -245,8 +245,8 @@ ProgressView::ProgressView(std::size_t items_total, std::uint64_t bytes_total, O
   }
   if (!opts_.write) {
     opts_.write = [](std::string_view text) {
-      std::fwrite(text.data(), 1, text.size(), stderr);
-      std::fflush(stderr);
+      (void)std::fwrite(text.data(), 1, text.size(), stderr);
+      (void)std::fflush(stderr);
     };
   }
 }
@@ -318,7 +318,7 @@ void ProgressView::clear_locked() {
   }
 }
 
-void ProgressView::emit(std::string_view text) {
+void ProgressView::emit(std::string_view text) const {
   opts_.write(text);
 }
 
