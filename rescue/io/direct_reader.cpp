@@ -35,7 +35,8 @@ std::uint64_t round_up(std::uint64_t v, std::uint64_t a) {
 } // namespace
 
 void DirectReader::Free::operator()(std::byte *p) const noexcept {
-  std::free(p); // NOLINT(cppcoreguidelines-no-malloc): from aligned_alloc
+  std::free(
+      p); // NOLINT(cppcoreguidelines-no-malloc,cppcoreguidelines-owning-memory): aligned_alloc
 }
 
 DirectReader::DirectReader(std::string path, std::uint32_t assumed_alignment)
@@ -93,6 +94,7 @@ std::span<std::byte> DirectReader::bounce_locked(std::size_t size) {
   if (bounce_size_ < size) {
     const std::size_t a = std::max<std::size_t>(mem_align_, 4096);
     const auto rounded = static_cast<std::size_t>(round_up(size, a));
+    // NOLINTNEXTLINE(cppcoreguidelines-owning-memory,cppcoreguidelines-no-malloc): freed by Free
     bounce_.reset(static_cast<std::byte *>(std::aligned_alloc(a, rounded)));
     if (!bounce_) {
       bounce_size_ = 0;

@@ -173,7 +173,7 @@ TEST_CASE("copy_item: failed reads are narrowed with direct reads, unless told o
   make_sparse(src_path, 4 * MiB, {{0, 4 * MiB}});
   io::FileByteSource file(src_path);
   // The direct reads of a copy with two bad sectors at 2 MiB + 1536.
-  const auto direct_reads = [&](copy::CopyOptions opt) {
+  const auto direct_reads = [&](const copy::CopyOptions &opt) {
     FaultySource src(file);
     src.fail_range(2 * MiB + 1536, 1024);
     const auto r = copy::copy_item(src, dir / "dst.img", opt, nullptr);
