@@ -36,8 +36,21 @@ std::string netmask_of(int prefix) {
                      m & 255U);
 }
 
+// J[KEY] when J is an object holding it, else null (never a temporary).
+const json &child(const json &j, const char *key) {
+  static const json null;
+  if (!j.is_object()) {
+    return null;
+  }
+  const auto it = j.find(key);
+  return it == j.end() ? null : *it;
+}
+
 const json *interface(const json &host, const std::string &device) {
-  const json &ifs = host.value("network", json::object()).value("interfaces", json::array());
+  const json &ifs = child(child(host, "network"), "interfaces");
+  if (!ifs.is_array()) {
+    return nullptr;
+  }
   for (const auto &i : ifs) {
     if (i.value("device", "") == device) {
       return &i;

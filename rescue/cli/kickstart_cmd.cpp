@@ -8,11 +8,16 @@
 #include "rescue/cli/commands.hpp"
 #include "rescue/cli/exit_codes.hpp"
 #include "rescue/copy/atomic_file.hpp"
+#include "rescue/disk/probe.hpp"
+#include "rescue/plan/identity.hpp"
 #include "rescue/plan/plan_json.hpp"
+#include "rescue/target/target.hpp"
+#include "rescue/util/command.hpp"
 #include "rescue/util/error.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -34,6 +39,7 @@ struct KickstartArgs {
   std::string root_password_hash;
   std::string ssh_key_file;
   std::string url;
+  std::string oemdrv;
 };
 
 std::optional<std::string> opt(const std::string &s) {
@@ -89,6 +95,39 @@ std::string next_steps(const kickstart::Profile &p, const std::string &where) {
   return o.str();
 }
 
+// Writes KS as ks.cfg into the vfat volume labelled OEMDRV on PATH (a disk
+// or image prepared by `copy`), refusing a disk of the old host. Returns
+// the partition's description for the message.
+std::string write_to_oemdrv(const std::string &path, const plan::RescuePlan &plan,
+                            const std::string &ks) {
+  SystemCommandRunner runner;
+  disk::ProbeOptions popts;
+  popts.smart = false;
+  const disk::Disk d = disk::probe_disk(path, runner, popts);
+  if (d.status == disk::DiskStatus::error) {
+    throw InputError(fmt::format("{}: cannot read it: {}", path, d.error));
+  }
+  const plan::DiskIdentity here = plan::identify_disk(d);
+  for (const auto &src : plan.sources) {
+    for (const auto &u : src.fs_uuids) {
+      if (std::find(here.fs_uuids.begin(), here.fs_uuids.end(), u) != here.fs_uuids.end()) {
+        throw InputError(fmt::format("{} carries filesystem UUID {} of the old host's disk {}: "
+                                     "refusing to write to it",
+                                     path, u, src.path));
+      }
+    }
+  }
+  for (const auto &p : d.table.partitions) {
+    if (p.fs.type == "vfat" && p.fs.label == "OEMDRV") {
+      target::write_oemdrv_file(path, p.start, "ks.cfg", ks, &runner);
+      return fmt::format("{} partition {}", path, p.number);
+    }
+  }
+  throw InputError(fmt::format("{} has no partition with a vfat filesystem labelled OEMDRV "
+                               "(`kvm-rescue copy` makes one on the disk it prepares)",
+                               path));
+}
+
 int run_kickstart(const KickstartArgs &a) {
   const plan::RescuePlan plan = plan::load_plan(a.plan);
   const kickstart::Profile profile = kickstart::build_profile(plan, overrides_of(a));
@@ -104,9 +143,15 @@ int run_kickstart(const KickstartArgs &a) {
     copy::write_file_atomic(a.output, ks);
     std::cerr << "wrote " << a.output << "\n";
   }
-  std::cerr << next_steps(profile, "Put ks.cfg on a volume labelled OEMDRV and the installer "
-                                   "reads it by itself; or add to the boot line: "
-                                   "inst.ks=hd:LABEL=OEMDRV:/ks.cfg");
+  std::string where = "Put ks.cfg on a volume labelled OEMDRV and the installer reads it by "
+                      "itself; or add to the boot line: inst.ks=hd:LABEL=OEMDRV:/ks.cfg";
+  if (!a.oemdrv.empty()) {
+    const std::string part = write_to_oemdrv(a.oemdrv, plan, ks);
+    std::cerr << "wrote ks.cfg to the OEMDRV volume on " << part << "\n";
+    where = "The installer finds ks.cfg on the OEMDRV volume by itself (EL7.2 and later); "
+            "if not, add to the boot line: inst.ks=hd:LABEL=OEMDRV:/ks.cfg";
+  }
+  std::cerr << next_steps(profile, where);
   return profile.warnings.empty() ? kExitOk : kExitPartial;
 }
 
@@ -132,6 +177,9 @@ Runner add_kickstart(CLI::App &app) {
   cmd->add_option("--root-password-hash", a->root_password_hash, "A crypt(3) hash for 'hash'");
   cmd->add_option("--ssh-key", a->ssh_key_file, "A public key file for root");
   cmd->add_option("--url", a->url, "Install from this URL instead of the DVD");
+  cmd->add_option("--oemdrv", a->oemdrv,
+                  "Also write ks.cfg to the OEMDRV volume on this disk or image (the one "
+                  "`copy` prepared)");
   return [a] { return run_kickstart(*a); };
 }
 
