@@ -1,0 +1,75 @@
+// The real finishing steps through rescue/finish (see finisher.hpp).
+#include "rescue/finish/backing_rewrite.hpp"
+#include "rescue/finish/image_check.hpp"
+#include "rescue/finish/xml_rewrite.hpp"
+#include "rescue/finish/xml_validate.hpp"
+#include "rescue/run/finisher.hpp"
+#include "rescue/util/error.hpp"
+
+#include <fmt/format.h>
+
+namespace kvmr::run {
+namespace {
+
+class SystemFinisher final : public Finisher {
+public:
+  std::string rewrite_xml(const plan::PlanItem &item, const std::string &original,
+                          const std::vector<plan::PathRewrite> &rewrites) override {
+    const finish::XmlRewriteResult r =
+        item.kind == plan::ItemKind::pool_xml
+            ? finish::rewrite_pool_xml(original, item.source, rewrites)
+            : finish::rewrite_domain_xml(original, item.source, rewrites);
+    if (!r.complete()) {
+      std::vector<std::string> missing;
+      for (const auto &u : r.unapplied) {
+        missing.push_back(u.from);
+      }
+      throw InputError(fmt::format("{}: the planned rewrite of {} found nothing to change",
+                                   item.source, fmt::join(missing, ", ")));
+    }
+    return r.text;
+  }
+
+  CheckResult validate_xml(const plan::PlanItem &item, const std::string &path) override {
+    finish::XmlKind kind = finish::XmlKind::domain;
+    switch (item.kind) {
+    case plan::ItemKind::network_xml: kind = finish::XmlKind::network; break;
+    case plan::ItemKind::pool_xml: kind = finish::XmlKind::pool; break;
+    case plan::ItemKind::secret_xml: kind = finish::XmlKind::secret; break;
+    case plan::ItemKind::snapshot_xml: kind = finish::XmlKind::domainsnapshot; break;
+    default: break;
+    }
+    const finish::ValidationResult v = finish::validate_libvirt_xml(path, kind);
+    switch (v.status) {
+    case finish::Validity::ok: return {"ok", ""};
+    case finish::Validity::invalid: return {"failed", v.message};
+    case finish::Validity::not_available: return {"unavailable", v.message};
+    }
+    return {"unavailable", v.message};
+  }
+
+  void set_backing(const std::string &path, const std::string &name,
+                   const std::string &format) override {
+    finish::set_backing_name(path, name, format);
+  }
+
+  CheckResult check_image(const std::string &path, const std::string &format) override {
+    const finish::ImageCheck c = finish::check_image(path, format);
+    switch (c.status) {
+    case finish::CheckStatus::ok: return {"ok", ""};
+    case finish::CheckStatus::not_applicable: return {"not_run", "no metadata to check"};
+    case finish::CheckStatus::leaks: return {"ok", c.message};
+    case finish::CheckStatus::corrupt:
+    case finish::CheckStatus::error: return {"failed", c.message};
+    }
+    return {"failed", c.message};
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Finisher> system_finisher() {
+  return std::make_unique<SystemFinisher>();
+}
+
+} // namespace kvmr::run
