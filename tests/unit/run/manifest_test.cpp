@@ -92,5 +92,5 @@ TEST_CASE("manifest: saved atomically, loaded back, absent is nullopt") {
   CHECK((st.st_mode & 0777U) == 0644U);
 
   std::ofstream(path) << "{ not json";
-  CHECK_THROWS_WITH_AS(run::load_manifest(path), doctest::Contains(path), InputError);
+  CHECK_THROWS_WITH_AS(run::load_manifest(path), doctest::Contains(path.c_str()), InputError);
 }
