@@ -19,6 +19,9 @@ Runner add_mount_ro(CLI::App &app);
 // `kvm-rescue scan SOURCE... [--json] [--backend auto|kernel|guestfs]`
 Runner add_scan(CLI::App &app);
 
+// `kvm-rescue plan SOURCE... --target DIR|DEVICE|IMAGE [--vm NAME]... [-o FILE] [--json]`
+Runner add_plan(CLI::App &app);
+
 // `kvm-rescue umount DIR`
 Runner add_umount(CLI::App &app);
 

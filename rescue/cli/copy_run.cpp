@@ -2,6 +2,7 @@
 #include "rescue/cli/copy_run.hpp"
 
 #include "rescue/cli/exit_codes.hpp"
+#include "rescue/cli/system_finisher.hpp"
 #include "rescue/copy/hash.hpp"
 #include "rescue/disk/probe.hpp"
 #include "rescue/plan/identity.hpp"
@@ -285,7 +286,7 @@ int copy_plan(const plan::RescuePlan &p, const std::vector<disk::Disk> &sources,
     std::cerr << n << '\n';
   }
 
-  const auto finisher = run::system_finisher();
+  const auto finisher = system_finisher();
   run::ExecuteOptions opt;
   opt.hash = hash;
   opt.retries = flags.retries;

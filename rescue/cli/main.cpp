@@ -18,6 +18,7 @@ int main(int argc, char **argv) {
   runners["mount-ro"] = add_mount_ro(app);
   runners["umount"] = add_umount(app);
   runners["scan"] = add_scan(app);
+  runners["plan"] = add_plan(app);
   runners["copy"] = add_copy(app);
   runners["rescue"] = add_rescue(app);
 

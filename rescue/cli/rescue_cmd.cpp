@@ -30,6 +30,9 @@ struct RescueArgs {
   std::string backend = "auto";
   std::string fs = "xfs";
   std::string dialect = "el7";
+  bool allow_not_ready = false;
+  std::string os_disk;
+  std::string hostname;
   CopyFlags flags;
 };
 
@@ -54,6 +57,9 @@ int run_rescue(const RescueArgs &a) {
     const target::TargetInfo tinfo = target::inspect_target(a.target);
     plan::PlanChoices choices;
     choices.vms = a.vms;
+    choices.include_not_ready = a.allow_not_ready;
+    choices.kickstart.os_disk = a.os_disk;
+    choices.kickstart.hostname = a.hostname;
     choices.backend = a.backend;
     choices.target_layout.fs_type = a.fs;
     choices.target_layout.el7_compatible = a.dialect == "el7";
@@ -96,6 +102,11 @@ Runner add_rescue(CLI::App &app) {
   cmd->add_option("--dialect", args->dialect,
                   "The new host's OS: el7 (default; CentOS 7-compatible XFS), el8, el9")
       ->check(CLI::IsMember({"el7", "el8", "el9"}));
+  cmd->add_flag("--allow-not-ready", args->allow_not_ready,
+                "With --vm: take what can be read of a VM that is not ready");
+  cmd->add_option("--os-disk", args->os_disk,
+                  "The new host's OS disk (a /dev/disk/by-id name) for the kickstart");
+  cmd->add_option("--hostname", args->hostname, "The new host's name; default: the old one's");
   add_copy_flags(*cmd, args->flags);
   return [args] { return run_rescue(*args); };
 }

@@ -19,8 +19,9 @@ DiskIdentity identify_disk(const disk::Disk &d);
 std::vector<std::string> identity_differences(const DiskIdentity &planned, const DiskIdentity &now);
 
 struct Located {
-  std::string path;                     // where the planned disk is now; "" if not found
-  std::vector<std::string> differences; // why the best candidate (or the planned path) does not match
+  std::string path; // where the planned disk is now; "" if not found
+  std::vector<std::string>
+      differences; // why the best candidate (or the planned path) does not match
 };
 
 // Finds PLANNED among CANDIDATES (probed disks): the one at the planned

@@ -50,8 +50,8 @@ struct DiskIdentity {
   std::string serial;             // empty when unknown (image files)
   std::string model;
   std::uint64_t size = 0;
-  std::string table_type; // "gpt", "dos", ""
-  std::string table_id;   // GPT disk GUID or MBR identifier
+  std::string table_type;                   // "gpt", "dos", ""
+  std::string table_id;                     // GPT disk GUID or MBR identifier
   std::vector<std::string> partition_uuids; // PARTUUIDs, in partition order
   std::vector<std::string> fs_uuids;        // filesystem and PV UUIDs, sorted
   friend bool operator==(const DiskIdentity &, const DiskIdentity &) = default;
@@ -75,12 +75,12 @@ ItemKind parse_item_kind(const std::string &s);
 
 struct PlanItem {
   ItemKind kind = ItemKind::image;
-  std::string vm;     // owning VM; empty for host-level items
-  std::string source; // old-host path; the LV name ("centos/db01") for lv_image
-  std::string dest;   // relative to the target root ("web01.img", "kvm-rescue/payload/etc/...")
-  std::string new_path; // absolute path on the new host ("" for payload-only items)
-  std::string format;   // images: "raw", "qcow2", ...
-  std::uint64_t size = 0;      // apparent bytes
+  std::string vm;         // owning VM; empty for host-level items
+  std::string source;     // old-host path; the LV name ("centos/db01") for lv_image
+  std::string dest;       // relative to the target root ("web01.img", "kvm-rescue/payload/etc/...")
+  std::string new_path;   // absolute path on the new host ("" for payload-only items)
+  std::string format;     // images: "raw", "qcow2", ...
+  std::uint64_t size = 0; // apparent bytes
   std::uint64_t allocated = 0; // bytes on the source's disk (what the copy reads at most)
   bool secret = false;         // mode 0600, never printed
   // qcow2 overlays whose backing file moved: the backing name to write
@@ -89,21 +89,28 @@ struct PlanItem {
   std::string new_backing_format;
   // XML items: the payload copy is rewritten (see Plan::rewrites).
   bool rewritten = false;
+  // domain/network/pool XML: started with the host on the old host (the
+  // restore sets the autostart link again).
+  bool autostart = false;
+  friend bool operator==(const PlanItem &, const PlanItem &) = default;
 };
 
 // One change of a path in libvirt XML (a <disk> source, an <nvram>).
 struct PathRewrite {
-  std::string vm;       // domain name, or empty for pool XML
-  std::string file;     // old-host XML file it applies to
-  std::string from;     // old-host path
-  std::string to;       // new-host path
+  std::string vm;             // domain name, or empty for pool XML
+  std::string file;           // old-host XML file it applies to
+  std::string from;           // old-host path
+  std::string to;             // new-host path
   bool block_to_file = false; // <disk type='block' dev=...> -> type='file' file=...
   std::string new_format;     // the <driver type=...> to set; empty: keep
   std::string reason;         // in plain words
+  friend bool operator==(const PathRewrite &, const PathRewrite &) = default;
 };
 
 enum class TargetKind { directory, device, image };
 const char *to_string(TargetKind k) noexcept;
+// Throws InputError naming the value.
+TargetKind parse_target_kind(const std::string &s);
 
 struct PlanTarget {
   TargetKind kind = TargetKind::directory;
@@ -115,16 +122,17 @@ struct PlanTarget {
   bool oemdrv = true;               // device/image: a small OEMDRV partition
   std::uint64_t capacity = 0;       // usable bytes for data (free space of DIR)
   std::string fs_uuid;              // directory: the filesystem it is on
+  friend bool operator==(const PlanTarget &, const PlanTarget &) = default;
 };
 
 // The new host's choices, read by `kickstart --plan` and the wizard.
 struct KickstartChoices {
-  std::string dialect = "el7"; // el7, el8, el9
-  std::string os_disk;         // /dev/disk/by-id name; may not exist here
-  std::string hostname;        // default: the old host's
+  std::string dialect = "el7";                // el7, el8, el9
+  std::string os_disk;                        // /dev/disk/by-id name; may not exist here
+  std::string hostname;                       // default: the old host's
   std::map<std::string, std::string> nic_map; // old NIC name -> new NIC name or MAC
-  std::string root_password = "locked"; // locked, hash, keep-old
-  std::string root_password_hash;       // for "hash"
+  std::string root_password = "locked";       // locked, hash, keep-old
+  std::string root_password_hash;             // for "hash"
   std::string ssh_key;
   std::string timezone; // default: the old host's
   std::string lang;
@@ -132,6 +140,7 @@ struct KickstartChoices {
   std::string install_source = "cdrom"; // cdrom or url
   std::string install_url;
   bool oemdrv = true; // write ks.cfg to the target's OEMDRV partition
+  friend bool operator==(const KickstartChoices &, const KickstartChoices &) = default;
 };
 
 struct PlanLayout {
@@ -139,6 +148,7 @@ struct PlanLayout {
   std::string relocated_dir = "relocated";
   std::string lv_dir = "lv";
   std::string state_dir = "kvm-rescue"; // payload, reports, maps
+  friend bool operator==(const PlanLayout &, const PlanLayout &) = default;
 };
 
 struct RescuePlan {
@@ -158,6 +168,14 @@ struct RescuePlan {
   KickstartChoices kickstart;
   nlohmann::json host; // scan::to_json(HostProfile) of the old host
   std::vector<std::string> warnings;
+  friend bool operator==(const RescuePlan &, const RescuePlan &) = default;
 };
+
+// The space preflight's margin on top of the items' bytes: what the
+// target filesystem spends beyond the file data (metadata, the payload's
+// small files rounded up to blocks, kvm-rescue's state, maps and reports).
+// bytes_needed = sum(allocated) + kMarginFixed + sum(allocated) * kMarginPercent / 100.
+inline constexpr std::uint64_t kMarginFixed = std::uint64_t{64} << 20U; // 64 MiB
+inline constexpr std::uint64_t kMarginPercent = 2;
 
 } // namespace kvmr::plan

@@ -7,24 +7,39 @@
 #include "rescue/scan/inventory.hpp"
 #include "rescue/target/target.hpp"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 namespace kvmr::plan {
 
+// A host file the kickstart step reads (/etc/hostname, ifcfg-*, ...),
+// found on the old host's tree (see plan_source.hpp).
+struct HostFile {
+  std::string path;
+  std::uint64_t size = 0;
+};
+
 struct PlanChoices {
-  std::vector<std::string> vms; // empty: every VM that is not not_ready
+  std::vector<std::string> vms;   // empty: every VM that is not not_ready
   bool include_not_ready = false; // with explicit --vm: take what can be read
   target::Layout target_layout;
   PlanLayout layout;
   KickstartChoices kickstart;
   std::string backend = "auto";
+  // The host files to take; empty: those the host profile names (the
+  // hostname file, the ifcfg files, resolv.conf, qemu.conf), size unknown.
+  std::vector<HostFile> host_files;
 };
 
 // Throws InputError when a chosen VM does not exist (naming it and the
 // VMs there are) or nothing is left to copy.
 RescuePlan build_plan(const scan::HostInventory &inv, const std::vector<disk::Disk> &sources,
                       const target::TargetInfo &target, const PlanChoices &choices);
+
+// The space the plan's items take on the target: their allocated bytes
+// (payload files rounded up to 4 KiB blocks) plus the margin of plan.hpp.
+std::uint64_t bytes_needed(const RescuePlan &plan);
 
 // Empty when the plan fits on the target; otherwise one sentence with the
 // bytes needed, the bytes free and the target named.

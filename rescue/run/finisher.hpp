@@ -1,7 +1,7 @@
 // The steps after an item's bytes are on the target: XML path rewrites,
 // a new backing name in a qcow2 overlay, `qemu-img check`, and
 // `virt-xml-validate`. An interface so execute_plan can be tested without
-// the tools; system_finisher() does them for real (rescue/finish).
+// the tools; cli::system_finisher() does them for real (rescue/finish).
 #pragma once
 
 #include "rescue/plan/plan.hpp"
@@ -35,8 +35,5 @@ public:
   // Read-only consistency check of the image at PATH.
   virtual CheckResult check_image(const std::string &path, const std::string &format) = 0;
 };
-
-// rescue/finish with the system's qemu-img and virt-xml-validate.
-std::unique_ptr<Finisher> system_finisher();
 
 } // namespace kvmr::run

@@ -34,6 +34,14 @@ struct TargetInfo {
   std::string fs_type;             // directory: its filesystem type
   std::optional<disk::Disk> disk;  // device/image: as probed
   std::vector<std::string> in_use; // device/image: mounts, holders, loop devices over it
+  // Identity, so refusals can tell "is a source" without trusting names:
+  // directory: st_dev of its filesystem; device: st_rdev; image: st_dev of the file.
+  std::uint64_t dev = 0;
+  std::uint64_t ino = 0;    // image: inode number (0 otherwise)
+  std::string fs_source;    // directory: the mount's source device (mountinfo)
+  bool read_only = false;   // directory: mounted read-only
+  std::string partition_of; // device: the whole disk when PATH is a partition
+  std::string loop_backing; // device: a loop device's backing file
 };
 
 // Looks at PATH without changing it. Throws InputError naming PATH when it
@@ -48,6 +56,11 @@ struct Layout {
   bool oemdrv = true;
   std::uint64_t oemdrv_size = std::uint64_t{64} << 20U; // vfat, label OEMDRV
 };
+
+// Bytes the data partition gets on a disk of DISK_SIZE bytes with logical
+// sectors of SECTOR_SIZE under LAYOUT (GPT at both ends, 1 MiB alignment,
+// OEMDRV at the end). 0 when the disk is too small for the layout.
+std::uint64_t data_capacity(std::uint64_t disk_size, unsigned sector_size, const Layout &layout);
 
 // Every reason TARGET must not be used (empty: fine). SOURCES: the probed
 // source disks. NEEDED: bytes the plan will write.

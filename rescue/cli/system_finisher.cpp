@@ -1,17 +1,17 @@
-// The real finishing steps through rescue/finish (see finisher.hpp).
+// The real finishing steps through rescue/finish (see system_finisher.hpp).
+#include "rescue/cli/system_finisher.hpp"
 #include "rescue/finish/backing_rewrite.hpp"
 #include "rescue/finish/image_check.hpp"
 #include "rescue/finish/xml_rewrite.hpp"
 #include "rescue/finish/xml_validate.hpp"
-#include "rescue/run/finisher.hpp"
 #include "rescue/util/error.hpp"
 
 #include <fmt/format.h>
 
-namespace kvmr::run {
+namespace kvmr::cli {
 namespace {
 
-class SystemFinisher final : public Finisher {
+class SystemFinisher final : public run::Finisher {
 public:
   std::string rewrite_xml(const plan::PlanItem &item, const std::string &original,
                           const std::vector<plan::PathRewrite> &rewrites) override {
@@ -30,7 +30,7 @@ public:
     return r.text;
   }
 
-  CheckResult validate_xml(const plan::PlanItem &item, const std::string &path) override {
+  run::CheckResult validate_xml(const plan::PlanItem &item, const std::string &path) override {
     finish::XmlKind kind = finish::XmlKind::domain;
     switch (item.kind) {
     case plan::ItemKind::network_xml: kind = finish::XmlKind::network; break;
@@ -53,7 +53,7 @@ public:
     finish::set_backing_name(path, name, format);
   }
 
-  CheckResult check_image(const std::string &path, const std::string &format) override {
+  run::CheckResult check_image(const std::string &path, const std::string &format) override {
     const finish::ImageCheck c = finish::check_image(path, format);
     switch (c.status) {
     case finish::CheckStatus::ok: return {"ok", ""};
@@ -68,8 +68,8 @@ public:
 
 } // namespace
 
-std::unique_ptr<Finisher> system_finisher() {
+std::unique_ptr<run::Finisher> system_finisher() {
   return std::make_unique<SystemFinisher>();
 }
 
-} // namespace kvmr::run
+} // namespace kvmr::cli

@@ -1,0 +1,144 @@
+// `kvm-rescue plan SOURCE... --target DIR|DEVICE|IMAGE [--vm NAME]...
+// [--allow-not-ready] [-o plan.json] [--json] ...`: what a rescue will copy
+// where, checked against the target, for review and as the answer file.
+// Reads the sources, looks at the target; writes nothing but -o.
+#include "rescue/access/old_host.hpp"
+#include "rescue/cli/commands.hpp"
+#include "rescue/cli/exit_codes.hpp"
+#include "rescue/cli/signals.hpp"
+#include "rescue/disk/probe.hpp"
+#include "rescue/plan/plan_build.hpp"
+#include "rescue/plan/plan_json.hpp"
+#include "rescue/plan/plan_source.hpp"
+#include "rescue/target/target.hpp"
+#include "rescue/util/error.hpp"
+
+#include <fmt/format.h>
+
+#include <iostream>
+#include <memory>
+
+namespace kvmr::cli {
+namespace {
+
+struct PlanArgs {
+  std::vector<std::string> sources;
+  std::string target;
+  std::vector<std::string> vms;
+  bool allow_not_ready = false;
+  std::string output;
+  bool json = false;
+  std::string backend = "auto";
+  std::string fs = "xfs";
+  std::string dialect = "el7";
+  std::string os_disk;
+  std::string hostname;
+};
+
+int refuse(const std::string &why) {
+  std::cerr << "kvm-rescue: " << why << "\n";
+  return kExitUsage;
+}
+
+int run_plan(const PlanArgs &a) {
+  plan::PlanChoices ch;
+  ch.vms = a.vms;
+  ch.include_not_ready = a.allow_not_ready;
+  ch.backend = a.backend;
+  ch.target_layout.fs_type = a.fs;
+  ch.target_layout.el7_compatible = a.dialect == "el7";
+  ch.kickstart.dialect = a.dialect;
+  ch.kickstart.os_disk = a.os_disk;
+  ch.kickstart.hostname = a.hostname;
+
+  HoldSignals hold;
+  target::TargetInfo target;
+  try {
+    target = target::inspect_target(a.target);
+  } catch (const InputError &e) {
+    return refuse(e.what());
+  }
+  SystemCommandRunner runner;
+  disk::ProbeOptions popts;
+  popts.smart = false;
+  const std::vector<disk::Disk> sources = disk::probe_disks(a.sources, runner, popts);
+  hold.check();
+
+  access::AccessOptions opts;
+  opts.backend = access::parse_backend(a.backend);
+  auto host = access::OldHost::open(a.sources, opts);
+  hold.check();
+  std::vector<scan::LvFact> facts;
+  for (const auto &l : host->lvs()) {
+    facts.push_back({l.name, l.size, l.readable, l.access, l.problems});
+  }
+  const scan::HostInventory inv = scan::build_inventory(host->tree(), facts);
+  ch.host_files = plan::list_host_files(host->tree());
+  hold.check();
+  plan::RescuePlan p;
+  try {
+    p = plan::build_plan(inv, sources, target, ch);
+  } catch (const InputError &e) {
+    return refuse(e.what());
+  }
+  plan::stat_payload(p, host->tree());
+  host.reset(); // release the old host's mounts before anything is written
+  hold.check();
+
+  std::vector<std::string> no = target::refusals(target, sources, p.bytes_needed, ch.target_layout);
+  if (const std::string s = plan::space_shortfall(p); !s.empty()) {
+    no.push_back(s);
+  }
+  if (!no.empty()) {
+    std::cerr << "kvm-rescue: the target " << a.target << " cannot be used:\n";
+    for (const auto &r : no) {
+      std::cerr << "  " << r << "\n";
+    }
+    return kExitUsage;
+  }
+  if (a.json) {
+    std::cout << plan::to_json(p).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+              << '\n';
+  } else {
+    std::cout << plan::render_plan(p);
+  }
+  if (!a.output.empty()) {
+    plan::save_plan(p, a.output);
+    (a.json ? std::cerr : std::cout) << "\nplan written to " << a.output << "\n";
+  }
+  return p.warnings.empty() ? kExitOk : kExitPartial;
+}
+
+} // namespace
+
+Runner add_plan(CLI::App &app) {
+  auto args = std::make_shared<PlanArgs>();
+  auto *cmd = app.add_subcommand(
+      "plan", "Work out what a rescue copies where and check that it fits on the target; print "
+              "it for review and save it as the answer file. Writes nothing else.");
+  cmd->add_option("sources", args->sources, "The old host's disks or image files")->required();
+  cmd->add_option("--target", args->target,
+                  "The new disk: the mount point of its data filesystem, or a device or image "
+                  "file to be prepared later")
+      ->required();
+  cmd->add_option("--vm", args->vms,
+                  "Rescue only this VM (repeatable); default: every VM "
+                  "that is not not_ready");
+  cmd->add_flag("--allow-not-ready", args->allow_not_ready,
+                "With --vm: take what can be read of a VM that is not ready");
+  cmd->add_option("-o,--output", args->output, "Save the plan (JSON, mode 0600) to this file");
+  cmd->add_flag("--json", args->json, "Print the plan as JSON instead of text");
+  cmd->add_option("--backend", args->backend, "auto (default), kernel or guestfs, as for scan")
+      ->check(CLI::IsMember({"auto", "kernel", "guestfs"}));
+  cmd->add_option("--fs", args->fs, "Data filesystem a device target gets: xfs (default), ext4")
+      ->check(CLI::IsMember({"xfs", "ext4"}));
+  cmd->add_option("--dialect", args->dialect,
+                  "The new host's OS for the kickstart: el7 (default), el8, el9")
+      ->check(CLI::IsMember({"el7", "el8", "el9"}));
+  cmd->add_option("--os-disk", args->os_disk,
+                  "The new host's OS disk (a /dev/disk/by-id name) for the kickstart");
+  cmd->add_option("--hostname", args->hostname, "The new host's name; default: the old one's");
+  return [args] { return run_plan(*args); };
+}
+
+} // namespace kvmr::cli

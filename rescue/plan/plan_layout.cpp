@@ -1,0 +1,54 @@
+// The target layout (see plan_layout.hpp).
+#include "rescue/plan/plan_layout.hpp"
+
+#include "rescue/scan/host_path.hpp"
+
+namespace kvmr::plan {
+namespace {
+
+std::string dm_escape(const std::string &s) {
+  std::string out;
+  for (const char c : s) {
+    out += c;
+    if (c == '-') {
+      out += '-';
+    }
+  }
+  return out;
+}
+
+} // namespace
+
+Placement place_image(const PlanLayout &l, const std::string &path) {
+  const std::string p = scan::normalize(path);
+  const std::string images = scan::normalize(l.images_dir);
+  if (scan::is_under(p, images) && p != images) {
+    const std::string rel = images == "/" ? p.substr(1) : p.substr(images.size() + 1);
+    return {rel, p, false};
+  }
+  const std::string dest = l.relocated_dir + p;
+  return {dest, scan::normalize(images + "/" + dest), true};
+}
+
+Placement place_dir(const PlanLayout &l, const std::string &dir) {
+  const std::string p = scan::normalize(dir);
+  if (scan::is_under(p, scan::normalize(l.images_dir))) {
+    return {"", p, false};
+  }
+  return place_image(l, p);
+}
+
+Placement place_lv(const PlanLayout &l, const std::string &lv_name) {
+  const auto slash = lv_name.find('/');
+  const std::string file = slash == std::string::npos ? dm_escape(lv_name)
+                                                      : dm_escape(lv_name.substr(0, slash)) + "-" +
+                                                            dm_escape(lv_name.substr(slash + 1));
+  const std::string dest = l.lv_dir + "/" + file + ".img";
+  return {dest, scan::normalize(l.images_dir + "/" + dest), true};
+}
+
+std::string payload_dest(const PlanLayout &l, const std::string &path) {
+  return l.state_dir + "/payload" + scan::normalize(path);
+}
+
+} // namespace kvmr::plan

@@ -1,0 +1,127 @@
+// Path rewrites of a plan (see plan_rewrite.hpp).
+#include "rescue/plan/plan_rewrite.hpp"
+
+#include "rescue/plan/plan_layout.hpp"
+#include "rescue/scan/host_path.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace kvmr::plan {
+namespace {
+
+// The XML files that name VM's disks: its domain XML and its snapshots
+// (each snapshot holds a copy of the domain and its own disk list).
+std::vector<std::string> vm_xml_files(const scan::HostInventory &inv, const scan::VmInfo &vm) {
+  std::vector<std::string> files{vm.xml_path};
+  for (const auto &s : inv.libvirt.snapshots) {
+    if (s.domain_dir == vm.name) {
+      files.push_back(s.path);
+    }
+  }
+  return files;
+}
+
+void add_rewrite(RescuePlan &plan, PathRewrite r) {
+  if (std::find(plan.rewrites.begin(), plan.rewrites.end(), r) == plan.rewrites.end()) {
+    plan.rewrites.push_back(std::move(r));
+  }
+}
+
+// Overlays in D's chain whose backing name would not find the backing
+// file at its new place.
+void backing_names(RescuePlan &plan, const scan::ImageChain &chain) {
+  for (std::size_t i = 0; i + 1 < chain.members.size(); ++i) {
+    const scan::ChainMember &m = chain.members[i];
+    if (m.backing_name.empty() || m.backing_path.empty() ||
+        scan::is_protocol_name(m.backing_name)) {
+      continue;
+    }
+    PlanItem *self = find_item(plan, m.path);
+    const PlanItem *base = find_item(plan, chain.members[i + 1].path);
+    if (self == nullptr || base == nullptr) {
+      continue;
+    }
+    std::string name = m.backing_name;
+    if (name.starts_with("file:")) {
+      name = name.substr(5);
+    }
+    const std::string resolves_to = scan::resolve(scan::dirname(self->new_path), name);
+    if (resolves_to == base->new_path) {
+      continue; // a relative name that still resolves, or an image that stays
+    }
+    self->new_backing_name = base->new_path;
+    self->new_backing_format = !m.backing_format.empty() ? m.backing_format : base->format;
+  }
+}
+
+} // namespace
+
+PlanItem *find_item(RescuePlan &plan, const std::string &source) {
+  for (auto &i : plan.items) {
+    if (i.source == source) {
+      return &i;
+    }
+  }
+  return nullptr;
+}
+
+void add_vm_rewrites(RescuePlan &plan, const scan::HostInventory &inv, const scan::VmInfo &vm) {
+  const std::vector<std::string> files = vm_xml_files(inv, vm);
+  for (const auto &d : vm.disks) {
+    if (d.lv) {
+      const PlanItem *item = find_item(plan, d.lv->name);
+      if (item == nullptr) {
+        continue;
+      }
+      for (const auto &f : files) {
+        add_rewrite(plan, {vm.name, f, d.path, item->new_path, true, "raw",
+                           fmt::format("LV {} is copied to a raw file on the target", d.lv->name)});
+      }
+      continue;
+    }
+    if (!d.chain) {
+      continue;
+    }
+    backing_names(plan, *d.chain);
+    // A pool volume is named by pool and volume; the pool's rewrite moves it.
+    if (d.type != "file" || d.chain->members.empty()) {
+      continue;
+    }
+    const PlanItem *top = find_item(plan, d.chain->members.front().path);
+    if (top == nullptr || top->new_path == d.path) {
+      continue;
+    }
+    for (const auto &f : files) {
+      add_rewrite(plan, {vm.name, f, d.path, top->new_path, false, "",
+                         fmt::format("{} is outside {} and is placed under it", d.path,
+                                     plan.layout.images_dir)});
+    }
+  }
+}
+
+void add_pool_rewrites(RescuePlan &plan, const scan::LibvirtConfig &cfg) {
+  for (const auto &p : cfg.pools) {
+    if (!p.pool || p.pool->target_path.empty() ||
+        (p.pool->type != "dir" && p.pool->type != "fs" && p.pool->type != "netfs")) {
+      continue;
+    }
+    const Placement to = place_dir(plan.layout, p.pool->target_path);
+    if (!to.relocated) {
+      continue;
+    }
+    add_rewrite(plan, {"", p.path, p.pool->target_path, to.new_path, false, "",
+                       fmt::format("pool {}'s directory is outside {} and is placed under it",
+                                   p.pool->name, plan.layout.images_dir)});
+  }
+}
+
+void mark_rewritten(RescuePlan &plan) {
+  for (auto &i : plan.items) {
+    i.rewritten = std::any_of(plan.rewrites.begin(), plan.rewrites.end(),
+                              [&](const PathRewrite &r) { return r.file == i.source; });
+  }
+}
+
+} // namespace kvmr::plan

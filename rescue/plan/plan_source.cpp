@@ -1,0 +1,74 @@
+// Host files and payload sizes off the old tree (see plan_source.hpp).
+#include "rescue/plan/plan_source.hpp"
+
+#include <array>
+#include <exception>
+
+namespace kvmr::plan {
+namespace {
+
+constexpr std::array<const char *, 10> kHostFiles{
+    "/etc/hostname",
+    "/etc/hosts",
+    "/etc/sysconfig/network",
+    "/etc/locale.conf",
+    "/etc/vconsole.conf",
+    "/etc/resolv.conf",
+    "/etc/sysconfig/clock",
+    "/etc/libvirt/qemu.conf",
+    "/etc/libvirt/libvirtd.conf",
+    "/etc/sysconfig/network-scripts",
+};
+
+std::optional<volume::FileStat> stat_of(volume::SourceTree &tree, const std::string &path) {
+  try {
+    return tree.lstat(path);
+  } catch (const std::exception &) {
+    return std::nullopt; // unreadable: the copy will say so
+  }
+}
+
+} // namespace
+
+std::vector<HostFile> list_host_files(volume::SourceTree &tree) {
+  std::vector<HostFile> out;
+  for (const char *path : kHostFiles) {
+    const std::string p = path;
+    if (p == "/etc/sysconfig/network-scripts") {
+      std::vector<volume::DirEntry> entries;
+      try {
+        entries = tree.list(p);
+      } catch (const std::exception &) {
+        continue;
+      }
+      for (const auto &e : entries) {
+        if (e.name.starts_with("ifcfg-") && e.name != "ifcfg-lo") {
+          const std::string f = p + "/" + e.name;
+          if (const auto st = stat_of(tree, f); st && st->type == volume::FileType::regular) {
+            out.push_back({f, st->size});
+          }
+        }
+      }
+      continue;
+    }
+    if (const auto st = stat_of(tree, p); st && st->type == volume::FileType::regular) {
+      out.push_back({p, st->size});
+    }
+  }
+  return out;
+}
+
+void stat_payload(RescuePlan &plan, volume::SourceTree &tree) {
+  for (auto &i : plan.items) {
+    if (i.kind == ItemKind::image || i.kind == ItemKind::lv_image) {
+      continue;
+    }
+    if (const auto st = stat_of(tree, i.source); st && st->type == volume::FileType::regular) {
+      i.size = st->size;
+      i.allocated = st->allocated;
+    }
+  }
+  plan.bytes_needed = bytes_needed(plan);
+}
+
+} // namespace kvmr::plan

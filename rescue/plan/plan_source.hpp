@@ -1,0 +1,26 @@
+// What the plan reads off the old host's tree beyond the inventory: which
+// of the host files the kickstart step needs exist, and the sizes of the
+// payload files (the inventory does not record XML sizes).
+#pragma once
+
+#include "rescue/plan/plan.hpp"
+#include "rescue/plan/plan_build.hpp"
+#include "rescue/volume/source_tree.hpp"
+
+#include <vector>
+
+namespace kvmr::plan {
+
+// The host files for the kickstart step that exist on the old host as
+// regular files: /etc/hostname, /etc/hosts, /etc/sysconfig/network, every
+// /etc/sysconfig/network-scripts/ifcfg-*, /etc/locale.conf,
+// /etc/vconsole.conf, /etc/resolv.conf, /etc/sysconfig/clock,
+// /etc/libvirt/qemu.conf and /etc/libvirt/libvirtd.conf.
+std::vector<HostFile> list_host_files(volume::SourceTree &tree);
+
+// Sets size and allocated of every payload item (XML, NVRAM, secret
+// values, host files) from TREE, and bytes_needed again. An item whose
+// file cannot be looked at keeps its sizes.
+void stat_payload(RescuePlan &plan, volume::SourceTree &tree);
+
+} // namespace kvmr::plan

@@ -1,0 +1,145 @@
+// The plan as text for review (see plan_build.hpp).
+#include "rescue/cli/text.hpp"
+#include "rescue/plan/plan_build.hpp"
+
+#include <fmt/format.h>
+
+namespace kvmr::plan {
+namespace {
+
+using cli::human_size;
+
+void line(std::string &out, const std::string &text, const std::string &first = "  ",
+          const std::string &rest = "      ") {
+  for (const auto &l : cli::wrap(text, first, rest)) {
+    out += l + '\n';
+  }
+}
+
+std::string identity_text(const DiskIdentity &d) {
+  std::string s = fmt::format("{} ({}", d.path, human_size(d.size));
+  if (!d.table_type.empty()) {
+    s += ", " + d.table_type + " " + d.table_id;
+  }
+  if (!d.serial.empty()) {
+    s += ", serial " + d.serial;
+  } else if (!d.by_id.empty()) {
+    s += ", " + d.by_id.front();
+  }
+  s += fmt::format(", {} filesystem UUID(s))", d.fs_uuids.size());
+  return s;
+}
+
+std::string item_text(const PlanItem &i) {
+  std::string s = fmt::format("{}: {}", to_string(i.kind), i.source);
+  if (i.kind == ItemKind::image || i.kind == ItemKind::lv_image) {
+    s += fmt::format(" -> {} ({}, {}, {} allocated)", i.dest, i.format, human_size(i.size),
+                     human_size(i.allocated));
+    if (i.new_path != i.source && i.kind == ItemKind::image) {
+      s += ", on the new host " + i.new_path;
+    }
+    if (!i.new_backing_name.empty()) {
+      s += fmt::format(", backing file renamed to {} ({})", i.new_backing_name,
+                       i.new_backing_format.empty() ? "format kept" : i.new_backing_format);
+    }
+    return s;
+  }
+  if (i.secret) {
+    s += " (mode 0600, value not shown)";
+  } else if (i.size > 0) {
+    s += " (" + human_size(i.size) + ")";
+  }
+  if (i.rewritten) {
+    s += ", rewritten";
+  }
+  if (i.autostart) {
+    s += ", autostart";
+  }
+  return s;
+}
+
+void items_of(std::string &out, const RescuePlan &p, const std::string &vm) {
+  for (const auto &i : p.items) {
+    if (i.vm == vm) {
+      line(out, item_text(i), "  ", "      ");
+    }
+  }
+}
+
+std::string target_text(const PlanTarget &t) {
+  if (t.kind == TargetKind::directory) {
+    return fmt::format("directory {} ({}{} free)", t.path,
+                       t.fs_type.empty() ? "" : t.fs_type + ", ", human_size(t.capacity));
+  }
+  return fmt::format("{} {}, to be prepared: GPT, {} data filesystem \"{}\"{}{}, {} for data",
+                     to_string(t.kind), t.disk ? identity_text(*t.disk) : t.path, t.fs_type,
+                     t.label, t.el7_compatible ? " (CentOS 7 compatible)" : "",
+                     t.oemdrv ? ", OEMDRV partition" : "", human_size(t.capacity));
+}
+
+} // namespace
+
+std::string render_plan(const RescuePlan &p) {
+  std::string out;
+  line(out,
+       fmt::format("Rescue plan for old host {} ({}, {})", p.old_hostname, p.created, p.generator),
+       "", "  ");
+  for (const auto &s : p.sources) {
+    line(out, "source " + identity_text(s));
+  }
+  line(out, "target " + target_text(p.target));
+  line(out, fmt::format("on the new host the target is mounted at {}", p.layout.images_dir));
+  line(out, fmt::format("needs {} ({} items, margin included); {}", human_size(p.bytes_needed),
+                        p.items.size(),
+                        p.bytes_needed <= p.target.capacity
+                            ? "fits"
+                            : "DOES NOT FIT (" + human_size(p.target.capacity) + ")"));
+  for (const auto &vm : p.vms) {
+    out += '\n';
+    line(out, "VM " + vm, "", "  ");
+    items_of(out, p, vm);
+  }
+  out += '\n';
+  line(out, "Host: libvirt networks, pools, secrets; files for the kickstart", "", "  ");
+  items_of(out, p, "");
+  if (!p.rewrites.empty()) {
+    out += '\n';
+    line(out, "Rewrites", "", "  ");
+    for (const auto &r : p.rewrites) {
+      line(out, fmt::format("{}: {} -> {}{}{} ({})", r.file, r.from, r.to,
+                            r.block_to_file ? ", block disk becomes a file" : "",
+                            r.new_format.empty() ? "" : ", format " + r.new_format, r.reason));
+    }
+  }
+  if (!p.skipped.empty()) {
+    out += '\n';
+    line(out, "Not rescued", "", "  ");
+    for (const auto &s : p.skipped) {
+      line(out, s);
+    }
+  }
+  out += '\n';
+  const KickstartChoices &k = p.kickstart;
+  line(out, "New host (kickstart)", "", "  ");
+  line(out, fmt::format("dialect {}, hostname {}, OS disk {}, root password {}", k.dialect,
+                        k.hostname.empty() ? "-" : k.hostname,
+                        k.os_disk.empty() ? "(to choose)" : k.os_disk,
+                        k.root_password == "hash" ? "hash (not shown)" : k.root_password));
+  line(out, fmt::format("time zone {}, language {}, keyboard {}, install from {}{}",
+                        k.timezone.empty() ? "-" : k.timezone, k.lang.empty() ? "-" : k.lang,
+                        k.keyboard.empty() ? "-" : k.keyboard, k.install_source,
+                        k.install_url.empty() ? "" : " " + k.install_url));
+  for (const auto &[from, to] : k.nic_map) {
+    line(out, fmt::format("NIC {} -> {}", from, to));
+  }
+  if (!p.warnings.empty()) {
+    out += '\n';
+    line(out, "Warnings", "", "  ");
+    for (const auto &w : p.warnings) {
+      line(out, w);
+    }
+  }
+  return out;
+}
+
+} // namespace kvmr::plan
