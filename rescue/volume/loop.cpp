@@ -30,21 +30,22 @@ struct loop_config {
 };
 #endif
 
-loop_info64 make_info(const LoopSpec &spec) {
+loop_info64 make_info(const LoopSpec &spec, bool writable) {
   loop_info64 info{};
   info.lo_offset = spec.offset;
   info.lo_sizelimit = spec.size_limit;
-  info.lo_flags = LO_FLAGS_READ_ONLY | LO_FLAGS_AUTOCLEAR;
+  info.lo_flags = writable ? LO_FLAGS_AUTOCLEAR : LO_FLAGS_READ_ONLY | LO_FLAGS_AUTOCLEAR;
   std::strncpy(reinterpret_cast<char *>(info.lo_file_name), spec.backing.c_str(), LO_NAME_SIZE - 1);
   return info;
 }
 
 // Binds BACKING_FD to the loop device LOOP_FD; false on EBUSY (another
 // process took the device first).
-bool bind(int loop_fd, int backing_fd, const LoopSpec &spec, const std::string &dev) {
+bool bind(int loop_fd, int backing_fd, const LoopSpec &spec, const std::string &dev,
+          bool writable) {
   loop_config cfg{};
   cfg.fd = static_cast<__u32>(backing_fd);
-  cfg.info = make_info(spec);
+  cfg.info = make_info(spec, writable);
   if (::ioctl(loop_fd, LOOP_CONFIGURE, &cfg) == 0) {
     return true;
   }
@@ -61,7 +62,7 @@ bool bind(int loop_fd, int backing_fd, const LoopSpec &spec, const std::string &
     }
     throw SysError(dev, "LOOP_SET_FD for " + spec.backing, errno);
   }
-  loop_info64 info = make_info(spec);
+  loop_info64 info = make_info(spec, writable);
   if (::ioctl(loop_fd, LOOP_SET_STATUS64, &info) != 0) {
     const int err = errno;
     ::ioctl(loop_fd, LOOP_CLR_FD, 0);
@@ -80,7 +81,19 @@ std::string read_sys(const std::string &path) {
 } // namespace
 
 LoopDevice LoopDevice::attach_read_only(const LoopSpec &spec) {
-  UniqueFd backing = open_read_only(spec.backing);
+  return attach(spec, false);
+}
+
+LoopDevice LoopDevice::attach_read_write(const LoopSpec &spec) {
+  return attach(spec, true);
+}
+
+LoopDevice LoopDevice::attach(const LoopSpec &spec, bool writable) {
+  UniqueFd backing = writable ? UniqueFd(::open(spec.backing.c_str(), O_RDWR | O_CLOEXEC))
+                              : open_read_only(spec.backing);
+  if (!backing.valid()) {
+    throw SysError(spec.backing, "open read-write", errno);
+  }
   UniqueFd control(::open("/dev/loop-control", O_RDWR | O_CLOEXEC));
   if (!control.valid()) {
     throw SysError("/dev/loop-control", "open (loop devices need root)", errno);
@@ -91,12 +104,12 @@ LoopDevice LoopDevice::attach_read_only(const LoopSpec &spec) {
       throw SysError("/dev/loop-control", "LOOP_CTL_GET_FREE", errno);
     }
     std::string dev = "/dev/loop" + std::to_string(n);
-    const int fd = ::open(dev.c_str(), O_RDONLY | O_CLOEXEC);
+    const int fd = ::open(dev.c_str(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
     if (fd < 0) {
       throw SysError(dev, "open", errno);
     }
     UniqueFd loop_fd(fd);
-    if (bind(loop_fd.get(), backing.get(), spec, dev)) {
+    if (bind(loop_fd.get(), backing.get(), spec, dev, writable)) {
       return LoopDevice(std::move(dev), loop_fd.release(), spec);
     }
   }

@@ -1,8 +1,9 @@
 // Read-only loop devices: a region of an image file or block device made a
 // block device of its own, so the kernel can mount a partition or an LV
-// without partition scanning or device-mapper. Always LO_FLAGS_READ_ONLY
-// and LO_FLAGS_AUTOCLEAR; the owner detaches it (or leaves it to a mount
-// with release()).
+// without partition scanning or device-mapper. Always LO_FLAGS_AUTOCLEAR,
+// and LO_FLAGS_READ_ONLY except for the one explicit read-write attach
+// (the prepared rescue target, never a source); the owner detaches it (or
+// leaves it to a mount with release()).
 #pragma once
 
 #include <cstdint>
@@ -21,6 +22,8 @@ public:
   // Finds a free loop device and binds SPEC to it, read-only. Throws
   // SysError naming the backing file on failure.
   static LoopDevice attach_read_only(const LoopSpec &spec);
+  // The same, writable: only for the target being prepared or filled.
+  static LoopDevice attach_read_write(const LoopSpec &spec);
 
   LoopDevice() = default;
   LoopDevice(const LoopDevice &) = delete;
@@ -38,6 +41,7 @@ public:
   void release() noexcept;
 
 private:
+  static LoopDevice attach(const LoopSpec &spec, bool writable);
   LoopDevice(std::string path, int fd, LoopSpec spec)
       : path_(std::move(path)), fd_(fd), spec_(std::move(spec)) {}
   void reset() noexcept;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
@@ -90,8 +91,13 @@ bool alive(const RunRecord &r) {
   return r.pid > 0 && process_start_time(r.pid) == r.start_time;
 }
 
+// One file per Registry: a process may hold several at once (the source
+// host and the target mount), each removing only its own at the end.
 std::string file_for(const std::string &dir, int pid) {
-  return dir + "/run-" + std::to_string(pid) + ".json";
+  // The first keeps the plain name run-PID.json.
+  static std::atomic<unsigned> seq{0};
+  const unsigned n = seq++;
+  return dir + "/run-" + std::to_string(pid) + (n == 0 ? "" : "-" + std::to_string(n)) + ".json";
 }
 
 } // namespace
