@@ -54,6 +54,9 @@ public:
 
   [[nodiscard]] XmlNode root() const;
   [[nodiscard]] const std::string &file() const { return file_; }
+  // The libxml2 document itself, for code that edits it (finish/
+  // xml_rewrite); null only for a moved-from XmlDoc.
+  [[nodiscard]] _xmlDoc *raw() const noexcept { return doc_.get(); }
   // Throws InputError "FILE: what" (or "FILE:LINE: what" for a node).
   [[noreturn]] void fail(const std::string &what, XmlNode at = XmlNode()) const;
 

@@ -1,0 +1,315 @@
+// Path rewrites in libvirt XML (see xml_rewrite.hpp).
+#include "rescue/finish/xml_rewrite.hpp"
+
+#include "rescue/scan/xml_doc.hpp"
+#include "rescue/util/error.hpp"
+
+#include <fmt/format.h>
+#include <libxml/tree.h>
+#include <libxml/xmlsave.h>
+
+#include <memory>
+
+namespace kvmr::finish {
+
+namespace {
+
+const xmlChar *xc(const char *s) {
+  return reinterpret_cast<const xmlChar *>(s);
+}
+
+std::string_view as_view(const xmlChar *s) {
+  return s == nullptr ? std::string_view() : std::string_view(reinterpret_cast<const char *>(s));
+}
+
+bool is_element(const xmlNode *n, std::string_view name) {
+  return n != nullptr && n->type == XML_ELEMENT_NODE && n->ns == nullptr &&
+         as_view(n->name) == name;
+}
+
+xmlNode *first_child(xmlNode *n, std::string_view name) {
+  for (xmlNode *c = n->children; c != nullptr; c = c->next) {
+    if (is_element(c, name)) {
+      return c;
+    }
+  }
+  return nullptr;
+}
+
+// An attribute written on the element (no namespace), or null.
+xmlAttr *find_attr(xmlNode *n, std::string_view name) {
+  for (xmlAttr *a = n->properties; a != nullptr; a = a->next) {
+    if (a->ns == nullptr && as_view(a->name) == name) {
+      return a;
+    }
+  }
+  return nullptr;
+}
+
+// Text and CDATA children, concatenated (entity references skipped, as
+// scan::XmlNode reads them).
+std::string text_of(const xmlNode *first) {
+  std::string out;
+  for (const xmlNode *c = first; c != nullptr; c = c->next) {
+    if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+      out += as_view(c->content);
+    }
+  }
+  return out;
+}
+
+void set_attr(xmlNode *n, const char *name, const std::string &value) {
+  // xmlSetProp stores VALUE as plain text: '&', '<' and quotes in it are
+  // escaped when the document is written.
+  if (xmlSetProp(n, xc(name), xc(value.c_str())) == nullptr) {
+    throw std::bad_alloc();
+  }
+}
+
+// Replaces N's children by one text node holding TEXT.
+void set_text(xmlNode *n, const std::string &text) {
+  xmlNode *c = n->children;
+  while (c != nullptr) {
+    xmlNode *next = c->next;
+    xmlUnlinkNode(c);
+    xmlFreeNode(c);
+    c = next;
+  }
+  xmlNode *t = xmlNewDocText(n->doc, xc(text.c_str()));
+  if (t == nullptr || xmlAddChild(n, t) == nullptr) {
+    xmlFreeNode(t);
+    throw std::bad_alloc();
+  }
+}
+
+class Rewriter {
+public:
+  Rewriter(const scan::XmlDoc &doc, const std::vector<plan::PathRewrite> &rewrites)
+      : doc_(doc), rewrites_(rewrites), used_(rewrites.size(), false) {
+    for (std::size_t i = 0; i < rewrites_.size(); ++i) {
+      const auto &r = rewrites_[i];
+      if (r.from.empty() || r.to.empty()) {
+        doc_.fail(fmt::format("a path rewrite with an empty {} path ({} -> {})",
+                              r.from.empty() ? "old" : "new", r.from, r.to));
+      }
+      for (std::size_t j = 0; j < i; ++j) {
+        const auto &o = rewrites_[j];
+        if (o.from == r.from &&
+            (o.to != r.to || o.block_to_file != r.block_to_file || o.new_format != r.new_format)) {
+          doc_.fail(
+              fmt::format("two different rewrites of {}: to {} and to {}", r.from, o.to, r.to));
+        }
+      }
+    }
+  }
+
+  // Every <disk> and <nvram> below N.
+  void walk(xmlNode *n) {
+    for (xmlNode *c = n->children; c != nullptr; c = c->next) {
+      if (is_element(c, "disk")) {
+        storage(c, "driver");
+      } else if (is_element(c, "nvram")) {
+        nvram(c);
+      } else if (c->type == XML_ELEMENT_NODE) {
+        walk(c);
+      }
+    }
+  }
+
+  void pool(xmlNode *root) {
+    xmlNode *target = first_child(root, "target");
+    xmlNode *path = target == nullptr ? nullptr : first_child(target, "path");
+    if (path != nullptr) {
+      text_path(path);
+    }
+  }
+
+  [[nodiscard]] std::size_t changes() const { return changes_; }
+
+  [[nodiscard]] std::vector<plan::PathRewrite> unapplied() const {
+    std::vector<plan::PathRewrite> out;
+    for (std::size_t i = 0; i < rewrites_.size(); ++i) {
+      if (!used_[i]) {
+        out.push_back(rewrites_[i]);
+      }
+    }
+    return out;
+  }
+
+private:
+  const plan::PathRewrite *match(std::string_view path) {
+    for (std::size_t i = 0; i < rewrites_.size(); ++i) {
+      if (rewrites_[i].from == path) {
+        used_[i] = true;
+        return &rewrites_[i];
+      }
+    }
+    return nullptr;
+  }
+
+  // A <disk> or <backingStore> (FORMAT_CHILD: "driver" or "format"), then
+  // the <backingStore> elements inside it.
+  void storage(xmlNode *el, const char *format_child) {
+    if (xmlNode *source = first_child(el, "source"); source != nullptr) {
+      xmlAttr *file = find_attr(source, "file");
+      xmlAttr *dev = file == nullptr ? find_attr(source, "dev") : nullptr;
+      xmlAttr *a = file != nullptr ? file : dev;
+      const plan::PathRewrite *r = a == nullptr ? nullptr : match(text_of(a->children));
+      if (r != nullptr) {
+        apply(el, source, dev != nullptr, *r, format_child);
+      }
+    }
+    for (xmlNode *c = el->children; c != nullptr; c = c->next) {
+      if (is_element(c, "backingStore")) {
+        storage(c, "format");
+      }
+    }
+  }
+
+  void apply(xmlNode *el, xmlNode *source, bool is_dev, const plan::PathRewrite &r,
+             const char *format_child) {
+    if (is_dev && r.block_to_file) {
+      // Renamed in place, so the attribute keeps its position.
+      xmlNodeSetName(reinterpret_cast<xmlNode *>(find_attr(source, "dev")), xc("file"));
+      if (xmlAttr *type = find_attr(el, "type");
+          type != nullptr && text_of(type->children) == "block") {
+        set_attr(el, "type", "file");
+      }
+      set_attr(source, "file", r.to);
+    } else {
+      set_attr(source, is_dev ? "dev" : "file", r.to);
+    }
+    if (!r.new_format.empty()) {
+      xmlNode *f = first_child(el, format_child);
+      if (f == nullptr) {
+        f = add_format_element(el, format_child);
+      }
+      set_attr(f, "type", r.new_format);
+    }
+    ++changes_;
+  }
+
+  // A missing <driver name='qemu'/> or <format/>, as the first child.
+  static xmlNode *add_format_element(xmlNode *el, const char *name) {
+    xmlNode *f = xmlNewDocNode(el->doc, nullptr, xc(name), nullptr);
+    if (f == nullptr) {
+      throw std::bad_alloc();
+    }
+    if (std::string_view(name) == "driver") {
+      set_attr(f, "name", "qemu");
+    }
+    if (el->children == nullptr) {
+      xmlAddChild(el, f);
+    } else {
+      xmlAddPrevSibling(el->children, f);
+    }
+    return f;
+  }
+
+  void nvram(xmlNode *el) {
+    // libvirt 8.5+: <nvram type='file'><source file=.../></nvram>.
+    if (xmlNode *source = first_child(el, "source"); source != nullptr) {
+      if (xmlAttr *file = find_attr(source, "file"); file != nullptr) {
+        if (const auto *r = match(text_of(file->children)); r != nullptr) {
+          set_attr(source, "file", r->to);
+          ++changes_;
+        }
+      }
+      return;
+    }
+    text_path(el);
+  }
+
+  // An element whose text is a path; white space around it is kept.
+  void text_path(xmlNode *el) {
+    const std::string text = text_of(el->children);
+    const std::string_view path = scan::xml_trim(text);
+    if (path.empty()) {
+      return;
+    }
+    if (const auto *r = match(path); r != nullptr) {
+      const auto lead = static_cast<std::size_t>(path.data() - text.data());
+      set_text(el, text.substr(0, lead) + r->to + text.substr(lead + path.size()));
+      ++changes_;
+    }
+  }
+
+  const scan::XmlDoc &doc_;
+  const std::vector<plan::PathRewrite> &rewrites_;
+  std::vector<bool> used_;
+  std::size_t changes_ = 0;
+};
+
+// True when TEXT starts with an XML declaration (after a UTF-8 BOM).
+bool has_declaration(std::string_view text) {
+  if (text.starts_with("\xEF\xBB\xBF")) {
+    text.remove_prefix(3);
+  }
+  return text.starts_with("<?xml") && text.size() > 5 &&
+         (text[5] == ' ' || text[5] == '\t' || text[5] == '\r' || text[5] == '\n');
+}
+
+struct BufferFreer {
+  void operator()(xmlBuffer *b) const noexcept { xmlBufferFree(b); }
+};
+
+std::string serialize(const scan::XmlDoc &doc, bool declaration) {
+  std::unique_ptr<xmlBuffer, BufferFreer> buf(xmlBufferCreate());
+  if (!buf) {
+    throw std::bad_alloc();
+  }
+  int options = XML_SAVE_AS_XML;
+  if (!declaration) {
+    options |= XML_SAVE_NO_DECL;
+  }
+  const char *encoding = doc.raw()->encoding == nullptr
+                             ? nullptr
+                             : reinterpret_cast<const char *>(doc.raw()->encoding);
+  xmlSaveCtxt *save = xmlSaveToBuffer(buf.get(), encoding, options);
+  if (save == nullptr) {
+    throw InputError(fmt::format("{}: cannot write the XML back (encoding {})", doc.file(),
+                                 encoding == nullptr ? "UTF-8" : encoding));
+  }
+  const long rc = xmlSaveDoc(save, doc.raw());
+  if (xmlSaveClose(save) < 0 || rc < 0) {
+    throw InputError(fmt::format("{}: cannot write the rewritten XML", doc.file()));
+  }
+  return {reinterpret_cast<const char *>(xmlBufferContent(buf.get())),
+          static_cast<std::size_t>(xmlBufferLength(buf.get()))};
+}
+
+XmlRewriteResult result_of(std::string_view xml, const scan::XmlDoc &doc, const Rewriter &rw) {
+  XmlRewriteResult out;
+  out.changes = rw.changes();
+  out.unapplied = rw.unapplied();
+  out.text = out.changes == 0 ? std::string(xml) : serialize(doc, has_declaration(xml));
+  return out;
+}
+
+} // namespace
+
+XmlRewriteResult rewrite_domain_xml(std::string_view xml, std::string_view file_for_messages,
+                                    const std::vector<plan::PathRewrite> &rewrites) {
+  const auto doc = scan::XmlDoc::parse(xml, std::string(file_for_messages));
+  const auto root = doc.root();
+  if (root.name() != "domain" && root.name() != "domainsnapshot") {
+    doc.fail(fmt::format("not a domain XML file (its root element is <{}>)", root.name()));
+  }
+  Rewriter rw(doc, rewrites);
+  rw.walk(xmlDocGetRootElement(doc.raw()));
+  return result_of(xml, doc, rw);
+}
+
+XmlRewriteResult rewrite_pool_xml(std::string_view xml, std::string_view file_for_messages,
+                                  const std::vector<plan::PathRewrite> &rewrites) {
+  const auto doc = scan::XmlDoc::parse(xml, std::string(file_for_messages));
+  if (doc.root().name() != "pool") {
+    doc.fail(
+        fmt::format("not a storage pool XML file (its root element is <{}>)", doc.root().name()));
+  }
+  Rewriter rw(doc, rewrites);
+  rw.pool(xmlDocGetRootElement(doc.raw()));
+  return result_of(xml, doc, rw);
+}
+
+} // namespace kvmr::finish
