@@ -2,6 +2,7 @@
 #include "rescue/cli/copy_run.hpp"
 
 #include "rescue/cli/exit_codes.hpp"
+#include "rescue/cli/progress_bar.hpp"
 #include "rescue/cli/system_finisher.hpp"
 #include "rescue/copy/hash.hpp"
 #include "rescue/disk/probe.hpp"
@@ -293,8 +294,41 @@ int copy_plan(const plan::RescuePlan &p, const std::vector<disk::Disk> &sources,
   opt.max_rate = flags.max_rate;
   opt.cancel = &watch.flag();
   opt.finisher = finisher.get();
-  opt.log = [](const std::string &s) { std::cerr << s << '\n'; };
+  std::uint64_t total = 0;
+  for (const auto &item : p.items) {
+    total += item.allocated != 0 ? item.allocated : item.size;
+  }
+  ProgressView view(p.items.size(), total, ProgressView::stderr_options());
+  opt.progress = &view;
+  opt.log = [&view](const std::string &s) {
+    view.finish(); // the bar line, if any, makes way
+    std::cerr << s << '\n';
+  };
+  const std::string root = info.target_root;
+  opt.item_begin = [&view, &root](const plan::PlanItem &item) {
+    // Named as the copy engine names it (CopyProgress::item), so its
+    // reports continue this item.
+    view.begin_item(root + "/" + item.dest, item.allocated != 0 ? item.allocated : item.size);
+  };
+  opt.item_end = [&view](const plan::PlanItem &item, const run::ManifestItem &m) {
+    if (m.status == run::ItemStatus::pending) {
+      return;
+    }
+    ItemDone d;
+    d.name = item.dest;
+    d.bytes = m.data_bytes;
+    d.seconds = m.copy_seconds + m.verify_seconds;
+    d.verified = m.verified;
+    for (const auto &r : m.bad_ranges) {
+      d.bad_bytes += r.length;
+    }
+    d.note = m.status == run::ItemStatus::failed ? "FAILED: " + m.error
+             : m.resumed                         ? "resumed"
+                                                 : "";
+    view.end_item(d);
+  };
   const run::ExecuteResult res = run::execute_plan(p, host, lvs, info.target_root, opt);
+  view.finish();
 
   info.cancelled = res.cancelled;
   if (res.resumed) {

@@ -244,6 +244,9 @@ ExecuteResult execute_plan(const plan::RescuePlan &p, access::OldHost &host, con
       continue;
     }
     log_line(opt, fmt::format("{} -> {}", item.source, item.dest));
+    if (opt.item_begin) {
+      opt.item_begin(item);
+    }
     try {
       if (is_xml(item.kind)) {
         copy_text(p, item, host, target_root, opt, m);
@@ -265,6 +268,9 @@ ExecuteResult execute_plan(const plan::RescuePlan &p, access::OldHost &host, con
     } catch (const std::exception &e) {
       m.status = ItemStatus::failed;
       m.error = e.what();
+    }
+    if (opt.item_end) {
+      opt.item_end(item, m);
     }
     if (m.status == ItemStatus::failed) {
       log_line(opt, fmt::format("{}: FAILED: {}", item.dest, m.error));

@@ -30,8 +30,12 @@ struct ExecuteOptions {
   copy::ProgressSink *progress = nullptr;
   Finisher *finisher = nullptr; // null: no rewrites (a rewritten item fails), no checks
   std::function<void(const std::string &)> log; // one line per step; may be empty
-  std::size_t chunk_size = 0;                   // 0: the engine's default
-  std::uint64_t max_rate = 0;                   // bytes/s read from the old host; 0: no limit
+  // Around each item that is copied (not those kept from an earlier run);
+  // may be empty.
+  std::function<void(const plan::PlanItem &)> item_begin;
+  std::function<void(const plan::PlanItem &, const ManifestItem &)> item_end;
+  std::size_t chunk_size = 0; // 0: the engine's default
+  std::uint64_t max_rate = 0; // bytes/s read from the old host; 0: no limit
 };
 
 struct ExecuteResult {
