@@ -41,6 +41,13 @@ ItemSource open_item_source(const plan::RescuePlan &p, const plan::PlanItem &ite
     s.bytes = std::make_unique<io::LvByteSource>(item.source, it->second);
     return s;
   }
+  // A symlink would be followed on this machine, outside the old host's
+  // tree: the plan names real files, so one here is refused.
+  if (const auto st = host.tree().lstat(item.source); st && st->type == volume::FileType::symlink) {
+    throw InputError(fmt::format("{}: is a symlink on the old host; the plan names the file it "
+                                 "points to instead",
+                                 item.source));
+  }
   const std::string local = host.local_path(item.source);
   if (!local.empty()) {
     s.bytes = std::make_unique<io::FileByteSource>(local);
