@@ -46,6 +46,37 @@ private:
   posix_spawn_file_actions_t fa_{};
 };
 
+// The child starts with no blocked signals and the default action for the
+// ones a front-end blocks or ignores while it works (HoldSignals blocks
+// SIGINT/SIGTERM; a test harness may ignore SIGPIPE). Inherited, they
+// would make a stuck mkfs or xfs_repair deaf to Ctrl-C and to the
+// time-out's SIGTERM.
+class SpawnAttr {
+public:
+  SpawnAttr() {
+    posix_spawnattr_init(&attr_);
+    sigset_t none;
+    sigemptyset(&none);
+    sigset_t deflt;
+    sigemptyset(&deflt);
+    for (const int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE}) {
+      sigaddset(&deflt, sig);
+    }
+    posix_spawnattr_setsigmask(&attr_, &none);
+    posix_spawnattr_setsigdefault(&attr_, &deflt);
+    posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  }
+  SpawnAttr(const SpawnAttr &) = delete;
+  SpawnAttr &operator=(const SpawnAttr &) = delete;
+  SpawnAttr(SpawnAttr &&) = delete;
+  SpawnAttr &operator=(SpawnAttr &&) = delete;
+  ~SpawnAttr() { posix_spawnattr_destroy(&attr_); }
+  posix_spawnattr_t *get() { return &attr_; }
+
+private:
+  posix_spawnattr_t attr_{};
+};
+
 // Drains both pipes until they close or the deadline passes.
 bool drain(int out_fd, int err_fd, CommandResult &res,
            std::chrono::steady_clock::time_point deadline) {
@@ -101,8 +132,9 @@ CommandResult SystemCommandRunner::run(const std::vector<std::string> &argv,
   }
   args.push_back(nullptr);
 
+  SpawnAttr attr;
   pid_t pid = 0;
-  const int rc = ::posix_spawnp(&pid, argv[0].c_str(), fa.get(), nullptr, args.data(), environ);
+  const int rc = ::posix_spawnp(&pid, argv[0].c_str(), fa.get(), attr.get(), args.data(), environ);
   if (rc != 0) {
     res.not_found = (rc == ENOENT);
     res.err = argv[0] + ": " + std::strerror(rc);

@@ -1,0 +1,69 @@
+// kickstart::Profile: everything the kickstart for the new host says, as
+// one plain value. Built from a rescue plan (profile_build.hpp) and the
+// user's choices; rendered per dialect (render.hpp); checked for the one
+// mistake that must never happen, a rescued-data disk in the installer's
+// wiping scope (safety.hpp).
+#pragma once
+
+#include "kickstart/dialect.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kvmr::kickstart {
+
+// One `network` line.
+struct NetDevice {
+  std::string device;                     // "br0", or a NIC name on the new machine
+  std::vector<std::string> bridge_slaves; // new NIC names (bridges only)
+  bool dhcp = true;
+  std::string ip;      // static: "192.168.10.20"
+  std::string netmask; // static: "255.255.255.0"
+  std::string gateway;
+  std::vector<std::string> nameservers;
+  std::optional<int> mtu;
+  bool onboot = true;
+  bool activate = true;
+};
+
+enum class RootPolicy {
+  locked, // no password; an SSH key for root
+  hash,   // a crypt(3) hash given by the user
+};
+const char *to_string(RootPolicy p) noexcept;
+RootPolicy parse_root_policy(const std::string &s); // throws InputError
+
+// The disk that holds the rescued data and how the new host mounts it.
+struct DataDisk {
+  std::string disk;      // whole disk, as ignoredisk names it: "disk/by-id/ata-..."
+  std::string partition; // --onpart value: "disk/by-id/ata-...-part1"
+  std::string fs_uuid;   // the data filesystem's UUID (for the report and checks)
+  std::string fstype = "xfs";
+  std::string mountpoint = "/var/lib/libvirt/images";
+};
+
+struct Profile {
+  Dialect dialect = Dialect::el7;
+  std::string install_url; // empty: `cdrom`
+  std::string os_disk;     // "disk/by-id/ata-NEWSSD_123" (need not exist here)
+  std::vector<DataDisk> data_disks;
+  std::string vg_name = "kvmhost"; // differs from every VG on the source/data disks
+  std::string hostname;
+  std::vector<NetDevice> network;
+  std::string timezone = "UTC";
+  bool utc = true;
+  std::string lang = "en_US.UTF-8";
+  std::string keyboard = "us"; // vconsole keymap
+  std::string x11_layout;      // e.g. "jp"; empty: like keyboard
+  RootPolicy root = RootPolicy::locked;
+  std::string root_hash;   // RootPolicy::hash
+  std::string root_sshkey; // RootPolicy::locked (optional)
+  std::string selinux = "enforcing";
+  bool uefi_guests = false; // a rescued VM boots with UEFI: OVMF is installed
+  // Where the restore payload is on the new host (inside the data disk).
+  std::string payload_dir = "/var/lib/libvirt/images/kvm-rescue/payload";
+  std::vector<std::string> warnings; // for the person at the server
+};
+
+} // namespace kvmr::kickstart

@@ -1,0 +1,63 @@
+// The first-boot restore: a bash script and a systemd oneshot unit that,
+// once libvirt runs on the new host, define everything the old host had
+// from the payload the copy left on the data disk, in dependency order:
+// secrets (and their values), pools, networks, NVRAM files, domains,
+// snapshots (parents first), autostart as before, restorecon. It logs,
+// can run again without harm, and marks itself done only when every step
+// worked. Every value that came from the old disk goes through
+// shell_quote().
+#pragma once
+
+#include "kickstart/dialect.hpp"
+
+#include <string>
+#include <vector>
+
+namespace kvmr::kickstart {
+
+// Paths are on the new host; XML and value files under the payload.
+struct RestoreSecret {
+  std::string uuid;
+  std::string xml;
+  std::string value_file; // base64 value; empty when the old host had none
+};
+
+struct RestoreObject { // a pool or a network
+  std::string name;
+  std::string xml;
+  bool autostart = false;
+};
+
+struct RestoreNvram {
+  std::string from; // payload copy
+  std::string to;   // the <nvram> path of the domain
+};
+
+struct RestoreSnapshot {
+  std::string domain;
+  std::string name;
+  std::string xml;
+};
+
+struct RestoreDomain {
+  std::string name;
+  std::string xml;
+  bool autostart = false;
+};
+
+struct RestoreSpec {
+  Dialect dialect = Dialect::el7;
+  std::string payload_dir; // for the log only
+  std::string data_mount = "/var/lib/libvirt/images";
+  std::vector<RestoreSecret> secrets;
+  std::vector<RestoreObject> pools;
+  std::vector<RestoreObject> networks;
+  std::vector<RestoreNvram> nvram;
+  std::vector<RestoreDomain> domains;
+  std::vector<RestoreSnapshot> snapshots; // parents before children
+};
+
+std::string render_restore_script(const RestoreSpec &s);
+std::string render_restore_unit(const RestoreSpec &s);
+
+} // namespace kvmr::kickstart

@@ -1,0 +1,120 @@
+// The rendered kickstart per dialect: what each line says, what differs
+// between EL7, EL8 and EL9, and pykickstart's verdict where it is at hand.
+#include "kickstart/render.hpp"
+
+#include "kickstart/safety.hpp"
+#include "rescue/util/error.hpp"
+#include "unit/kickstart/ks_test_util.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <unistd.h>
+
+using namespace kvmr::kickstart; // NOLINT(google-build-using-namespace)
+using kvmr::InputError;
+
+namespace {
+
+bool has_line(const std::string &ks, const std::string &line) {
+  return ("\n" + ks).find("\n" + line + "\n") != std::string::npos;
+}
+
+} // namespace
+
+TEST_CASE("EL7: only the OS disk is cleared; the data disk is mounted unformatted") {
+  const std::string ks = render(test::story_profile(Dialect::el7), {});
+  CHECK(has_line(ks, "install"));
+  CHECK(has_line(ks, "cdrom"));
+  CHECK(has_line(ks, "ignoredisk --only-use=disk/by-id/ata-NEW_SSD_S123,"
+                     "disk/by-id/ata-DATA_HDD_W456"));
+  CHECK(has_line(ks, "clearpart --all --initlabel --drives=disk/by-id/ata-NEW_SSD_S123"));
+  CHECK(has_line(ks, "part /var/lib/libvirt/images --onpart=disk/by-id/ata-DATA_HDD_W456-part1 "
+                     "--noformat"));
+  CHECK(has_line(ks, "timezone Asia/Tokyo --isUtc"));
+  CHECK(has_line(ks, "keyboard --vckeymap=jp106 --xlayouts=jp"));
+  CHECK(has_line(ks, "network --device=br0 --bridgeslaves=enp3s0 --bootproto=static "
+                     "--ip=192.168.10.20 --netmask=255.255.255.0 --gateway=192.168.10.1 "
+                     "--nameserver=192.168.10.1,8.8.8.8 --onboot=yes --activate"));
+  CHECK(has_line(ks, "network --hostname=kvmhost01.example.jp"));
+  CHECK(has_line(ks, "rootpw --lock"));
+  CHECK(has_line(ks, "auth --enableshadow --passalgo=sha512"));
+  CHECK(has_line(ks, "@^virtualization-host-environment"));
+  CHECK(has_line(ks, "OVMF"));
+  CHECK(has_line(ks, "systemctl enable libvirtd.service"));
+  CHECK(ks.find("zerombr") == std::string::npos);
+  CHECK(ks.find("autopart") == std::string::npos);
+  CHECK(check_safety(ks, test::story_profile(Dialect::el7)).empty());
+}
+
+TEST_CASE("EL8 and EL9 differ where their installers do") {
+  const std::string el8 = render(test::story_profile(Dialect::el8), {});
+  const std::string el9 = render(test::story_profile(Dialect::el9), {});
+  for (const auto *ks : {&el8, &el9}) {
+    CHECK_FALSE(has_line(*ks, "install"));
+    CHECK(ks->find("auth --") == std::string::npos);
+    CHECK(has_line(*ks, "timezone Asia/Tokyo --utc"));
+    CHECK(has_line(*ks, "edk2-ovmf"));
+  }
+  CHECK(has_line(el8, "systemctl enable libvirtd.service"));
+  CHECK(el9.find("systemctl enable virtqemud.socket") != std::string::npos);
+  CHECK(el9.find("libvirtd.service") == std::string::npos);
+}
+
+TEST_CASE("values are quoted for pykickstart's shell-like split") {
+  CHECK(ks_quote("br0") == "br0");
+  CHECK(ks_quote("ssh-ed25519 AAAA key") == "\"ssh-ed25519 AAAA key\"");
+  CHECK(ks_quote("a\"b\\c") == "\"a\\\"b\\\\c\"");
+  CHECK(split_ks_line("sshkey --username=root \"ssh-ed25519 AAAA a\\\"b\"") ==
+        std::vector<std::string>{"sshkey", "--username=root", "ssh-ed25519 AAAA a\"b"});
+  const std::string ks = render(test::story_profile(Dialect::el7), {});
+  // EL7 has no sshkey command: %post installs the key instead.
+  CHECK(ks.find("sshkey") == std::string::npos);
+  CHECK(has_line(ks, "printf '%s\\n' 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKvmrTestKey "
+                     "admin@shop' >> /root/.ssh/authorized_keys"));
+  CHECK(has_line(render(test::story_profile(Dialect::el9), {}),
+                 "sshkey --username=root \"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKvmrTestKey "
+                 "admin@shop\""));
+}
+
+TEST_CASE("an incomplete profile is refused with what to give") {
+  auto p = test::story_profile(Dialect::el7);
+  p.os_disk.clear();
+  CHECK_THROWS_WITH_AS(render(p, {}), doctest::Contains("--os-disk"), InputError);
+  p = test::story_profile(Dialect::el7);
+  p.hostname = "shop \"test\" $(touch /tmp/pwned)";
+  CHECK_THROWS_WITH_AS(render(p, {}), doctest::Contains("is not valid"), InputError);
+  p = test::story_profile(Dialect::el7);
+  p.root = RootPolicy::hash;
+  CHECK_THROWS_AS(render(p, {}), InputError);
+  CHECK(valid_hostname("kvmhost01.example.jp"));
+  CHECK_FALSE(valid_hostname("-bad.example"));
+  CHECK_FALSE(valid_hostname("a..b"));
+  CHECK_FALSE(valid_hostname(std::string(64, 'a')));
+}
+
+TEST_CASE("a profile whose OS disk is the data disk is refused, not rendered") {
+  auto p = test::story_profile(Dialect::el7);
+  p.os_disk = "disk/by-id/ata-DATA_HDD_W456";
+  CHECK_THROWS_WITH_AS(render(p, {}), doctest::Contains("holds rescued data"), InputError);
+}
+
+TEST_CASE("pykickstart's ksvalidator accepts every dialect's kickstart") {
+  const std::string validator = test::ksvalidator();
+  if (validator.empty()) {
+    MESSAGE("SKIP: pykickstart's ksvalidator is not installed (Debian does not package it); "
+            "set KVMR_KSVALIDATOR to a command that runs it to check the kickstarts");
+    return;
+  }
+  for (const Dialect d : {Dialect::el7, Dialect::el8, Dialect::el9}) {
+    const std::string path = "ks-validate-" + std::string(to_string(d)) + ".cfg";
+    std::ofstream(path) << render(test::story_profile(d), {});
+    const auto r = test::sh(validator + " -e -v " + ksvalidator_version(d) + " " + path);
+    const std::string what = std::string(to_string(d)) + ": " + r.out;
+    INFO(what);
+    CHECK(r.status == 0);
+    ::unlink(path.c_str());
+  }
+}
