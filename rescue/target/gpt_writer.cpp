@@ -180,7 +180,7 @@ void write_gpt(const std::string &path, const PartitionPlan &plan) {
   if (const int rc = fdisk_create_disklabel(cxt.get(), "gpt"); rc != 0) {
     fail(path, "create a GPT", rc, messages);
   }
-  const unsigned ss = static_cast<unsigned>(fdisk_get_sector_size(cxt.get()));
+  const auto ss = static_cast<unsigned>(fdisk_get_sector_size(cxt.get()));
   if (ss != plan.sector_size) {
     throw InputError(path + ": libfdisk sees " + std::to_string(ss) +
                      "-byte sectors, the layout was planned for " +

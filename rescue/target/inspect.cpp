@@ -7,12 +7,15 @@
 #include "rescue/util/error.hpp"
 #include "rescue/util/fd.hpp"
 
+#include <fmt/format.h>
+
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 
 #include <cerrno>
 #include <filesystem>
+#include <fstream>
 
 namespace kvmr::target {
 namespace fs = std::filesystem;
@@ -64,6 +67,21 @@ void inspect_directory(const std::string &path, TargetInfo &info) {
   info.fs_uuid = fs_uuid_of(fs::exists(node, ec) ? node : found->source);
 }
 
+// True when the block device RDEV is an active swap area (/proc/swaps).
+bool is_swap(dev_t rdev) {
+  std::ifstream in("/proc/swaps");
+  std::string line;
+  std::getline(in, line); // header
+  while (std::getline(in, line)) {
+    const std::string file = line.substr(0, line.find_first_of(" \t"));
+    struct stat st {};
+    if (::stat(file.c_str(), &st) == 0 && S_ISBLK(st.st_mode) && st.st_rdev == rdev) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // Mounts of block device NAME or of any of its partitions, holders, and
 // loop devices whose backing file is the device node itself.
 void device_users(const std::string &name, std::vector<std::string> &in_use) {
@@ -83,7 +101,10 @@ void device_users(const std::string &name, std::vector<std::string> &in_use) {
       }
     }
     for (const auto &h : holders_of(n)) {
-      in_use.push_back("/dev/" + n + " is held by " + h);
+      in_use.push_back(fmt::format("/dev/{} is held by {}", n, h));
+    }
+    if (block_numbers(n, major, minor) && is_swap(makedev(major, minor))) {
+      in_use.push_back("/dev/" + n + " is in use as swap");
     }
   }
 }
@@ -100,7 +121,7 @@ void inspect_block(const std::string &path, const struct stat &st, TargetInfo &i
   }
   for (const auto &loop : loops_backed_by(st.st_dev, st.st_ino)) {
     // a loop over the device node: same identity as the node's inode
-    info.in_use.push_back(loop + " is a loop device over " + path);
+    info.in_use.push_back(fmt::format("{} is a loop device over {}", loop, path));
   }
 }
 
@@ -109,7 +130,7 @@ void inspect_image(const std::string &path, const struct stat &st, TargetInfo &i
   info.ino = st.st_ino;
   const auto mounts = read_mountinfo();
   for (const auto &loop : loops_backed_by(st.st_dev, st.st_ino)) {
-    std::string what = loop + " is a loop device over " + path;
+    std::string what = fmt::format("{} is a loop device over {}", loop, path);
     const std::string name = fs::path(loop).filename().string();
     unsigned major = 0;
     unsigned minor = 0;

@@ -44,14 +44,15 @@ std::vector<std::string> data_mkfs_argv(const std::string &dev, const Layout &la
 
 std::vector<std::string> oemdrv_mkfs_argv(const std::string &path, std::uint64_t offset,
                                           std::uint64_t size, unsigned sector_size) {
-  return {"mkfs.vfat",
-          "-S",
-          std::to_string(sector_size),
-          "--offset=" + std::to_string(offset / sector_size),
-          "-n",
-          "OEMDRV",
-          path,
-          std::to_string(size / 1024)};
+  // FAT16 up to 512 MiB (mkfs.fat would guess from the whole image).
+  std::vector<std::string> argv{"mkfs.vfat", "-F",
+                                size < 512 * (std::uint64_t{1} << 20U) ? "16" : "32"};
+  if (sector_size != 512) {
+    argv.insert(argv.end(), {"-S", std::to_string(sector_size)});
+  }
+  argv.insert(argv.end(), {"--offset=" + std::to_string(offset / sector_size), "-n", "OEMDRV", path,
+                           std::to_string(size / 1024)});
+  return argv;
 }
 
 void run_tool(CommandRunner &runner, const std::vector<std::string> &argv,

@@ -5,7 +5,7 @@ namespace kvmr::target {
 namespace {
 
 // 128 GPT entries of 128 bytes at each end.
-constexpr std::uint64_t kGptEntriesBytes = 128 * 128;
+constexpr std::uint64_t kGptEntriesBytes = std::uint64_t{128} * 128;
 
 std::uint64_t round_up(std::uint64_t v, std::uint64_t a) {
   return (v + a - 1) / a * a;

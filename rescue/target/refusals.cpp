@@ -109,8 +109,8 @@ void directory_refusals(const TargetInfo &t, const std::vector<disk::Disk> &sour
     if (!t.fs_uuid.empty()) {
       for (const auto &[id, what] : identifiers(src)) {
         if (id == t.fs_uuid) {
-          out.push_back(t.path + " is on a filesystem with " + what + " " + id +
-                        " of the source disk " + src.path +
+          out.push_back(fmt::format("{} is on a filesystem with {} {} of the source disk {}",
+                                    t.path, what, id, src.path) +
                         ": it looks like a copy or part of the dead host's disk; refusing to "
                         "write to it");
         }
@@ -172,10 +172,11 @@ void disk_refusals(const TargetInfo &t, const std::vector<disk::Disk> &sources,
     if (t.disk) {
       const auto theirs = identifiers(src);
       for (const auto &[id, what] : identifiers(*t.disk)) {
-        if (theirs.count(id) != 0) {
-          out.push_back(t.path + " carries " + what + " " + id + " of the source disk " + src.path +
-                        ": it looks like a copy or part of the dead host's disk; refusing to "
-                        "write to it");
+        if (theirs.contains(id)) {
+          out.push_back(
+              fmt::format("{} carries {} {} of the source disk {}", t.path, what, id, src.path) +
+              ": it looks like a copy or part of the dead host's disk; refusing to "
+              "write to it");
         }
       }
     }
