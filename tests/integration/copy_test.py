@@ -60,8 +60,8 @@ class Mounted:
         self.loop = None
 
     def __enter__(self):
-        doc, _ = t.probe_json(self.binary, self.image)
-        parts = doc["disks"][0]["table"]["partitions"]
+        doc, _ = t.probe_json(self.binary, "--no-smart", self.image)
+        parts = doc["disks"][0]["partition_table"]["partitions"]
         data = [p for p in parts if p["filesystem"]["label"] == "KVMRESCUE"]
         assert len(data) == 1, f"no single KVMRESCUE partition in {parts}"
         self.partitions = parts
@@ -222,11 +222,11 @@ def case_source_copy(c, binary, fixtures, work):
     story = os.path.join(fixtures, "story.img")
     target = os.path.join(work, "clone.img")
     t.run(["cp", "--sparse=always", story, target], check_rc=0)
-    doc, _ = t.probe_json(binary, story)
-    ids = {doc["disks"][0]["table"]["id"].lower()} | {
-        p["filesystem"]["uuid"].lower() for p in doc["disks"][0]["table"]["partitions"]
+    doc, _ = t.probe_json(binary, "--no-smart", story)
+    ids = {doc["disks"][0]["partition_table"]["id"].lower()} | {
+        p["filesystem"]["uuid"].lower() for p in doc["disks"][0]["partition_table"]["partitions"]
         if p["filesystem"]["uuid"]} | {
-        p["uuid"].lower() for p in doc["disks"][0]["table"]["partitions"] if p["uuid"]}
+        p["uuid"].lower() for p in doc["disks"][0]["partition_table"]["partitions"] if p["uuid"]}
     before = t.sha256(target)
     p = rescue(binary, story, target)
     c.eq("c: exit code for a copy of the source", p.returncode, 2)
