@@ -52,9 +52,9 @@ int run_plan(const PlanArgs &a) {
   ch.kickstart.hostname = a.hostname;
 
   HoldSignals hold;
-  target::TargetInfo target;
+  target::TargetInfo tinfo;
   try {
-    target = target::inspect_target(a.target);
+    tinfo = target::inspect_target(a.target);
   } catch (const InputError &e) {
     return refuse(e.what());
   }
@@ -77,7 +77,7 @@ int run_plan(const PlanArgs &a) {
   hold.check();
   plan::RescuePlan p;
   try {
-    p = plan::build_plan(inv, sources, target, ch);
+    p = plan::build_plan(inv, sources, tinfo, ch);
   } catch (const InputError &e) {
     return refuse(e.what());
   }
@@ -85,7 +85,8 @@ int run_plan(const PlanArgs &a) {
   host.reset(); // release the old host's mounts before anything is written
   hold.check();
 
-  std::vector<std::string> no = target::refusals(target, sources, p.bytes_needed, ch.target_layout);
+  // Size is the preflight's (it names the margin); refusals() looks at the rest.
+  std::vector<std::string> no = target::refusals(tinfo, sources, 0, ch.target_layout);
   if (const std::string s = plan::space_shortfall(p); !s.empty()) {
     no.push_back(s);
   }

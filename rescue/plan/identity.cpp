@@ -49,7 +49,7 @@ bool shares_by_id(const DiskIdentity &planned, const disk::Disk &d) {
 
 std::vector<std::string> differences_of(const DiskIdentity &planned, const disk::Disk &d) {
   if (d.status == disk::DiskStatus::error) {
-    return {fmt::format("{} cannot be read: {}", d.path, d.error)};
+    return {"cannot be read: " + d.error};
   }
   return identity_differences(planned, identify_disk(d));
 }
@@ -89,10 +89,10 @@ std::vector<std::string> identity_differences(const DiskIdentity &planned,
   }
   if (planned.serial != now.serial) {
     out.push_back(
-        fmt::format("serial number is \"{}\", the plan has \"{}\"", now.serial, planned.serial));
+        fmt::format(R"(serial number is "{}", the plan has "{}")", now.serial, planned.serial));
   }
   if (planned.model != now.model && !planned.model.empty() && !now.model.empty()) {
-    out.push_back(fmt::format("model is \"{}\", the plan has \"{}\"", now.model, planned.model));
+    out.push_back(fmt::format(R"(model is "{}", the plan has "{}")", now.model, planned.model));
   }
   if (planned.table_type != now.table_type) {
     out.push_back(fmt::format("partition table is {}, the plan has {}",

@@ -92,6 +92,12 @@ json layout_json(const PlanLayout &l) {
 
 // --- reading -----------------------------------------------------------------------------------
 
+// "a string", "an array", "an object", "a number", "a boolean", "a null".
+std::string a_type(const json &j) {
+  const std::string t = j.type_name();
+  return (t == "array" || t == "object" ? "an " : "a ") + t;
+}
+
 // A JSON value and the field path that leads to it ("items[3].dest").
 struct Field {
   const json &j;
@@ -119,28 +125,28 @@ struct Field {
 
   [[nodiscard]] std::string str() const {
     if (!j.is_string()) {
-      fail(fmt::format("is a {}, not a string", j.type_name()));
+      fail(fmt::format("is {}, not a string", a_type(j)));
     }
     return j.get<std::string>();
   }
 
   [[nodiscard]] std::uint64_t u64() const {
     if (!j.is_number_unsigned() && !(j.is_number_integer() && j.get<std::int64_t>() >= 0)) {
-      fail(fmt::format("is a {}, not a non-negative integer", j.type_name()));
+      fail(fmt::format("is {}, not a non-negative integer", a_type(j)));
     }
     return j.get<std::uint64_t>();
   }
 
   [[nodiscard]] bool boolean() const {
     if (!j.is_boolean()) {
-      fail(fmt::format("is a {}, not true or false", j.type_name()));
+      fail(fmt::format("is {}, not true or false", a_type(j)));
     }
     return j.get<bool>();
   }
 
   [[nodiscard]] const json &array() const {
     if (!j.is_array()) {
-      fail(fmt::format("is a {}, not an array", j.type_name()));
+      fail(fmt::format("is {}, not an array", a_type(j)));
     }
     return j;
   }
@@ -240,7 +246,7 @@ KickstartChoices kickstart_from(const Field &f) {
   k.hostname = f.at("hostname").str();
   const Field nics = f.at("nic_map");
   if (!nics.j.is_object()) {
-    nics.fail(fmt::format("is a {}, not an object", nics.j.type_name()));
+    nics.fail(fmt::format("is {}, not an object", a_type(nics.j)));
   }
   for (const auto &[name, value] : nics.j.items()) {
     k.nic_map[name] = nics.at(name.c_str()).str();
@@ -325,7 +331,7 @@ json to_json(const RescuePlan &p) {
 RescuePlan plan_from_json(const json &j) {
   const Field root{j, ""};
   if (!j.is_object()) {
-    throw InputError(fmt::format("the plan is a {}, not an object", j.type_name()));
+    throw InputError(fmt::format("the plan is {}, not an object", a_type(j)));
   }
   RescuePlan p;
   const Field version = root.at("schema_version");
@@ -336,7 +342,7 @@ RescuePlan plan_from_json(const json &j) {
   p.schema_version = kSchemaVersion;
   const Field kind = root.at("kind");
   if (kind.str() != kPlanKind) {
-    kind.fail(fmt::format("\"{}\" is not a plan (\"{}\")", kind.str(), kPlanKind));
+    kind.fail(fmt::format(R"("{}" is not a plan ("{}"))", kind.str(), kPlanKind));
   }
   p.created = root.at("created").str();
   p.generator = root.at("generator").str();

@@ -128,7 +128,7 @@ TEST_CASE("load errors name the field") {
   j["kind"] = "kvm-rescue.scan";
   CHECK(load_error(j) == "kind: \"kvm-rescue.scan\" is not a plan (\"kvm-rescue.plan\")");
 
-  CHECK(load_error(json::array()) == "the plan is a array, not an object");
+  CHECK(load_error(json::array()) == "the plan is an array, not an object");
 }
 
 TEST_CASE("save_plan is atomic with mode 0600; load_plan errors name the file") {
@@ -145,15 +145,16 @@ TEST_CASE("save_plan is atomic with mode 0600; load_plan errors name the file") 
   CHECK(plan::load_plan(path) == p);
 
   SUBCASE("missing file") {
-    CHECK_THROWS_WITH_AS(plan::load_plan(dir / "nosuch.json"),
-                         doctest::Contains((dir / "nosuch.json") + ": cannot read the plan"),
-                         InputError);
+    CHECK_THROWS_WITH_AS(
+        plan::load_plan(dir / "nosuch.json"),
+        doctest::Contains(((dir / "nosuch.json") + ": cannot read the plan").c_str()), InputError);
   }
   SUBCASE("truncated file") {
     const std::string text = read_file_text(path);
     write(path, text.substr(0, text.size() / 2));
     CHECK_THROWS_WITH_AS(plan::load_plan(path),
-                         doctest::Contains(path + ": not a complete JSON document"), InputError);
+                         doctest::Contains((path + ": not a complete JSON document").c_str()),
+                         InputError);
   }
   SUBCASE("a field error names the file and the field") {
     json j = plan::to_json(p);
