@@ -14,7 +14,9 @@
 (f) hostile names survive (file names, XML);
 (g) Ctrl-C half-way (--max-rate slows the read): exit 130, nothing left
     attached, a rerun completes and says it resumed;
-(h) copy --plan on a source whose identity changed: exit 2 naming it.
+(h) copy --plan on a source whose identity changed: exit 2 naming it;
+(i) a directory target (a mounted XFS loop filesystem): copied in place,
+    nothing prepared, a rerun keeps every item.
 Nothing may stay attached after any case (SystemState).
 """
 import glob
@@ -352,15 +354,46 @@ def case_identity(c, binary, fixtures, work):
     c.eq("h: target untouched", t.sha256(target), before)
 
 
+def case_directory(c, binary, fixtures, work):
+    story = os.path.join(fixtures, "story.img")
+    fs = os.path.join(work, "dir-target.xfs")
+    new_image(fs, 1 << 30)
+    t.run(["mkfs.xfs", "-q", fs], check_rc=0)
+    mnt = os.path.join(work, "dir-target")
+    os.makedirs(mnt, exist_ok=True)
+    loop = t.run(["losetup", "-f", "--show", fs], check_rc=0).stdout.strip()
+    try:
+        t.run(["mount", loop, mnt], check_rc=0)
+        try:
+            p = rescue(binary, story, mnt, confirm=False)
+            c.eq("i: rescue into a directory exit code", p.returncode, 0)
+            if p.returncode != 0:
+                print(p.stdout, p.stderr)
+                return
+            man = load(os.path.join(mnt, "kvm-rescue/manifest.json"))
+            c.true("i: every item copied", all(i["status"] == "copied" for i in man["items"]))
+            for it in man["items"]:
+                c.true(f"i: {it['dest']} present", os.path.isfile(os.path.join(mnt, it["dest"])))
+            p = rescue(binary, story, mnt, confirm=False)
+            c.eq("i: rerun exit code", p.returncode, 0)
+            rep = load(os.path.join(mnt, "kvm-rescue/report.json"))
+            c.eq("i: rerun keeps every item", rep["totals"]["reused"], len(man["items"]))
+        finally:
+            t.run(["umount", mnt])
+    finally:
+        t.run(["losetup", "-d", loop])
+
+
 def main():
     t.require_root_and_loop()
     t.require_tools("sfdisk", "losetup", "mount", "qemu-img", "virt-xml-validate", "mkfs.xfs")
     binary = t.env_path("KVMR_BIN")
     fixtures = t.env_path("KVMR_FIXTURES")
     c = t.Checker()
-    only = os.environ.get("KVMR_COPY_CASES", "abcdefgh")
+    only = os.environ.get("KVMR_COPY_CASES", "abcdefghi")
     cases = {"a": case_story, "b": case_no_confirm, "c": case_source_copy, "d": case_too_small,
-             "e": case_block_vm, "f": case_hostile, "g": case_cancel, "h": case_identity}
+             "e": case_block_vm, "f": case_hostile, "g": case_cancel, "h": case_identity,
+             "i": case_directory}
     work = tempfile.mkdtemp(prefix="copy-test.", dir=os.path.dirname(fixtures))
     try:
         for key, fn in cases.items():
