@@ -16,7 +16,9 @@
     attached, a rerun completes and says it resumed;
 (h) copy --plan on a source whose identity changed: exit 2 naming it;
 (i) a directory target (a mounted XFS loop filesystem): copied in place,
-    nothing prepared, a rerun keeps every item.
+    nothing prepared, a rerun keeps every item;
+(j) broken-vms.img: the VMs that cannot be taken whole are skipped with
+    their reasons in the report, the others copied.
 Nothing may stay attached after any case (SystemState).
 """
 import glob
@@ -384,16 +386,42 @@ def case_directory(c, binary, fixtures, work):
         t.run(["losetup", "-d", loop])
 
 
+def case_broken(c, binary, fixtures, work):
+    src = os.path.join(fixtures, "broken-vms.img")
+    target = os.path.join(work, "broken-new.img")
+    new_image(target, 4 << 30)
+    p = rescue(binary, src, target)
+    c.eq("j: rescue exit code", p.returncode, 0)
+    if p.returncode != 0:
+        print(p.stdout, p.stderr)
+        return
+
+    def extra(tgt, man, rep, tree):
+        status = {v["name"]: v for v in rep["vms"]}
+        for name in ("ghost01", "trunc01", "loop01"):
+            v = status.get(name)
+            c.true(f"j: {name} skipped with a reason",
+                   v is not None and v["status"] == "skipped" and v["reasons"], str(v))
+            c.true(f"j: nothing of {name} copied",
+                   not any(i["vm"] == name for i in man["items"]))
+        c.true("j: the ready VMs copied",
+               any(v["status"] == "copied" for v in rep["vms"]), str(rep["vms"]))
+        with open(os.path.join(tgt, "kvm-rescue/report.txt"), encoding="utf-8") as f:
+            text = f.read()
+        c.true("j: report.txt names the skipped VMs", "ghost01" in text and "skipped" in text)
+    check_copy(c, "j", binary, src, target, work, extra)
+
+
 def main():
     t.require_root_and_loop()
     t.require_tools("sfdisk", "losetup", "mount", "qemu-img", "virt-xml-validate", "mkfs.xfs")
     binary = t.env_path("KVMR_BIN")
     fixtures = t.env_path("KVMR_FIXTURES")
     c = t.Checker()
-    only = os.environ.get("KVMR_COPY_CASES", "abcdefghi")
+    only = os.environ.get("KVMR_COPY_CASES", "abcdefghij")
     cases = {"a": case_story, "b": case_no_confirm, "c": case_source_copy, "d": case_too_small,
              "e": case_block_vm, "f": case_hostile, "g": case_cancel, "h": case_identity,
-             "i": case_directory}
+             "i": case_directory, "j": case_broken}
     work = tempfile.mkdtemp(prefix="copy-test.", dir=os.path.dirname(fixtures))
     try:
         for key, fn in cases.items():
