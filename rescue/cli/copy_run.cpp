@@ -179,6 +179,7 @@ std::vector<disk::Disk> locate_sources(const plan::RescuePlan &p) {
       }
     }
     std::vector<disk::Disk> candidates;
+    candidates.reserve(paths.size());
     for (const auto &path : paths) {
       candidates.push_back(disk::probe_disk(path, runner, po));
     }

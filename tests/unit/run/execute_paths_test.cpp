@@ -33,7 +33,9 @@ public:
     st.size = it->second.size();
     return st;
   }
-  std::string read_file(const std::string &path, std::uint64_t) override { return files.at(path); }
+  std::string read_file(const std::string &path, std::uint64_t /*max_bytes*/) override {
+    return files.at(path);
+  }
   std::string read_range(const std::string &path, std::uint64_t offset,
                          std::uint64_t length) override {
     if (offset >= fail_from) {
@@ -46,9 +48,9 @@ public:
     // At most 3 bytes per call, like a source that returns short reads.
     return f.substr(offset, std::min<std::uint64_t>({length, 3, f.size() - offset}));
   }
-  std::vector<volume::DirEntry> list(const std::string &) override { return {}; }
-  std::string readlink(const std::string &) override { return {}; }
-  std::string sha256(const std::string &) override { return {}; }
+  std::vector<volume::DirEntry> list(const std::string & /*dir*/) override { return {}; }
+  std::string readlink(const std::string & /*path*/) override { return {}; }
+  std::string sha256(const std::string & /*path*/) override { return {}; }
   [[nodiscard]] std::string describe() const override { return "memory"; }
 };
 
