@@ -22,6 +22,9 @@ Runner add_scan(CLI::App &app);
 // `kvm-rescue plan SOURCE... --target DIR|DEVICE|IMAGE [--vm NAME]... [-o FILE] [--json]`
 Runner add_plan(CLI::App &app);
 
+// `kvm-rescue kickstart --plan plan.json --os-disk ID [-o ks.cfg]`
+Runner add_kickstart(CLI::App &app);
+
 // `kvm-rescue umount DIR`
 Runner add_umount(CLI::App &app);
 

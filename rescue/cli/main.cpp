@@ -19,6 +19,7 @@ int main(int argc, char **argv) {
   runners["umount"] = add_umount(app);
   runners["scan"] = add_scan(app);
   runners["plan"] = add_plan(app);
+  runners["kickstart"] = add_kickstart(app);
   runners["copy"] = add_copy(app);
   runners["rescue"] = add_rescue(app);
 

@@ -137,7 +137,7 @@ double overall_fraction(const ProgressState &s) {
                               : static_cast<double>(s.item_index == 0 ? 0 : s.item_index - 1) /
                                     static_cast<double>(s.items_total);
   }
-  double done = static_cast<double>(s.bytes_before);
+  auto done = static_cast<double>(s.bytes_before);
   if (s.current) {
     const auto &p = *s.current;
     if (p.phase != copy::CopyPhase::copying || p.total == 0) {
@@ -164,7 +164,9 @@ std::string render_progress_line(const ProgressState &s, std::size_t width) {
   std::size_t used = columns(f.index) + 1 + sep + kPhaseCols + sep + columns(f.pct);
   for (std::size_t i = 0; i < count; ++i) {
     const std::size_t w = columns(*opt_text[i]);
-    if (w != 0 && used + sep + w + name_keep <= width) {
+    // Bad bytes matter more than the name's tail.
+    const std::size_t keep = i == bad ? kNameMin : name_keep;
+    if (w != 0 && used + sep + w + keep <= width) {
       shown[i] = true;
       used += sep + w;
     }
@@ -243,8 +245,8 @@ ProgressView::ProgressView(std::size_t items_total, std::uint64_t bytes_total, O
   }
   if (!opts_.write) {
     opts_.write = [](std::string_view text) {
-      std::fwrite(text.data(), 1, text.size(), stderr);
-      std::fflush(stderr);
+      (void)std::fwrite(text.data(), 1, text.size(), stderr);
+      (void)std::fflush(stderr);
     };
   }
 }
@@ -316,7 +318,7 @@ void ProgressView::clear_locked() {
   }
 }
 
-void ProgressView::emit(std::string_view text) {
+void ProgressView::emit(std::string_view text) const {
   opts_.write(text);
 }
 

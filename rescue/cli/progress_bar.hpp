@@ -117,7 +117,7 @@ public:
 private:
   void begin_locked(const std::string &name, std::uint64_t bytes);
   void clear_locked();
-  void emit(std::string_view text);
+  void emit(std::string_view text) const;
 
   Options opts_;
   mutable std::mutex mu_;

@@ -237,6 +237,8 @@ void CopyRun::first_pass(Pipeline &pipe) {
   }
 
   const std::uint32_t sector = opt_.sector_size;
+  const ReadWay split = opt_.direct_split ? ReadWay::direct : ReadWay::buffered;
+  const ReadWay first = opt_.direct_read ? ReadWay::direct : ReadWay::buffered;
   std::size_t next = 0;
   const auto produce = [&](Block &b) {
     if (next == todo.size() || cancelled()) {
@@ -246,8 +248,8 @@ void CopyRun::first_pass(Pipeline &pipe) {
     b.chunk = c;
     b.offset = map_.chunk_offset(c);
     b.data = b.data.first(static_cast<std::size_t>(map_.chunk_length(c)));
-    read_ +=
-        fill_block(src_, b, extents_within(extents_, b.offset, b.offset + b.data.size()), sector);
+    read_ += fill_block(src_, b, extents_within(extents_, b.offset, b.offset + b.data.size()),
+                        sector, first, split);
     return true;
   };
   const auto write = [&](Block &b) {
@@ -315,7 +317,8 @@ void CopyRun::retry_chunk(std::size_t c) {
       }
       const auto part = std::span(buf).subspan(static_cast<std::size_t>(e.offset - off),
                                                static_cast<std::size_t>(e.length));
-      read_ += read_tolerant(src_, e.offset, part, opt_.sector_size, still_bad);
+      const ReadWay way = opt_.direct_split ? ReadWay::direct : ReadWay::buffered;
+      read_ += read_tolerant(src_, e.offset, part, opt_.sector_size, still_bad, way, way);
       result_.bytes_written += part_->write_sparse(e.offset, part, opt_.zero_grain);
     }
   }
@@ -367,10 +370,13 @@ void CopyRun::verify(Pipeline &pipe) {
   part_->drop_cache();
   start_phase(CopyPhase::verifying, 0, result_.data_bytes);
   const auto start = now();
-  const auto outcome = verify_target(partial_, map_, pipe, opt_.cancel, [&](std::uint64_t done) {
-    done_ = done;
-    tick('+', 1, done);
-  });
+  const auto outcome = verify_target(
+      partial_, map_, pipe, opt_.cancel,
+      [&](std::uint64_t done) {
+        done_ = done;
+        tick('+', 1, done);
+      },
+      opt_.direct_verify);
   if (!outcome.complete) {
     throw_cancelled('+', 1); // all is copied: the rerun only verifies
   }

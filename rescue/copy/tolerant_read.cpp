@@ -42,9 +42,11 @@ void append_range(std::vector<ByteRange> &ranges, const ByteRange &r) {
 namespace {
 
 std::uint64_t read_split(io::ByteSource &src, std::uint64_t offset, std::span<std::byte> out,
-                         std::uint32_t sector, std::vector<ByteRange> &bad) {
+                         std::uint32_t sector, std::vector<ByteRange> &bad, ReadWay way,
+                         ReadWay split_way) {
   try {
-    const std::size_t n = src.read_at(offset, out);
+    const std::size_t n =
+        way == ReadWay::direct ? src.read_direct(offset, out) : src.read_at(offset, out);
     if (n != out.size()) {
       throw SourceChanged(
           fmt::format("{}: the source shrank during the copy: {} bytes at offset {} gave only {} "
@@ -71,22 +73,23 @@ std::uint64_t read_split(io::ByteSource &src, std::uint64_t offset, std::span<st
     split = (first_sector + 1) * sector;
   }
   const auto left = static_cast<std::size_t>(split - offset);
-  return read_split(src, offset, out.first(left), sector, bad) +
-         read_split(src, split, out.subspan(left), sector, bad);
+  return read_split(src, offset, out.first(left), sector, bad, split_way, split_way) +
+         read_split(src, split, out.subspan(left), sector, bad, split_way, split_way);
 }
 
 } // namespace
 
 std::uint64_t read_tolerant(io::ByteSource &src, std::uint64_t offset, std::span<std::byte> out,
-                            std::uint32_t sector, std::vector<ByteRange> &bad) {
+                            std::uint32_t sector, std::vector<ByteRange> &bad, ReadWay first,
+                            ReadWay split) {
   if (out.empty()) {
     return 0;
   }
-  return read_split(src, offset, out, sector, bad);
+  return read_split(src, offset, out, sector, bad, first, split);
 }
 
 std::uint64_t fill_block(io::ByteSource &src, Block &block, std::vector<io::Extent> extents,
-                         std::uint32_t sector) {
+                         std::uint32_t sector, ReadWay first, ReadWay split) {
   std::uint64_t read = 0;
   block.all_zero = true;
   block.data_bytes = 0;
@@ -104,7 +107,7 @@ std::uint64_t fill_block(io::ByteSource &src, Block &block, std::vector<io::Exte
     case io::ExtentKind::data:
       block.all_zero = false;
       block.data_bytes += e.length;
-      read += read_tolerant(src, e.offset, part, sector, block.bad);
+      read += read_tolerant(src, e.offset, part, sector, block.bad, first, split);
       break;
     case io::ExtentKind::hole: std::memset(part.data(), 0, part.size()); break;
     case io::ExtentKind::unreadable:

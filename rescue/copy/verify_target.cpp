@@ -11,7 +11,7 @@ namespace kvmr::copy {
 
 VerifyOutcome verify_target(const std::string &path, const CopyMap &map, Pipeline &pipe,
                             const std::atomic<bool> *cancel,
-                            const std::function<void(std::uint64_t)> &on_block) {
+                            const std::function<void(std::uint64_t)> &on_block, bool direct) {
   io::FileByteSource target(path);
   const ResumeState &state = map.state();
   const HashKind kind = state.hash;
@@ -49,7 +49,8 @@ VerifyOutcome verify_target(const std::string &path, const CopyMap &map, Pipelin
     b.offset = map.chunk_offset(c);
     b.data = b.data.first(static_cast<std::size_t>(map.chunk_length(c)));
     auto ext = extents_within(extents, b.offset, b.offset + b.data.size());
-    fill_block(target, b, std::move(ext), 512);
+    const ReadWay way = direct ? ReadWay::direct : ReadWay::buffered;
+    fill_block(target, b, std::move(ext), 512, way, way);
     if (!b.bad.empty()) {
       throw SysError(path, "verify: read at offset " + std::to_string(b.bad.front().offset), EIO);
     }

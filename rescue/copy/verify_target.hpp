@@ -1,6 +1,6 @@
 // Verification: the finished NAME.partial is read back (its data extents;
-// the caller drops its page cache first so the bytes come from the
-// device), each chunk's hash is compared with the hash taken when it was
+// with direct reads, or buffered after the caller dropped its page cache,
+// so the bytes come from the device), each chunk's hash is compared with the hash taken when it was
 // read from the source, and the whole logical content is hashed in order.
 #pragma once
 
@@ -25,9 +25,10 @@ struct VerifyOutcome {
 // Verifies PATH against MAP's chunk hashes (every chunk must be finished)
 // through PIPE. ON_BLOCK runs on the calling thread after each chunk with
 // the data bytes read so far. Stops early when CANCEL is set. Throws
-// SysError naming PATH when it cannot be read.
+// SysError naming PATH when it cannot be read. DIRECT: read with
+// ByteSource::read_direct (O_DIRECT) rather than through the page cache.
 VerifyOutcome verify_target(const std::string &path, const CopyMap &map, Pipeline &pipe,
                             const std::atomic<bool> *cancel,
-                            const std::function<void(std::uint64_t)> &on_block);
+                            const std::function<void(std::uint64_t)> &on_block, bool direct = true);
 
 } // namespace kvmr::copy

@@ -253,7 +253,38 @@ struct BufferFreer {
   void operator()(xmlBuffer *b) const noexcept { xmlBufferFree(b); }
 };
 
-std::string serialize(const scan::XmlDoc &doc, bool declaration) {
+// Where the root element starts in TEXT, after a prolog of a BOM, an XML
+// declaration, comments, processing instructions and white space; npos
+// when the prolog holds anything else (a DOCTYPE).
+std::size_t root_start(std::string_view text) {
+  std::size_t i = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;
+  while (i < text.size()) {
+    const char c = text[i];
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      ++i;
+      continue;
+    }
+    const std::string_view rest = text.substr(i);
+    std::size_t end = std::string_view::npos;
+    if (rest.starts_with("<?")) {
+      end = rest.find("?>");
+    } else if (rest.starts_with("<!--")) {
+      end = rest.find("-->");
+    } else if (rest.starts_with("<!")) {
+      return std::string_view::npos;
+    } else {
+      return c == '<' ? i : std::string_view::npos;
+    }
+    if (end == std::string_view::npos) {
+      return std::string_view::npos;
+    }
+    i += end + (rest[1] == '?' ? 2 : 3);
+  }
+  return std::string_view::npos;
+}
+
+// Writes NODE (the root element) or, when null, the whole document.
+std::string save(const scan::XmlDoc &doc, xmlNode *node, bool declaration) {
   std::unique_ptr<xmlBuffer, BufferFreer> buf(xmlBufferCreate());
   if (!buf) {
     throw std::bad_alloc();
@@ -262,27 +293,48 @@ std::string serialize(const scan::XmlDoc &doc, bool declaration) {
   if (!declaration) {
     options |= XML_SAVE_NO_DECL;
   }
+  // UTF-8 unless the file declared another encoding.
   const char *encoding = doc.raw()->encoding == nullptr
-                             ? nullptr
+                             ? "UTF-8"
                              : reinterpret_cast<const char *>(doc.raw()->encoding);
-  xmlSaveCtxt *save = xmlSaveToBuffer(buf.get(), encoding, options);
-  if (save == nullptr) {
-    throw InputError(fmt::format("{}: cannot write the XML back (encoding {})", doc.file(),
-                                 encoding == nullptr ? "UTF-8" : encoding));
+  xmlSaveCtxt *ctxt = xmlSaveToBuffer(buf.get(), encoding, options);
+  if (ctxt == nullptr) {
+    throw InputError(
+        fmt::format("{}: cannot write the XML back (encoding {})", doc.file(), encoding));
   }
-  const long rc = xmlSaveDoc(save, doc.raw());
-  if (xmlSaveClose(save) < 0 || rc < 0) {
+  const long rc = node == nullptr ? xmlSaveDoc(ctxt, doc.raw()) : xmlSaveTree(ctxt, node);
+  if (xmlSaveClose(ctxt) < 0 || rc < 0) {
     throw InputError(fmt::format("{}: cannot write the rewritten XML", doc.file()));
   }
   return {reinterpret_cast<const char *>(xmlBufferContent(buf.get())),
           static_cast<std::size_t>(xmlBufferLength(buf.get()))};
 }
 
+// The edited document as text. The prolog (declaration, comments, blank
+// lines) and the trailing white space are taken from ORIGINAL as they
+// were; only the root element is written by libxml2. A file with a
+// DOCTYPE or with nodes after the root is written whole by libxml2.
+std::string serialize(const scan::XmlDoc &doc, std::string_view original) {
+  xmlNode *root = xmlDocGetRootElement(doc.raw());
+  if (doc.raw()->encoding == nullptr) {
+    // A document without a declared encoding is UTF-8; libxml2 would write
+    // non-ASCII characters in attribute values as character references.
+    doc.raw()->encoding = xmlStrdup(xc("UTF-8"));
+  }
+  const std::size_t start = root_start(original);
+  if (start == std::string_view::npos || root->next != nullptr) {
+    return save(doc, nullptr, has_declaration(original));
+  }
+  const std::size_t end = original.find_last_not_of(" \t\r\n") + 1;
+  return std::string(original.substr(0, start)) + save(doc, root, false) +
+         std::string(original.substr(end));
+}
+
 XmlRewriteResult result_of(std::string_view xml, const scan::XmlDoc &doc, const Rewriter &rw) {
   XmlRewriteResult out;
   out.changes = rw.changes();
   out.unapplied = rw.unapplied();
-  out.text = out.changes == 0 ? std::string(xml) : serialize(doc, has_declaration(xml));
+  out.text = out.changes == 0 ? std::string(xml) : serialize(doc, xml);
   return out;
 }
 

@@ -5,6 +5,10 @@
 
 namespace kvmr::io {
 
+std::size_t ByteSource::read_direct(std::uint64_t offset, std::span<std::byte> out) {
+  return read_at(offset, out);
+}
+
 std::vector<Extent> ByteSource::extents(std::uint64_t from, std::uint64_t length) {
   std::vector<Extent> out;
   const std::uint64_t end = clipped_end(size(), from, length);

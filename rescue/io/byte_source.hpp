@@ -42,6 +42,12 @@ public:
   // ends (0 at or past size()). Throws SysError naming the source and the
   // offset when the bytes cannot be read; nothing is returned then.
   virtual std::size_t read_at(std::uint64_t offset, std::span<std::byte> out) = 0;
+  // Like read_at, but failing no more than the sectors it covers: a file
+  // or device is read with O_DIRECT (io::DirectReader), since a buffered
+  // read through a filesystem fails the whole page-cache folio around a
+  // bad sector. The copy engine narrows failed reads down with it. Slower
+  // for small reads; the default calls read_at.
+  virtual std::size_t read_direct(std::uint64_t offset, std::span<std::byte> out);
   // [FROM, FROM+LENGTH) clipped to size(), as adjacent extents in order.
   // The default: all data.
   virtual std::vector<Extent> extents(std::uint64_t from, std::uint64_t length);

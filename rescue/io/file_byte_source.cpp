@@ -68,7 +68,7 @@ std::vector<Extent> file_data_extents(int fd, const std::string &path, std::uint
 }
 
 FileByteSource::FileByteSource(std::string path)
-    : path_(std::move(path)), fd_(open_read_only(path_)) {
+    : path_(std::move(path)), fd_(open_read_only(path_)), direct_(path_) {
   size_ = source_size(fd_.get(), path_, &block_);
 }
 
@@ -80,6 +80,16 @@ std::size_t FileByteSource::read_at(std::uint64_t offset, std::span<std::byte> o
     out = out.first(static_cast<std::size_t>(size_ - offset));
   }
   return kvmr::read_at(fd_.get(), path_, out, offset);
+}
+
+std::size_t FileByteSource::read_direct(std::uint64_t offset, std::span<std::byte> out) {
+  if (offset >= size_) {
+    return 0;
+  }
+  if (out.size() > size_ - offset) {
+    out = out.first(static_cast<std::size_t>(size_ - offset));
+  }
+  return direct_.read(fd_.get(), offset, out);
 }
 
 std::vector<Extent> FileByteSource::extents(std::uint64_t from, std::uint64_t length) {

@@ -1,9 +1,11 @@
 // A regular file or a block device as a ByteSource, opened
-// O_RDONLY|O_CLOEXEC and never writable. Holes of a sparse file are found
+// O_RDONLY|O_CLOEXEC and never writable; read_direct opens it a second
+// time with O_DIRECT, on first use (io::DirectReader). Holes of a sparse file are found
 // with SEEK_DATA/SEEK_HOLE; a block device is all data.
 #pragma once
 
 #include "rescue/io/byte_source.hpp"
+#include "rescue/io/direct_reader.hpp"
 #include "rescue/util/fd.hpp"
 
 namespace kvmr::io {
@@ -17,6 +19,7 @@ public:
   [[nodiscard]] std::uint64_t size() const override { return size_; }
   [[nodiscard]] std::string describe() const override { return path_; }
   std::size_t read_at(std::uint64_t offset, std::span<std::byte> out) override;
+  std::size_t read_direct(std::uint64_t offset, std::span<std::byte> out) override;
   std::vector<Extent> extents(std::uint64_t from, std::uint64_t length) override;
   [[nodiscard]] bool is_block_device() const { return block_; }
 
@@ -25,6 +28,7 @@ private:
   UniqueFd fd_;
   std::uint64_t size_ = 0;
   bool block_ = false;
+  DirectReader direct_;
 };
 
 // The data and holes of the open regular file FD (PATH for messages) over

@@ -35,6 +35,7 @@ LvByteSource::LvByteSource(std::string name, lvm::LvMap lv)
       bool block = false;
       pv.size = source_size(pv.fd.get(), t.path, &block);
       pv.regular = !block;
+      pv.direct = std::make_unique<DirectReader>(t.path);
       pvs_.emplace(t.path, std::move(pv));
     }
   }
@@ -45,6 +46,14 @@ const LvByteSource::Pv &LvByteSource::pv_for(const lvm::ByteRange &r) const {
 }
 
 std::size_t LvByteSource::read_at(std::uint64_t offset, std::span<std::byte> out) {
+  return read_from(offset, out, false);
+}
+
+std::size_t LvByteSource::read_direct(std::uint64_t offset, std::span<std::byte> out) {
+  return read_from(offset, out, true);
+}
+
+std::size_t LvByteSource::read_from(std::uint64_t offset, std::span<std::byte> out, bool direct) {
   std::size_t done = 0;
   while (done < out.size() && offset + done < lv_.size) {
     const std::uint64_t at = offset + done;
@@ -60,7 +69,9 @@ std::size_t LvByteSource::read_at(std::uint64_t offset, std::span<std::byte> out
     const Pv &pv = pv_for(r);
     std::size_t n = 0;
     try {
-      n = kvmr::read_at(pv.fd.get(), r.path, out.subspan(done, len), r.device_offset);
+      const auto part = out.subspan(done, len);
+      n = direct ? pv.direct->read(pv.fd.get(), r.device_offset, part)
+                 : kvmr::read_at(pv.fd.get(), r.path, part, r.device_offset);
     } catch (const SysError &e) {
       throw SysError(name_, fmt::format("read at LV offset {} ({})", at, where(r)), e.error_code());
     }

@@ -6,10 +6,12 @@
 #pragma once
 
 #include "rescue/io/byte_source.hpp"
+#include "rescue/io/direct_reader.hpp"
 #include "rescue/lvm/volume_map.hpp"
 #include "rescue/util/fd.hpp"
 
 #include <map>
+#include <memory>
 
 namespace kvmr::io {
 
@@ -23,6 +25,8 @@ public:
   [[nodiscard]] std::uint64_t size() const override { return lv_.size; }
   [[nodiscard]] std::string describe() const override { return name_; }
   std::size_t read_at(std::uint64_t offset, std::span<std::byte> out) override;
+  // Direct reads from each PV (io::DirectReader).
+  std::size_t read_direct(std::uint64_t offset, std::span<std::byte> out) override;
   // Per contiguous run: holes of a PV image file, all data on a device,
   // unreadable where the PV is missing or too short.
   std::vector<Extent> extents(std::uint64_t from, std::uint64_t length) override;
@@ -33,8 +37,10 @@ private:
     UniqueFd fd;
     std::uint64_t size = 0; // bytes of the file or device
     bool regular = false;
+    std::unique_ptr<DirectReader> direct;
   };
   const Pv &pv_for(const lvm::ByteRange &r) const;
+  std::size_t read_from(std::uint64_t offset, std::span<std::byte> out, bool direct);
 
   std::string name_;
   lvm::LvMap lv_;

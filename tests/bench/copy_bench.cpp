@@ -2,7 +2,9 @@
 // relative path under DST_DIR with the copy engine (sparse, hashed,
 // verified, metadata kept), for scripts/bench-copy. Prints one line of
 // totals: copy and verify seconds, bytes read, bytes allocated.
-//   kvmr-copy-bench [--sha256] SRC_DIR DST_DIR
+//   kvmr-copy-bench [--sha256] [--buffered-read] [--buffered-verify] SRC_DIR DST_DIR
+// The options set CopyOptions::hash, direct_read and direct_verify, to
+// compare the ways of reading.
 #include "rescue/copy/copy_item.hpp"
 #include "rescue/io/file_byte_source.hpp"
 
@@ -19,12 +21,22 @@ namespace fs = std::filesystem;
 int main(int argc, char **argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   kvmr::copy::CopyOptions opt;
-  if (!args.empty() && args.front() == "--sha256") {
-    opt.hash = kvmr::copy::HashKind::sha256;
+  while (!args.empty() && args.front().starts_with("--")) {
+    if (args.front() == "--sha256") {
+      opt.hash = kvmr::copy::HashKind::sha256;
+    } else if (args.front() == "--buffered-read") {
+      opt.direct_read = false;
+    } else if (args.front() == "--buffered-verify") {
+      opt.direct_verify = false;
+    } else {
+      break;
+    }
     args.erase(args.begin());
   }
   if (args.size() != 2) {
-    std::fputs("usage: kvmr-copy-bench [--sha256] SRC_DIR DST_DIR\n", stderr);
+    std::fputs("usage: kvmr-copy-bench [--sha256] [--buffered-read] [--buffered-verify] SRC_DIR "
+               "DST_DIR\n",
+               stderr);
     return 2;
   }
   const fs::path src_dir = args[0];
@@ -52,17 +64,17 @@ int main(int argc, char **argv) {
       read += r.bytes_read;
       allocated += r.allocated_bytes;
       apparent += r.size;
-      std::fputs(fmt::format("{} {} {}\n", rel.string(), kvmr::copy::hash_kind_name(r.hash_kind),
-                             r.hash)
-                     .c_str(),
-                 stderr);
+      std::fputs(
+          fmt::format("{} {} {}\n", rel.string(), kvmr::copy::hash_kind_name(r.hash_kind), r.hash)
+              .c_str(),
+          stderr);
     }
   } catch (const std::exception &e) {
     std::fputs(fmt::format("kvmr-copy-bench: {}\n", e.what()).c_str(), stderr);
     return 1;
   }
-  std::fputs(fmt::format("copy_s={:.3f} verify_s={:.3f} read={} allocated={} apparent={}\n",
-                         copy_s, verify_s, read, allocated, apparent)
+  std::fputs(fmt::format("copy_s={:.3f} verify_s={:.3f} read={} allocated={} apparent={}\n", copy_s,
+                         verify_s, read, allocated, apparent)
                  .c_str(),
              stdout);
   return 0;

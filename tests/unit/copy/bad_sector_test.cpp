@@ -166,3 +166,54 @@ TEST_CASE("copy_item: bad ranges are found down to the configured sector size") 
   REQUIRE(r.bad_ranges.size() == 1);
   CHECK(r.bad_ranges[0] == copy::ByteRange{MiB, 4096});
 }
+
+TEST_CASE("copy_item: failed reads are narrowed with direct reads, unless told otherwise") {
+  TempDir dir;
+  const auto src_path = dir / "src.img";
+  make_sparse(src_path, 4 * MiB, {{0, 4 * MiB}});
+  io::FileByteSource file(src_path);
+  // The direct reads of a copy with two bad sectors at 2 MiB + 1536.
+  const auto direct_reads = [&](const copy::CopyOptions &opt) {
+    FaultySource src(file);
+    src.fail_range(2 * MiB + 1536, 1024);
+    const auto r = copy::copy_item(src, dir / "dst.img", opt, nullptr);
+    REQUIRE(r.bad_ranges.size() == 1);
+    CHECK(r.bad_ranges[0] == copy::ByteRange{2 * MiB + 1536, 1024});
+    return src.direct_reads();
+  };
+  auto opt = test_options();
+  opt.retry_passes = 0;
+  opt.direct_read = false;
+  // Halving the failed 1 MiB chunk down to the two bad sectors: 26 reads.
+  CHECK(direct_reads(opt) == 26);
+  // The retry pass reads directly too: the 1 KiB range, then its halves.
+  opt.retry_passes = 1;
+  CHECK(direct_reads(opt) == 26 + 3);
+  // By default the first pass reads directly as well: one read per chunk.
+  opt.direct_read = true;
+  CHECK(direct_reads(opt) == 4 + 26 + 3);
+  // Buffered everywhere, for comparison: the same bad range here (the
+  // fault source has no page cache), no direct read.
+  opt.direct_read = false;
+  opt.direct_split = false;
+  CHECK(direct_reads(opt) == 0);
+}
+
+TEST_CASE("copy_item: a file whose size is no multiple of the sector size, bad at its end") {
+  TempDir dir;
+  const auto src_path = dir / "src.img";
+  const std::uint64_t size = 3 * MiB + 700; // the last sector holds 188 bytes
+  make_sparse(src_path, size, {{0, size}});
+  io::FileByteSource file(src_path);
+  FaultySource src(file);
+  src.fail_range(size - 100, 100);
+  const auto dst = dir / "dst.img";
+  const auto r = copy::copy_item(src, dst, test_options(), nullptr);
+  REQUIRE(r.bad_ranges.size() == 1);
+  CHECK(r.bad_ranges[0] == copy::ByteRange{3 * MiB + 512, 188});
+  const auto expected = dir / "expected.img";
+  sh("cp --sparse=always '" + src_path + "' '" + expected + "'");
+  write_zeros(expected, 3 * MiB + 512, 188);
+  CHECK(same_content(expected, dst));
+  CHECK(r.size == size);
+}

@@ -27,6 +27,15 @@ void FaultySource::shrink(std::uint64_t after_bytes, std::uint64_t new_size) {
 }
 
 std::size_t FaultySource::read_at(std::uint64_t offset, std::span<std::byte> out) {
+  return read(offset, out, false);
+}
+
+std::size_t FaultySource::read_direct(std::uint64_t offset, std::span<std::byte> out) {
+  ++direct_;
+  return read(offset, out, true);
+}
+
+std::size_t FaultySource::read(std::uint64_t offset, std::span<std::byte> out, bool direct) {
   if (delay_.count() > 0) {
     std::this_thread::sleep_for(delay_);
   }
@@ -46,7 +55,7 @@ std::size_t FaultySource::read_at(std::uint64_t offset, std::span<std::byte> out
           static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), shrink_to_ - offset)));
     }
   }
-  const std::size_t n = inner_.read_at(offset, out);
+  const std::size_t n = direct ? inner_.read_direct(offset, out) : inner_.read_at(offset, out);
   read_ += n;
   if (shared_ != nullptr) {
     *shared_ += n;

@@ -30,15 +30,19 @@ public:
 
   [[nodiscard]] std::uint64_t bytes_read() const { return read_.load(); }
   [[nodiscard]] std::uint64_t failed_reads() const { return failed_.load(); }
+  // Calls of read_direct (the faults apply to both ways of reading).
+  [[nodiscard]] std::uint64_t direct_reads() const { return direct_.load(); }
 
   [[nodiscard]] std::uint64_t size() const override { return inner_.size(); }
   [[nodiscard]] std::string describe() const override { return "faulty:" + inner_.describe(); }
   std::size_t read_at(std::uint64_t offset, std::span<std::byte> out) override;
+  std::size_t read_direct(std::uint64_t offset, std::span<std::byte> out) override;
   std::vector<io::Extent> extents(std::uint64_t from, std::uint64_t length) override {
     return inner_.extents(from, length);
   }
 
 private:
+  std::size_t read(std::uint64_t offset, std::span<std::byte> out, bool direct);
   struct Range {
     std::uint64_t offset;
     std::uint64_t length;
@@ -51,6 +55,7 @@ private:
   std::uint64_t shrink_to_ = 0;
   std::atomic<std::uint64_t> read_{0};
   std::atomic<std::uint64_t> failed_{0};
+  std::atomic<std::uint64_t> direct_{0};
   std::atomic<std::uint64_t> *shared_ = nullptr;
 };
 

@@ -22,7 +22,7 @@ namespace {
 
 // A 64 MiB qcow2 with 1 MiB of data.
 std::string make_image(const kvmr::test::TempDir &dir, const std::string &name) {
-  const std::string path = dir / name;
+  std::string path = dir / name;
   sh("qemu-img create -q -f qcow2 " + q(path) +
      " 64M && qemu-io -f qcow2 -c 'write -P 0xab 0 1M' " + q(path) + " >/dev/null");
   return path;

@@ -39,9 +39,9 @@ TEST_CASE("the samples validate as their kind") {
       {"secret-volume.xml", XmlKind::secret},
       {"snapshot-after-upgrade.xml", XmlKind::domainsnapshot},
   };
-  for (const auto &[name, kind] : samples) {
-    const auto r = validate_libvirt_xml(kvmr::test::libvirt_data(name), kind);
-    INFO(name << ": " << r.message);
+  for (const auto &sample : samples) {
+    const auto r = validate_libvirt_xml(kvmr::test::libvirt_data(sample.first), sample.second);
+    INFO(sample.first << ": " << r.message);
     CHECK(r.status == Validity::ok);
     CHECK(r.ok());
   }

@@ -106,6 +106,10 @@ void check_boundaries(LvByteSource &src, std::span<const std::byte> want,
     INFO("boundary at LV offset " << b);
     REQUIRE(src.read_at(b - half, buf) == buf.size());
     CHECK(std::memcmp(buf.data(), want.data() + (b - half), buf.size()) == 0);
+    // The same through direct reads of each PV (O_DIRECT), unaligned.
+    std::fill(buf.begin(), buf.end(), std::byte{0x5a});
+    REQUIRE(src.read_direct(b - half + 1, std::span(buf).first(buf.size() - 1)) == buf.size() - 1);
+    CHECK(std::memcmp(buf.data(), want.data() + (b - half + 1), buf.size() - 1) == 0);
   }
 }
 

@@ -85,7 +85,7 @@ TEST_CASE("the bar line at 132, 80 and 40 columns") {
 
   // 40: single spaces, the ETA is the one extra that fits.
   const std::string narrow = render_progress_line(s, 40);
-  CHECK(narrow == "[3/12] web01.img copying   42% ETA 0:21");
+  CHECK(narrow == "[3/12] web01.img copying    42% ETA 0:21");
   CHECK(columns(narrow) <= 40);
 
   for (std::size_t w = 1; w <= 140; ++w) {
@@ -105,7 +105,8 @@ TEST_CASE("unknown ETA, other phases, bad bytes") {
   s = sample();
   s.current->bad_bytes = 4096;
   CHECK(render_progress_line(s, 132).ends_with("overall 31%  bad 4.0 KiB"));
-  CHECK(render_progress_line(s, 40).find("bad 4.0 KiB") != std::string::npos);
+  // At 40 columns the bad bytes stay; the name is cut for them.
+  CHECK(render_progress_line(s, 40) == "[3/12] web01~ copying    42% bad 4.0 KiB");
   CHECK(render_plain_line(s).ends_with(" bad 4.0 KiB"));
 
   s = sample();

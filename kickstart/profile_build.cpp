@@ -1,0 +1,292 @@
+#include "kickstart/profile_build.hpp"
+
+#include "rescue/util/error.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <set>
+
+namespace kvmr::kickstart {
+namespace {
+
+using nlohmann::json;
+
+std::string str(const json &j, const char *a, const char *b = nullptr) {
+  const json *p = &j;
+  for (const char *k : {a, b}) {
+    if (k == nullptr) {
+      break;
+    }
+    if (!p->is_object() || !p->contains(k)) {
+      return "";
+    }
+    p = &(*p)[k];
+  }
+  return p->is_string() ? p->get<std::string>() : "";
+}
+
+std::string netmask_of(int prefix) {
+  const std::uint32_t m =
+      prefix <= 0
+          ? 0U
+          : (prefix >= 32 ? 0xffffffffU : ~((1U << (32U - static_cast<unsigned>(prefix))) - 1U));
+  return fmt::format("{}.{}.{}.{}", (m >> 24U) & 255U, (m >> 16U) & 255U, (m >> 8U) & 255U,
+                     m & 255U);
+}
+
+const json *interface(const json &host, const std::string &device) {
+  const json &ifs = host.value("network", json::object()).value("interfaces", json::array());
+  for (const auto &i : ifs) {
+    if (i.value("device", "") == device) {
+      return &i;
+    }
+  }
+  return nullptr;
+}
+
+// The address, gateway and DNS of DEVICE's ifcfg into N.
+void addressing(const json &host, const std::string &device, NetDevice &n) {
+  const json *i = interface(host, device);
+  if (i == nullptr) {
+    return;
+  }
+  n.onboot = i->value("onboot", true);
+  const std::string proto = i->value("bootproto", "");
+  const json &addrs = i->value("addresses", json::array());
+  if (proto != "dhcp" && !addrs.empty() && addrs[0].value("address", "") != "") {
+    n.dhcp = false;
+    n.ip = addrs[0].value("address", "");
+    const json &prefix = addrs[0]["prefix"];
+    n.netmask = netmask_of(prefix.is_number_integer() ? prefix.get<int>() : 24);
+  }
+  n.gateway = i->value("gateway", "");
+  for (const auto &d : i->value("dns", json::array())) {
+    n.nameservers.push_back(d.get<std::string>());
+  }
+  if (i->contains("mtu") && (*i)["mtu"].is_number_integer()) {
+    n.mtu = (*i)["mtu"].get<int>();
+  }
+}
+
+std::string mapped(const std::map<std::string, std::string> &m, const std::string &old) {
+  const auto it = m.find(old);
+  return it == m.end() ? old : it->second;
+}
+
+std::vector<NetDevice> network_of(const json &host, const std::map<std::string, std::string> &nics,
+                                  std::vector<std::string> &warnings) {
+  std::vector<NetDevice> out;
+  const json &net = host.value("network", json::object());
+  std::set<std::string> ports;
+  for (const auto &b : net.value("bridges", json::array())) {
+    NetDevice n;
+    n.device = b.value("device", "");
+    for (const auto &p : b.value("ports", json::array())) {
+      const std::string old = p.value("device", "");
+      ports.insert(old);
+      n.bridge_slaves.push_back(mapped(nics, old));
+      if (nics.count(old) == 0) {
+        warnings.push_back(fmt::format("bridge {} keeps port {}: the new machine's NIC may be "
+                                       "named differently (map it with --nic {}=NEW)",
+                                       n.device, old, old));
+      }
+    }
+    addressing(host, n.device, n);
+    if (!n.device.empty()) {
+      out.push_back(n);
+    }
+  }
+  for (const auto &i : net.value("interfaces", json::array())) {
+    const std::string dev = i.value("device", "");
+    const std::string type = i.value("type", "");
+    if (ports.count(dev) != 0 || type == "bridge" || !i.value("bridge", "").empty() ||
+        i.value("slave", false) || type != "ethernet") {
+      continue;
+    }
+    NetDevice n;
+    n.device = mapped(nics, dev);
+    addressing(host, dev, n);
+    out.push_back(n);
+  }
+  return out;
+}
+
+std::set<std::string> source_vgs(const plan::RescuePlan &plan) {
+  std::set<std::string> vgs;
+  for (const auto &it : plan.items) {
+    if (it.kind == plan::ItemKind::lv_image) {
+      vgs.insert(it.source.substr(0, it.source.find('/')));
+    }
+  }
+  for (const auto &f : plan.host.value("fstab", json::array())) {
+    const std::string spec = f.value("spec", "");
+    if (spec.rfind("/dev/mapper/", 0) == 0) {
+      const std::string rest = spec.substr(12);
+      vgs.insert(rest.substr(0, rest.find('-')));
+    } else if (spec.rfind("/dev/", 0) == 0 && std::count(spec.begin(), spec.end(), '/') == 3) {
+      vgs.insert(spec.substr(5, spec.find('/', 5) - 5));
+    }
+  }
+  return vgs;
+}
+
+DataDisk data_disk_of(const plan::RescuePlan &plan, const Overrides &o) {
+  DataDisk d;
+  d.mountpoint = plan.layout.images_dir;
+  d.fstype = plan.target.fs_type;
+  d.fs_uuid = plan.target.fs_uuid;
+  if (o.data_disk) {
+    d.disk = by_id_name(*o.data_disk);
+  } else if (plan.target.disk && !plan.target.disk->by_id.empty()) {
+    d.disk = by_id_name(plan.target.disk->by_id.front());
+  }
+  if (o.data_partition) {
+    d.partition = by_id_name(*o.data_partition);
+  } else if (!d.disk.empty()) {
+    d.partition = d.disk + "-part1"; // target preparation makes the data partition first
+  }
+  if (d.disk.empty() || d.partition.empty()) {
+    throw InputError(fmt::format(
+        "the plan's target {} has no /dev/disk/by-id name the installer could find it by: "
+        "give the data disk with --data-disk ID (and --data-partition ID when it is not "
+        "partition 1)",
+        plan.target.path));
+  }
+  return d;
+}
+
+} // namespace
+
+std::string by_id_name(const std::string &name) {
+  for (const char *prefix : {"/dev/disk/by-id/", "disk/by-id/"}) {
+    const std::string p(prefix);
+    if (name.rfind(p, 0) == 0) {
+      return "disk/by-id/" + name.substr(p.size());
+    }
+  }
+  if (name.rfind("/dev/", 0) == 0) {
+    return name.substr(5);
+  }
+  return name.find('/') == std::string::npos ? "disk/by-id/" + name : name;
+}
+
+Profile build_profile(const plan::RescuePlan &plan, const Overrides &o) {
+  const auto &ks = plan.kickstart;
+  const json &host = plan.host;
+  Profile p;
+  p.dialect = parse_dialect(o.dialect.value_or(ks.dialect));
+  p.install_url = o.install_url.value_or(ks.install_source == "url" ? ks.install_url : "");
+  const std::string os = o.os_disk.value_or(ks.os_disk);
+  if (os.empty()) {
+    throw InputError("no OS disk: give the new OS disk with --os-disk (a /dev/disk/by-id "
+                     "name; it need not be attached yet)");
+  }
+  p.os_disk = by_id_name(os);
+  if (p.os_disk.rfind("disk/by-id/", 0) != 0) {
+    p.warnings.push_back(fmt::format("the OS disk is named {} by its kernel name, which can "
+                                     "change between boots; a /dev/disk/by-id name is safer",
+                                     p.os_disk));
+  }
+  p.data_disks.push_back(data_disk_of(plan, o));
+  for (const auto &src : plan.sources) {
+    for (const auto &id : src.by_id) {
+      if (by_id_name(id) == p.os_disk) {
+        throw InputError(fmt::format("the OS disk {} is the old host's disk {}: the installer "
+                                     "would wipe it",
+                                     p.os_disk, src.path));
+      }
+    }
+  }
+  if (p.os_disk == p.data_disks.front().disk) {
+    throw InputError(fmt::format("the OS disk {} is the disk holding the rescued VMs", p.os_disk));
+  }
+  const auto vgs = source_vgs(plan);
+  for (int n = 1; vgs.count(p.vg_name) != 0; ++n) {
+    p.vg_name = fmt::format("kvmhost{}", n);
+  }
+  p.hostname =
+      o.hostname.value_or(!ks.hostname.empty() ? ks.hostname : str(host, "hostname", "name"));
+  std::map<std::string, std::string> nics = ks.nic_map;
+  for (const auto &[k, v] : o.nic_map) {
+    nics[k] = v;
+  }
+  p.network = network_of(host, nics, p.warnings);
+  const std::string tz = !ks.timezone.empty() ? ks.timezone : str(host, "timezone", "name");
+  if (!tz.empty() && tz != "unknown") {
+    p.timezone = tz;
+  }
+  if (host.contains("timezone") && host["timezone"].value("utc", json()).is_boolean()) {
+    p.utc = host["timezone"]["utc"].get<bool>();
+  }
+  const std::string lang = !ks.lang.empty() ? ks.lang : str(host, "locale", "lang");
+  if (!lang.empty()) {
+    p.lang = lang;
+  }
+  const std::string kb = !ks.keyboard.empty() ? ks.keyboard : str(host, "locale", "keymap");
+  if (!kb.empty()) {
+    p.keyboard = kb;
+  }
+  p.x11_layout = str(host, "locale", "x11_layout");
+  const std::string sel = str(host, "selinux", "mode");
+  if (sel == "enforcing" || sel == "permissive" || sel == "disabled") {
+    p.selinux = sel;
+  }
+  p.root = parse_root_policy(o.root_password.value_or(ks.root_password));
+  p.root_hash = o.root_password_hash.value_or(ks.root_password_hash);
+  p.root_sshkey = o.ssh_key.value_or(ks.ssh_key);
+  p.uefi_guests = std::any_of(plan.items.begin(), plan.items.end(),
+                              [](const auto &i) { return i.kind == plan::ItemKind::nvram; });
+  p.payload_dir = plan.layout.images_dir + "/" + plan.layout.state_dir + "/payload";
+  return p;
+}
+
+RestoreSpec build_restore_spec(const plan::RescuePlan &plan, Dialect d) {
+  RestoreSpec s;
+  s.dialect = d;
+  s.data_mount = plan.layout.images_dir;
+  s.payload_dir = plan.layout.images_dir + "/" + plan.layout.state_dir + "/payload";
+  const auto on_new_host = [&](const plan::PlanItem &i) {
+    return plan.layout.images_dir + "/" + i.dest;
+  };
+  const auto stem = [](const std::string &path) {
+    const auto slash = path.rfind('/');
+    std::string f = path.substr(slash == std::string::npos ? 0 : slash + 1);
+    const auto dot = f.rfind('.');
+    return dot == std::string::npos ? f : f.substr(0, dot);
+  };
+  std::map<std::string, std::string> values; // uuid -> value file
+  for (const auto &i : plan.items) {
+    if (i.kind == plan::ItemKind::secret_value) {
+      values[stem(i.source)] = on_new_host(i);
+    }
+  }
+  for (const auto &i : plan.items) {
+    switch (i.kind) {
+    case plan::ItemKind::secret_xml: {
+      const std::string uuid = stem(i.source);
+      const auto v = values.find(uuid);
+      s.secrets.push_back({uuid, on_new_host(i), v == values.end() ? "" : v->second});
+      break;
+    }
+    case plan::ItemKind::pool_xml:
+      s.pools.push_back({stem(i.source), on_new_host(i), i.autostart});
+      break;
+    case plan::ItemKind::network_xml:
+      s.networks.push_back({stem(i.source), on_new_host(i), i.autostart});
+      break;
+    case plan::ItemKind::nvram: s.nvram.push_back({on_new_host(i), i.source}); break;
+    case plan::ItemKind::domain_xml:
+      s.domains.push_back({i.vm, on_new_host(i), i.autostart});
+      break;
+    case plan::ItemKind::snapshot_xml:
+      s.snapshots.push_back({i.vm, stem(i.source), on_new_host(i)});
+      break;
+    default: break;
+    }
+  }
+  return s;
+}
+
+} // namespace kvmr::kickstart

@@ -1,0 +1,138 @@
+// `kvm-rescue kickstart --plan plan.json --os-disk ID [-o ks.cfg]`: the
+// kickstart that reinstalls the host on the new OS disk, mounts the
+// rescued data disk untouched and re-registers every VM on first boot.
+#include "kickstart/post.hpp"
+#include "kickstart/profile_build.hpp"
+#include "kickstart/render.hpp"
+#include "kickstart/restore.hpp"
+#include "rescue/cli/commands.hpp"
+#include "rescue/cli/exit_codes.hpp"
+#include "rescue/copy/atomic_file.hpp"
+#include "rescue/plan/plan_json.hpp"
+#include "rescue/util/error.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+namespace kvmr::cli {
+namespace {
+
+struct KickstartArgs {
+  std::string plan;
+  std::string output;
+  std::string dialect;
+  std::string os_disk;
+  std::string data_disk;
+  std::string data_partition;
+  std::string hostname;
+  std::vector<std::string> nics;
+  std::string root_password;
+  std::string root_password_hash;
+  std::string ssh_key_file;
+  std::string url;
+};
+
+std::optional<std::string> opt(const std::string &s) {
+  return s.empty() ? std::nullopt : std::optional<std::string>(s);
+}
+
+std::string read_key(const std::string &path) {
+  std::ifstream in(path);
+  if (!in) {
+    throw InputError(fmt::format("{}: cannot read the SSH public key", path));
+  }
+  std::string line;
+  std::getline(in, line);
+  if (line.rfind("ssh-", 0) != 0 && line.rfind("ecdsa-", 0) != 0 && line.rfind("sk-", 0) != 0) {
+    throw InputError(fmt::format("{}: the first line is not an SSH public key", path));
+  }
+  return line;
+}
+
+kickstart::Overrides overrides_of(const KickstartArgs &a) {
+  kickstart::Overrides o;
+  o.dialect = opt(a.dialect);
+  o.os_disk = opt(a.os_disk);
+  o.data_disk = opt(a.data_disk);
+  o.data_partition = opt(a.data_partition);
+  o.hostname = opt(a.hostname);
+  o.root_password = opt(a.root_password);
+  o.root_password_hash = opt(a.root_password_hash);
+  o.install_url = opt(a.url);
+  if (!a.ssh_key_file.empty()) {
+    o.ssh_key = read_key(a.ssh_key_file);
+  }
+  for (const auto &n : a.nics) {
+    const auto eq = n.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == n.size()) {
+      throw InputError(fmt::format("--nic {}: use OLD=NEW (e.g. --nic eth0=enp3s0)", n));
+    }
+    o.nic_map[n.substr(0, eq)] = n.substr(eq + 1);
+  }
+  return o;
+}
+
+std::string next_steps(const kickstart::Profile &p, const std::string &where) {
+  std::ostringstream o;
+  o << "Next steps at the server:\n"
+    << "  1. Attach the new OS disk (" << p.os_disk << ") and the disk with the rescued VMs ("
+    << p.data_disks.front().disk << ").\n"
+    << "  2. Boot the " << (p.dialect == kickstart::Dialect::el7 ? "CentOS 7" : "EL")
+    << " installation DVD. " << where << "\n"
+    << "  3. After the install, set the firmware's boot order to the OS disk only.\n"
+    << "  4. On first boot, kvm-rescue-restore.service defines every VM; its log is\n"
+    << "     /var/log/kvm-rescue-restore.log.\n";
+  return o.str();
+}
+
+int run_kickstart(const KickstartArgs &a) {
+  const plan::RescuePlan plan = plan::load_plan(a.plan);
+  const kickstart::Profile profile = kickstart::build_profile(plan, overrides_of(a));
+  const kickstart::RestoreSpec spec = kickstart::build_restore_spec(plan, profile.dialect);
+  const std::string ks = kickstart::render(
+      profile, {kickstart::render_restore_script(spec), kickstart::render_restore_unit(spec)});
+  for (const auto &w : profile.warnings) {
+    std::cerr << "warning: " << w << "\n";
+  }
+  if (a.output.empty() || a.output == "-") {
+    std::cout << ks;
+  } else {
+    copy::write_file_atomic(a.output, ks);
+    std::cerr << "wrote " << a.output << "\n";
+  }
+  std::cerr << next_steps(profile, "Put ks.cfg on a volume labelled OEMDRV and the installer "
+                                   "reads it by itself; or add to the boot line: "
+                                   "inst.ks=hd:LABEL=OEMDRV:/ks.cfg");
+  return profile.warnings.empty() ? kExitOk : kExitPartial;
+}
+
+} // namespace
+
+Runner add_kickstart(CLI::App &app) {
+  auto a = std::make_shared<KickstartArgs>();
+  auto *cmd = app.add_subcommand(
+      "kickstart", "Write the kickstart that reinstalls the host on the new OS disk, keeps the "
+                   "rescued data disk untouched and re-registers every VM on first boot");
+  cmd->add_option("--plan", a->plan, "The rescue plan (answer file)")->required();
+  cmd->add_option("-o,--output", a->output, "Where to write ks.cfg (default: stdout)");
+  cmd->add_option("--dialect", a->dialect, "el7 (CentOS 7, default), el8 or el9");
+  cmd->add_option("--os-disk", a->os_disk,
+                  "The new OS disk, as a /dev/disk/by-id name (need not be attached here)");
+  cmd->add_option("--data-disk", a->data_disk,
+                  "The disk with the rescued VMs, by-id (default: the plan's target)");
+  cmd->add_option("--data-partition", a->data_partition,
+                  "Its data partition, by-id (default: partition 1 of --data-disk)");
+  cmd->add_option("--hostname", a->hostname, "The new host's name (default: the old host's)");
+  cmd->add_option("--nic", a->nics, "OLD=NEW: the old NIC's name on the new machine");
+  cmd->add_option("--root-password", a->root_password, "locked (default, SSH key) or hash");
+  cmd->add_option("--root-password-hash", a->root_password_hash, "A crypt(3) hash for 'hash'");
+  cmd->add_option("--ssh-key", a->ssh_key_file, "A public key file for root");
+  cmd->add_option("--url", a->url, "Install from this URL instead of the DVD");
+  return [a] { return run_kickstart(*a); };
+}
+
+} // namespace kvmr::cli

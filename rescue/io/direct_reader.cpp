@@ -1,0 +1,171 @@
+// Direct-I/O reads with a buffered fallback (see direct_reader.hpp).
+#include "rescue/io/direct_reader.hpp"
+
+#include "rescue/util/error.hpp"
+
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+namespace kvmr::io {
+namespace {
+
+// Bytes per bounce-buffer read: a failed read is split further anyway.
+constexpr std::size_t kPiece = std::size_t{1} << 20U;
+
+// Thrown inside a read when the kernel refuses direct I/O (EINVAL).
+struct DirectRefused {};
+
+std::uint64_t round_down(std::uint64_t v, std::uint64_t a) {
+  return v / a * a;
+}
+
+std::uint64_t round_up(std::uint64_t v, std::uint64_t a) {
+  return (v + a - 1) / a * a;
+}
+
+} // namespace
+
+void DirectReader::Free::operator()(std::byte *p) const noexcept {
+  std::free(
+      p); // NOLINT(cppcoreguidelines-no-malloc,cppcoreguidelines-owning-memory): aligned_alloc
+}
+
+DirectReader::DirectReader(std::string path, std::uint32_t assumed_alignment)
+    : path_(std::move(path)), assumed_(assumed_alignment) {
+}
+
+DirectReader::~DirectReader() = default;
+
+bool DirectReader::direct() const {
+  std::lock_guard lock(m_);
+  return state_ == State::direct;
+}
+
+std::uint32_t DirectReader::alignment() const {
+  std::lock_guard lock(m_);
+  return align_;
+}
+
+void DirectReader::open_locked() {
+  state_ = State::buffered;
+  UniqueFd fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_DIRECT));
+  if (!fd.valid()) {
+    if (errno == EINVAL) { // the filesystem has no direct I/O
+      return;
+    }
+    throw SysError(path_, "open read-only with O_DIRECT", errno);
+  }
+  struct statx sx {};
+  const bool reported = ::statx(fd.get(), "", AT_EMPTY_PATH, STATX_DIOALIGN, &sx) == 0 &&
+                        (sx.stx_mask & STATX_DIOALIGN) != 0U;
+  if (assumed_ != 0) {
+    align_ = assumed_;
+    mem_align_ = assumed_;
+  } else if (reported) {
+    if (sx.stx_dio_offset_align == 0) { // "direct I/O is not supported"
+      return;
+    }
+    align_ = sx.stx_dio_offset_align;
+    mem_align_ = std::max<std::uint32_t>(sx.stx_dio_mem_align, 1);
+  } else {
+    struct stat st {};
+    int sector = 0;
+    if (::fstat(fd.get(), &st) == 0 && S_ISBLK(st.st_mode) &&
+        ::ioctl(fd.get(), BLKSSZGET, &sector) == 0 && sector > 0) {
+      align_ = static_cast<std::uint32_t>(sector);
+      mem_align_ = align_;
+    }
+    // else the defaults (4096): coarser than some devices allow, never wrong
+  }
+  fd_ = std::move(fd);
+  state_ = State::direct;
+}
+
+std::span<std::byte> DirectReader::bounce_locked(std::size_t size) {
+  if (bounce_size_ < size) {
+    const std::size_t a = std::max<std::size_t>(mem_align_, 4096);
+    const auto rounded = static_cast<std::size_t>(round_up(size, a));
+    // NOLINTNEXTLINE(cppcoreguidelines-owning-memory,cppcoreguidelines-no-malloc): freed by Free
+    bounce_.reset(static_cast<std::byte *>(std::aligned_alloc(a, rounded)));
+    if (!bounce_) {
+      bounce_size_ = 0;
+      throw std::bad_alloc();
+    }
+    bounce_size_ = rounded;
+  }
+  return {bounce_.get(), size};
+}
+
+std::size_t DirectReader::read_direct_locked(std::uint64_t offset, std::span<std::byte> out) {
+  std::size_t done = 0;
+  while (done < out.size()) {
+    const std::uint64_t at = offset + done;
+    const std::size_t want = out.size() - done;
+    std::byte *dst = out.data() + done;
+    const bool aligned = at % align_ == 0 && want >= align_ &&
+                         reinterpret_cast<std::uintptr_t>(dst) % mem_align_ == 0;
+    // Straight into OUT when it allows; else an aligned window through
+    // the bounce buffer, of which [HEAD, HEAD+PART) is wanted.
+    std::uint64_t start = at;
+    std::size_t head = 0;
+    std::size_t part = 0;
+    std::span<std::byte> buf;
+    if (aligned) {
+      part = static_cast<std::size_t>(round_down(want, align_));
+      buf = {dst, part};
+    } else {
+      start = round_down(at, align_);
+      head = static_cast<std::size_t>(at - start);
+      part = std::min(want, kPiece);
+      buf = bounce_locked(static_cast<std::size_t>(round_up(head + part, align_)));
+    }
+    const ssize_t n = ::pread(fd_.get(), buf.data(), buf.size(), static_cast<off_t>(start));
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      if (errno == EINVAL) {
+        throw DirectRefused{};
+      }
+      throw SysError(path_, "read (direct) at offset " + std::to_string(at), errno);
+    }
+    const auto got = static_cast<std::size_t>(n) > head
+                         ? std::min(static_cast<std::size_t>(n) - head, part)
+                         : std::size_t{0};
+    if (got == 0) { // the file ends
+      break;
+    }
+    if (!aligned) {
+      std::memcpy(dst, buf.data() + head, got);
+    }
+    done += got;
+  }
+  return done;
+}
+
+std::size_t DirectReader::read(int buffered_fd, std::uint64_t offset, std::span<std::byte> out) {
+  std::lock_guard lock(m_);
+  if (state_ == State::unopened) {
+    open_locked();
+  }
+  if (state_ == State::direct) {
+    try {
+      return read_direct_locked(offset, out);
+    } catch (const DirectRefused &) {
+      state_ = State::buffered; // and read this one buffered, from the start
+      fd_ = UniqueFd();
+    }
+  }
+  return kvmr::read_at(buffered_fd, path_, out, offset);
+}
+
+} // namespace kvmr::io
