@@ -12,6 +12,17 @@ ThrottledByteSource::ThrottledByteSource(io::ByteSource &inner, std::uint64_t by
 
 std::size_t ThrottledByteSource::read_at(std::uint64_t offset, std::span<std::byte> out) {
   const std::size_t n = inner_.read_at(offset, out);
+  pace(n);
+  return n;
+}
+
+std::size_t ThrottledByteSource::read_direct(std::uint64_t offset, std::span<std::byte> out) {
+  const std::size_t n = inner_.read_direct(offset, out);
+  pace(n);
+  return n;
+}
+
+void ThrottledByteSource::pace(std::size_t n) {
   read_ += n;
   // Sleep until the bytes read so far fit the rate since the start.
   const auto due =
@@ -19,7 +30,6 @@ std::size_t ThrottledByteSource::read_at(std::uint64_t offset, std::span<std::by
       std::chrono::duration_cast<std::chrono::steady_clock::duration>(
           std::chrono::duration<double>(static_cast<double>(read_) / static_cast<double>(rate_)));
   std::this_thread::sleep_until(due);
-  return n;
 }
 
 } // namespace kvmr::run

@@ -18,11 +18,14 @@ public:
   [[nodiscard]] std::uint64_t size() const override { return inner_.size(); }
   [[nodiscard]] std::string describe() const override { return inner_.describe(); }
   std::size_t read_at(std::uint64_t offset, std::span<std::byte> out) override;
+  // The inner source's direct reads (sector-exact on bad sectors), throttled too.
+  std::size_t read_direct(std::uint64_t offset, std::span<std::byte> out) override;
   std::vector<io::Extent> extents(std::uint64_t from, std::uint64_t length) override {
     return inner_.extents(from, length);
   }
 
 private:
+  void pace(std::size_t n);
   io::ByteSource &inner_;
   std::uint64_t rate_;
   std::chrono::steady_clock::time_point start_;
