@@ -28,4 +28,11 @@ Runner add_kickstart(CLI::App &app);
 // `kvm-rescue umount DIR`
 Runner add_umount(CLI::App &app);
 
+// `kvm-rescue copy --plan plan.json [--confirm-wipe PATH] [--hash xxh3|sha256]
+// [--retries N] [--json]`
+Runner add_copy(CLI::App &app);
+
+// `kvm-rescue rescue SOURCE... --target T [--vm NAME]... [--confirm-wipe PATH] ...`
+Runner add_rescue(CLI::App &app);
+
 } // namespace kvmr::cli

@@ -20,6 +20,8 @@ int main(int argc, char **argv) {
   runners["scan"] = add_scan(app);
   runners["plan"] = add_plan(app);
   runners["kickstart"] = add_kickstart(app);
+  runners["copy"] = add_copy(app);
+  runners["rescue"] = add_rescue(app);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,74 @@
+// `kvm-rescue copy --plan plan.json [--confirm-wipe PATH] [--hash xxh3|sha256]
+// [--retries N] [--json]`: executes a saved plan.
+#include "rescue/access/old_host.hpp"
+#include "rescue/cli/cancel_watch.hpp"
+#include "rescue/cli/commands.hpp"
+#include "rescue/cli/copy_run.hpp"
+#include "rescue/cli/exit_codes.hpp"
+#include "rescue/cli/signals.hpp"
+#include "rescue/plan/plan_json.hpp"
+
+#include <iostream>
+#include <memory>
+
+namespace kvmr::cli {
+namespace {
+
+struct CopyArgs {
+  std::string plan;
+  CopyFlags flags;
+};
+
+int run_copy(const CopyArgs &a) {
+  try {
+    const plan::RescuePlan p = plan::load_plan(a.plan);
+    HoldSignals hold;
+    CancelWatch watch;
+    const std::vector<disk::Disk> sources = locate_sources(p);
+    std::vector<std::string> paths;
+    paths.reserve(sources.size());
+    for (const auto &d : sources) {
+      paths.push_back(d.path);
+    }
+    access::AccessOptions opts;
+    opts.backend = access::parse_backend(p.backend);
+    auto host = access::OldHost::open(paths, opts);
+    watch.check();
+    return copy_plan(p, sources, *host, a.flags, watch);
+  } catch (const Refused &e) {
+    std::cerr << "kvm-rescue copy: " << e.what() << '\n';
+    return kExitUsage;
+  } catch (const InputError &e) {
+    std::cerr << "kvm-rescue copy: " << e.what() << '\n';
+    return kExitUsage;
+  }
+}
+
+} // namespace
+
+void add_copy_flags(CLI::App &cmd, CopyFlags &f) {
+  cmd.add_option("--confirm-wipe", f.confirm_wipe,
+                 "The target device or image again: allows wiping it (new GPT, data "
+                 "filesystem, OEMDRV)");
+  cmd.add_option("--hash", f.hash, "Content hash: xxh3 (default, xxh3-128) or sha256")
+      ->check(CLI::IsMember({"xxh3", "sha256"}));
+  cmd.add_option("--retries", f.retries, "Passes over unreadable ranges after the first (1)")
+      ->check(CLI::Range(0, 100));
+  cmd.add_option("--max-rate", f.max_rate,
+                 "Read the old disks at most this fast, bytes per second (K, M, G suffixes: "
+                 "KiB, MiB, GiB); spares a failing disk")
+      ->transform(CLI::AsSizeValue(false));
+  cmd.add_flag("--json", f.json, "The report as one JSON document on stdout");
+}
+
+Runner add_copy(CLI::App &app) {
+  auto args = std::make_shared<CopyArgs>();
+  auto *cmd = app.add_subcommand(
+      "copy", "Execute a rescue plan: copy every planned item to the target, verified, "
+              "resumable. The old disks are only read.");
+  cmd->add_option("--plan", args->plan, "The plan file (kvm-rescue plan -o plan.json)")->required();
+  add_copy_flags(*cmd, args->flags);
+  return [args] { return run_copy(*args); };
+}
+
+} // namespace kvmr::cli

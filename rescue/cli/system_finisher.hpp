@@ -1,0 +1,13 @@
+// The finishing steps of a copy done for real: rescue/finish with the
+// system's qemu-img and virt-xml-validate behind run::Finisher.
+#pragma once
+
+#include "rescue/run/finisher.hpp"
+
+#include <memory>
+
+namespace kvmr::cli {
+
+std::unique_ptr<run::Finisher> system_finisher();
+
+} // namespace kvmr::cli

@@ -1,0 +1,153 @@
+// Summarising a run (see report.hpp).
+#include "rescue/run/report.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+
+namespace kvmr::run {
+namespace {
+
+std::string item_name(const ManifestItem &i) {
+  return i.vm.empty() ? i.source : fmt::format("{} ({})", i.source, i.vm);
+}
+
+void add_item_errors(const ManifestItem &i, std::vector<std::string> &errors) {
+  if (i.status == ItemStatus::failed) {
+    errors.push_back(fmt::format("{}: not copied: {}", item_name(i), i.error));
+  }
+  if (i.xml_validation.state == "failed") {
+    errors.push_back(fmt::format("{}: the XML does not validate (virt-xml-validate): {}", i.dest,
+                                 i.xml_validation.detail));
+  }
+  if (i.image_check.state == "failed") {
+    errors.push_back(
+        fmt::format("{}: qemu-img check reports problems: {}", i.dest, i.image_check.detail));
+  }
+}
+
+std::uint64_t bad_bytes_of(const ManifestItem &i) {
+  std::uint64_t n = 0;
+  for (const auto &r : i.bad_ranges) {
+    n += r.length;
+  }
+  return n;
+}
+
+} // namespace
+
+int RunReport::exit_code() const {
+  if (info.cancelled) {
+    return 130;
+  }
+  if (!errors.empty() || totals.bad_bytes > 0 || totals.failed > 0 || totals.pending > 0) {
+    return 1;
+  }
+  return 0;
+}
+
+RunReport summarize(const plan::RescuePlan &p, const Manifest &m, const RunInfo &info) {
+  RunReport r;
+  r.info = info;
+  for (const auto &s : p.sources) {
+    r.sources.push_back(s.path);
+  }
+  std::map<std::string, VmOutcome> by_vm;
+  for (const auto &name : p.vms) {
+    by_vm[name] = VmOutcome{name, "copied", {}, 0, 0, 0};
+  }
+  for (const auto &i : m.items) {
+    Totals &t = r.totals;
+    ++t.items;
+    t.bytes += i.size;
+    t.data_bytes += i.data_bytes;
+    t.bytes_read += i.bytes_read;
+    t.allocated_bytes += i.allocated_bytes;
+    t.copy_seconds += i.copy_seconds;
+    t.verify_seconds += i.verify_seconds;
+    const std::uint64_t bad = bad_bytes_of(i);
+    t.bad_bytes += bad;
+    switch (i.status) {
+    case ItemStatus::copied:
+    case ItemStatus::copied_with_bad_sectors: ++t.copied; break;
+    case ItemStatus::failed: ++t.failed; break;
+    case ItemStatus::pending: ++t.pending; break;
+    }
+    t.reused += i.reused ? 1U : 0U;
+    t.resumed += i.resumed ? 1U : 0U;
+    for (const auto &b : i.bad_ranges) {
+      r.damaged.push_back({i.vm, i.source, i.dest, b.offset, b.length});
+    }
+    add_item_errors(i, r.errors);
+    if (i.vm.empty()) {
+      continue;
+    }
+    auto it = by_vm.find(i.vm);
+    if (it == by_vm.end()) {
+      it = by_vm.emplace(i.vm, VmOutcome{i.vm, "copied", {}, 0, 0, 0}).first;
+    }
+    VmOutcome &v = it->second;
+    ++v.items;
+    v.bytes += i.size;
+    v.bad_bytes += bad;
+    if (i.status == ItemStatus::failed) {
+      v.status = "failed";
+      v.reasons.push_back(fmt::format("{}: {}", i.source, i.error));
+    } else if (i.status == ItemStatus::pending && v.status != "failed") {
+      v.status = "incomplete";
+      if (v.reasons.empty() || v.reasons.back() != "not all items copied yet (rerun to resume)") {
+        v.reasons.emplace_back("not all items copied yet (rerun to resume)");
+      }
+    } else if (bad > 0 && v.status == "copied") {
+      v.status = "copied_with_bad_sectors";
+    }
+    if (bad > 0) {
+      v.reasons.push_back(fmt::format("{}: {} bytes unreadable in {} range(s), zero-filled in {}",
+                                      i.source, bad, i.bad_ranges.size(), i.dest));
+    }
+    if (i.xml_validation.state == "failed") {
+      v.reasons.push_back(fmt::format("{} does not validate", i.dest));
+    }
+    if (i.image_check.state == "failed") {
+      v.reasons.push_back(fmt::format("qemu-img check failed on {}", i.dest));
+    }
+  }
+  if (r.totals.copy_seconds > 0) {
+    r.totals.copy_rate = static_cast<double>(r.totals.bytes_read) / r.totals.copy_seconds;
+  }
+  for (const auto &name : p.vms) {
+    r.vms.push_back(by_vm.at(name));
+    by_vm.erase(name);
+  }
+  for (auto &[name, v] : by_vm) { // items of VMs the plan's list lacks
+    r.vms.push_back(v);
+  }
+  for (const auto &s : p.skipped) {
+    const auto colon = s.find(": ");
+    VmOutcome v;
+    v.name = colon == std::string::npos ? s : s.substr(0, colon);
+    v.status = "skipped";
+    v.reasons.push_back(colon == std::string::npos ? "not chosen" : s.substr(colon + 2));
+    r.vms.push_back(v);
+  }
+  const std::string plan_path = info.plan_path.empty() ? "plan.json" : info.plan_path;
+  if (info.cancelled || r.totals.pending > 0) {
+    r.next_steps.push_back(
+        fmt::format("finish the copy: kvm-rescue copy --plan {} (it resumes)", plan_path));
+  }
+  if (r.totals.failed > 0) {
+    r.next_steps.emplace_back(
+        "look at the failed items above; fix the cause and rerun the copy (done items are kept)");
+  }
+  if (!r.damaged.empty()) {
+    r.next_steps.emplace_back(
+        "the damaged ranges are zeros on the target; the ddrescue mapfiles under "
+        "kvm-rescue/maps let a later ddrescue run on the old disk fill them in; check those "
+        "guests' filesystems after booting them");
+  }
+  r.next_steps.push_back(fmt::format(
+      "write the kickstart for the new host: kvm-rescue kickstart --plan {}", plan_path));
+  return r;
+}
+
+} // namespace kvmr::run

@@ -1,0 +1,43 @@
+// Small payload files (see text_item.hpp).
+#include "rescue/run/text_item.hpp"
+
+#include "rescue/copy/copy_error.hpp"
+#include "rescue/run/atomic_text.hpp"
+#include "rescue/util/error.hpp"
+
+#include <cerrno>
+#include <fstream>
+#include <iterator>
+#include <span>
+#include <sys/stat.h>
+
+namespace kvmr::run {
+namespace {
+
+std::span<const std::byte> bytes_of(const std::string &s) {
+  return std::as_bytes(std::span<const char>(s.data(), s.size()));
+}
+
+} // namespace
+
+TextWrite write_text_item(const std::string &path, const std::string &content, bool secret,
+                          copy::HashKind hash) {
+  write_text_atomic(path, content, secret ? 0600 : 0644);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw SysError(path, "open to verify", errno);
+  }
+  const std::string back((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (back != content) {
+    throw copy::VerifyMismatch(path + ": the bytes read back differ from those written", 0);
+  }
+  TextWrite w;
+  w.hash = copy::hash_hex(hash, bytes_of(back));
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) {
+    w.allocated = static_cast<std::uint64_t>(st.st_blocks) * 512U;
+  }
+  return w;
+}
+
+} // namespace kvmr::run
