@@ -34,7 +34,9 @@ int run_copy(const CopyArgs &a) {
     opts.backend = access::parse_backend(p.backend);
     auto host = access::OldHost::open(paths, opts);
     watch.check();
-    return copy_plan(p, sources, *host, a.flags, watch);
+    CopyFlags flags = a.flags;
+    flags.plan_file = a.plan;
+    return copy_plan(p, sources, *host, flags, watch);
   } catch (const Refused &e) {
     std::cerr << "kvm-rescue copy: " << e.what() << '\n';
     return kExitUsage;

@@ -282,7 +282,12 @@ int copy_plan(const plan::RescuePlan &p, const std::vector<disk::Disk> &sources,
   OpenedTarget target = open_target(p, sources, flags, watch);
   watch.check();
   info.target_root = target.mount->root();
-  info.plan_path = run::plan_file(info.target_root);
+  // Where the user finds the plan after this run: the target's mount
+  // point is private and gone once the copy ends.
+  info.plan_path = flags.plan_file.empty()
+                       ? fmt::format("{}/kvm-rescue/plan.json (on {}'s data partition)",
+                                     p.layout.images_dir, p.target.path)
+                       : flags.plan_file;
   info.warnings = p.warnings;
   for (const auto &n : target.notes) {
     std::cerr << n << '\n';

@@ -30,6 +30,9 @@ struct CopyFlags {
   int retries = 1;
   std::uint64_t max_rate = 0; // bytes/s; 0: no limit
   bool json = false;
+  // The plan file the run was started from (copy --plan); empty for
+  // rescue, whose plan exists only on the target.
+  std::string plan_file;
 };
 
 // The planned source disks where they are now (plan::locate_disk over the

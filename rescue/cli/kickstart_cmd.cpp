@@ -85,10 +85,11 @@ kickstart::Overrides overrides_of(const KickstartArgs &a) {
 std::string next_steps(const kickstart::Profile &p, const std::string &where) {
   std::ostringstream o;
   o << "Next steps at the server:\n"
-    << "  1. Attach the new OS disk (" << p.os_disk << ") and the disk with the rescued VMs ("
-    << p.data_disks.front().disk << ").\n"
+    << "  1. Attach the new OS disk (" << p.os_disk << ")\n"
+    << "     and the disk with the rescued VMs (" << p.data_disks.front().disk << ").\n"
     << "  2. Boot the " << (p.dialect == kickstart::Dialect::el7 ? "CentOS 7" : "EL")
-    << " installation DVD. " << where << "\n"
+    << " installation DVD.\n"
+    << "     " << where << "\n"
     << "  3. After the install, set the firmware's boot order to the OS disk only.\n"
     << "  4. On first boot, kvm-rescue-restore.service defines every VM; its log is\n"
     << "     /var/log/kvm-rescue-restore.log.\n";
@@ -143,13 +144,13 @@ int run_kickstart(const KickstartArgs &a) {
     copy::write_file_atomic(a.output, ks);
     std::cerr << "wrote " << a.output << "\n";
   }
-  std::string where = "Put ks.cfg on a volume labelled OEMDRV and the installer reads it by "
-                      "itself; or add to the boot line: inst.ks=hd:LABEL=OEMDRV:/ks.cfg";
+  std::string where = "Put ks.cfg on a volume labelled OEMDRV and the installer reads it\n"
+                      "     by itself; or add to the boot line: inst.ks=hd:LABEL=OEMDRV:/ks.cfg";
   if (!a.oemdrv.empty()) {
     const std::string part = write_to_oemdrv(a.oemdrv, plan, ks);
     std::cerr << "wrote ks.cfg to the OEMDRV volume on " << part << "\n";
-    where = "The installer finds ks.cfg on the OEMDRV volume by itself (EL7.2 and later); "
-            "if not, add to the boot line: inst.ks=hd:LABEL=OEMDRV:/ks.cfg";
+    where = "The installer finds ks.cfg on the OEMDRV volume by itself (EL7.2 and\n"
+            "     later); if not, add to the boot line: inst.ks=hd:LABEL=OEMDRV:/ks.cfg";
   }
   std::cerr << next_steps(profile, where);
   return profile.warnings.empty() ? kExitOk : kExitPartial;

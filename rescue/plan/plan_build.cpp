@@ -1,6 +1,7 @@
 // Building a RescuePlan from the inventory (see plan_build.hpp): which VMs,
 // every item once with its place on the target, then the rewrites.
 #include "rescue/plan/plan_build.hpp"
+#include "rescue/util/utc_time.hpp"
 
 #include "rescue/plan/identity.hpp"
 #include "rescue/plan/plan_layout.hpp"
@@ -20,15 +21,6 @@
 
 namespace kvmr::plan {
 namespace {
-
-std::string now_iso8601() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  std::array<char, 32> buf{};
-  const std::size_t n = std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return {buf.data(), n};
-}
 
 bool contains(const std::vector<std::string> &v, const std::string &s) {
   return std::find(v.begin(), v.end(), s) != v.end();
@@ -287,7 +279,7 @@ KickstartChoices kickstart_defaults(KickstartChoices k, const scan::HostProfile 
 RescuePlan build_plan(const scan::HostInventory &inv, const std::vector<disk::Disk> &sources,
                       const target::TargetInfo &target, const PlanChoices &choices) {
   RescuePlan plan;
-  plan.created = now_iso8601();
+  plan.created = utc_now();
   plan.generator = std::string("kvm-rescue ") + KVMR_VERSION;
   for (const auto &d : sources) {
     plan.sources.push_back(identify_disk(d));

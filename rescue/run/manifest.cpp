@@ -75,15 +75,6 @@ ItemStatus parse_item_status(const std::string &s) {
   throw InputError(fmt::format("unknown item status \"{}\"", s));
 }
 
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  std::array<char, 32> buf{};
-  const std::size_t n = std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return {buf.data(), n};
-}
-
 Manifest manifest_for(const plan::RescuePlan &p, const std::string &hash_kind) {
   Manifest m;
   m.generator = "kvm-rescue 0.1.0";

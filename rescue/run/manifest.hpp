@@ -4,6 +4,8 @@
 // accurate record and a rerun of the same plan knows what is done.
 #pragma once
 
+#include "rescue/util/utc_time.hpp"
+
 #include "rescue/copy/pipeline.hpp"
 #include "rescue/plan/plan.hpp"
 
@@ -90,7 +92,7 @@ void save_manifest(const Manifest &m, const std::string &path);
 // nullopt when PATH does not exist; InputError naming PATH when unreadable.
 std::optional<Manifest> load_manifest(const std::string &path);
 
-// "2026-11-29T05:12:00Z"
-std::string utc_now();
+// "2026-11-29T05:12:00Z" (rescue/util/utc_time.hpp)
+using kvmr::utc_now;
 
 } // namespace kvmr::run

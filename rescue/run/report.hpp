@@ -19,7 +19,7 @@ namespace kvmr::run {
 struct RunInfo {
   std::string target;      // as given (--target, or the plan's)
   std::string target_root; // where its data filesystem was mounted for the copy
-  std::string plan_path;   // the plan file on the target
+  std::string plan_path;   // the plan file to give `kickstart --plan`
   std::string backend;     // how the old host was read ("kernel", "guestfs")
   std::string started;     // ISO 8601 UTC
   std::string finished;

@@ -199,6 +199,11 @@ def case_story(c, binary, fixtures, work):
         c.true("a: every VM copied",
                all(v["status"] in ("copied", "skipped") for v in rep["vms"]), str(rep["vms"]))
         c.eq("a: report exit code", rep["exit_code"], 0)
+        # The copy's private mount point is gone after the run: the plan
+        # the report sends the user to must not be under it.
+        c.true("a: the report names a plan that outlives the run",
+               "/run/kvm-rescue" not in rep["plan"] and
+               all("/run/kvm-rescue" not in s for s in rep["next_steps"]), rep["next_steps"])
     _, _, parts = check_copy(c, "a", binary, story, target, work, extra)
     oem = [q for q in parts if q["filesystem"]["label"] == "OEMDRV"]
     c.eq("a: one OEMDRV partition", len(oem), 1)

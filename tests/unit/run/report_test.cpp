@@ -25,7 +25,7 @@ run::RunInfo info() {
   run::RunInfo i;
   i.target = "/tmp/new.img";
   i.target_root = "/run/kvm-rescue/target.x";
-  i.plan_path = "/run/kvm-rescue/target.x/kvm-rescue/plan.json";
+  i.plan_path = "/root/plan.json";
   i.started = "2026-11-29T05:10:00Z";
   i.finished = "2026-11-29T05:11:00Z";
   i.seconds = 60;
