@@ -121,8 +121,14 @@ OpenedTarget open_target(const plan::RescuePlan &p, const std::vector<disk::Disk
     return out;
   }
   // A device or image: continue an earlier run of this plan, or prepare.
-  if (const auto prepared = find_prepared(t)) {
-    auto m = target::TargetMount::mount_prepared(*prepared, volume::kRunDir);
+  // What a killed earlier run left attached is released first, so it
+  // does not count as "in use"; then the same refusals as for preparing
+  // (a source disk never gets mounted read-write, whatever its labels).
+  volume::reap_stale_runs(volume::kRunDir);
+  const auto earlier = find_prepared(t);
+  if (earlier &&
+      target::refusals(target::inspect_target(t.path), sources, 0, layout_of(t)).empty()) {
+    auto m = target::TargetMount::mount_prepared(*earlier, volume::kRunDir);
     const auto stored = plan_in(m->root());
     if (stored && stored->created == p.created) {
       out.mount = std::move(m);
@@ -233,18 +239,22 @@ void recheck_sources(const plan::RescuePlan &p, access::OldHost &host, const run
   }
 }
 
-std::optional<plan::RescuePlan> stored_plan(const plan::PlanTarget &t) {
+std::optional<plan::RescuePlan> stored_plan(const plan::PlanTarget &t,
+                                            const std::vector<disk::Disk> &sources) {
   if (t.kind == plan::TargetKind::directory) {
     return plan_in(t.path);
   }
   if (!exists(t.path)) {
     return std::nullopt;
   }
-  const auto prepared = find_prepared(t);
-  if (!prepared) {
+  volume::reap_stale_runs(volume::kRunDir);
+  const auto earlier = find_prepared(t);
+  // Never mounted when anything refuses it (a source, in use, ...).
+  if (!earlier ||
+      !target::refusals(target::inspect_target(t.path), sources, 0, layout_of(t)).empty()) {
     return std::nullopt;
   }
-  auto m = target::TargetMount::mount_prepared(*prepared, volume::kRunDir);
+  auto m = target::TargetMount::mount_prepared(*earlier, volume::kRunDir);
   return plan_in(m->root());
 }
 

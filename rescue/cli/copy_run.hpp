@@ -46,7 +46,8 @@ void recheck_sources(const plan::RescuePlan &p, access::OldHost &host, const run
 // A plan stored on the target by an earlier run, and whether it is the
 // one to continue: the directory's kvm-rescue/plan.json, or (device or
 // image) the one on its kvm-rescue data partition.
-std::optional<plan::RescuePlan> stored_plan(const plan::PlanTarget &t);
+std::optional<plan::RescuePlan> stored_plan(const plan::PlanTarget &t,
+                                            const std::vector<disk::Disk> &sources);
 
 // Same old host, same items: a rerun of `rescue` continues the stored plan.
 bool same_work(const plan::RescuePlan &a, const plan::RescuePlan &b);

@@ -67,7 +67,7 @@ int run_rescue(const RescueArgs &a) {
     choices.host_files = plan::list_host_files(host->tree());
     plan::RescuePlan p = plan::build_plan(inv, disks, tinfo, choices);
     plan::stat_payload(p, host->tree());
-    if (const auto stored = stored_plan(p.target); stored && same_work(*stored, p)) {
+    if (const auto stored = stored_plan(p.target, disks); stored && same_work(*stored, p)) {
       std::cerr << "the target holds this rescue's plan from an earlier run: continuing it\n";
       p = *stored;
     }

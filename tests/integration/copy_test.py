@@ -211,6 +211,17 @@ def case_story(c, binary, fixtures, work):
         p = t.run(["mdir", "-b", "-i", f"{target}@@{oem[0]['start']}", "::/"])
         c.true("a: no kickstart yet", "ks.cfg" not in p.stdout.lower(), p.stdout)
     c.eq("a: source unchanged", t.sha256(story), before)
+    # A rerun continues a prepared target only when nothing refuses it:
+    # with another loop device over it (in use), it is not mounted at all.
+    loop = t.run(["losetup", "-r", "-f", "--show", target], check_rc=0).stdout.strip()
+    try:
+        held = t.sha256(target)
+        p = rescue(binary, story, target)
+        c.eq("a: rerun on a target in use: refused", p.returncode, 2)
+        c.true("a: rerun on a target in use: says so", "in use" in p.stderr, p.stderr[-1500:])
+        c.eq("a: rerun on a target in use: untouched", t.sha256(target), held)
+    finally:
+        t.run(["losetup", "-d", loop], check_rc=0)
 
 
 def case_no_confirm(c, binary, fixtures, work):
