@@ -6,10 +6,7 @@
 #include <cerrno>
 
 namespace kvmr::disk::fdisk {
-namespace {
 
-// libfdisk's "ask" callback: keep warnings and info, answer nothing (a
-// read-only context never needs an answer).
 int collect_messages(fdisk_context * /*cxt*/, fdisk_ask *ask, void *data) {
   auto *messages = static_cast<std::vector<std::string> *>(data);
   switch (fdisk_ask_get_type(ask)) {
@@ -25,8 +22,6 @@ int collect_messages(fdisk_context * /*cxt*/, fdisk_ask *ask, void *data) {
   default: return -EINVAL;
   }
 }
-
-} // namespace
 
 ContextHandle open_read_only(int fd, const std::string &path, std::vector<std::string> *messages) {
   ContextHandle cxt(fdisk_new_context());

@@ -46,18 +46,6 @@ xmlAttr *find_attr(xmlNode *n, std::string_view name) {
   return nullptr;
 }
 
-// Text and CDATA children, concatenated (entity references skipped, as
-// scan::XmlNode reads them).
-std::string text_of(const xmlNode *first) {
-  std::string out;
-  for (const xmlNode *c = first; c != nullptr; c = c->next) {
-    if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
-      out += as_view(c->content);
-    }
-  }
-  return out;
-}
-
 void set_attr(xmlNode *n, const char *name, const std::string &value) {
   // xmlSetProp stores VALUE as plain text: '&', '<' and quotes in it are
   // escaped when the document is written.
@@ -154,7 +142,7 @@ private:
       xmlAttr *file = find_attr(source, "file");
       xmlAttr *dev = file == nullptr ? find_attr(source, "dev") : nullptr;
       xmlAttr *a = file != nullptr ? file : dev;
-      const plan::PathRewrite *r = a == nullptr ? nullptr : match(text_of(a->children));
+      const plan::PathRewrite *r = a == nullptr ? nullptr : match(scan::xml_text_of(a->children));
       if (r != nullptr) {
         apply(el, source, dev != nullptr, *r, format_child);
       }
@@ -172,7 +160,7 @@ private:
       // Renamed in place, so the attribute keeps its position.
       xmlNodeSetName(reinterpret_cast<xmlNode *>(find_attr(source, "dev")), xc("file"));
       if (xmlAttr *type = find_attr(el, "type");
-          type != nullptr && text_of(type->children) == "block") {
+          type != nullptr && scan::xml_text_of(type->children) == "block") {
         set_attr(el, "type", "file");
       }
       set_attr(source, "file", r.to);
@@ -210,7 +198,7 @@ private:
     // libvirt 8.5+: <nvram type='file'><source file=.../></nvram>.
     if (xmlNode *source = first_child(el, "source"); source != nullptr) {
       if (xmlAttr *file = find_attr(source, "file"); file != nullptr) {
-        if (const auto *r = match(text_of(file->children)); r != nullptr) {
+        if (const auto *r = match(scan::xml_text_of(file->children)); r != nullptr) {
           set_attr(source, "file", r->to);
           ++changes_;
         }
@@ -222,7 +210,7 @@ private:
 
   // An element whose text is a path; white space around it is kept.
   void text_path(xmlNode *el) {
-    const std::string text = text_of(el->children);
+    const std::string text = scan::xml_text_of(el->children);
     const std::string_view path = scan::xml_trim(text);
     if (path.empty()) {
       return;

@@ -23,17 +23,6 @@ bool is_element(const xmlNode *n, std::string_view name) {
   return n->type == XML_ELEMENT_NODE && n->ns == nullptr && as_view(n->name) == name;
 }
 
-// Text and CDATA nodes of a list, concatenated; entity references skipped.
-std::string text_of(const xmlNode *first) {
-  std::string out;
-  for (const xmlNode *c = first; c != nullptr; c = c->next) {
-    if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
-      out += as_view(c->content);
-    }
-  }
-  return out;
-}
-
 // The first error the parser reported, kept for the exception's message.
 struct FirstError {
   bool set = false;
@@ -71,6 +60,16 @@ struct CtxtFreer {
 };
 
 } // namespace
+
+std::string xml_text_of(const xmlNode *first) {
+  std::string out;
+  for (const xmlNode *c = first; c != nullptr; c = c->next) {
+    if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+      out += as_view(c->content);
+    }
+  }
+  return out;
+}
 
 std::string XmlNode::name() const {
   return node_ == nullptr ? std::string() : std::string(as_view(node_->name));
@@ -112,7 +111,7 @@ std::optional<std::string> XmlNode::attr(std::string_view name) const {
   // Only attributes written on the element: never a DTD default.
   for (const xmlAttr *a = node_->properties; a != nullptr; a = a->next) {
     if (a->ns == nullptr && as_view(a->name) == name) {
-      return text_of(a->children);
+      return xml_text_of(a->children);
     }
   }
   return std::nullopt;
@@ -124,7 +123,7 @@ std::string XmlNode::attr_or(std::string_view name, std::string_view fallback) c
 }
 
 std::string XmlNode::text() const {
-  return node_ == nullptr ? std::string() : text_of(node_->children);
+  return node_ == nullptr ? std::string() : xml_text_of(node_->children);
 }
 
 std::optional<std::string> XmlNode::child_text(std::string_view name) const {

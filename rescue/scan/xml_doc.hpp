@@ -74,4 +74,8 @@ private:
 // S without leading and trailing XML white space (space, tab, CR, LF).
 std::string_view xml_trim(std::string_view s);
 
+// The text and CDATA nodes of the sibling list starting at FIRST,
+// concatenated; entity references skipped (how XmlNode::text reads).
+std::string xml_text_of(const _xmlNode *first);
+
 } // namespace kvmr::scan

@@ -1,6 +1,8 @@
 // A fresh GPT through libfdisk, old signatures wiped (see gpt_writer.hpp).
 #include "rescue/target/gpt_writer.hpp"
 
+#include "rescue/disk/fdisk.hpp"
+
 #include "rescue/util/error.hpp"
 #include "rescue/util/fd.hpp"
 
@@ -83,33 +85,6 @@ std::uint64_t size_of(int fd, const std::string &path, bool regular) {
   return bytes;
 }
 
-struct ContextDeleter {
-  void operator()(fdisk_context *c) const noexcept { fdisk_unref_context(c); }
-};
-struct PartitionDeleter {
-  void operator()(fdisk_partition *p) const noexcept { fdisk_unref_partition(p); }
-};
-struct TypeDeleter {
-  void operator()(fdisk_parttype *t) const noexcept { fdisk_unref_parttype(t); }
-};
-
-// libfdisk's questions are never answered; its warnings are kept for the error message.
-int collect(fdisk_context * /*cxt*/, fdisk_ask *ask, void *data) {
-  auto *messages = static_cast<std::vector<std::string> *>(data);
-  switch (fdisk_ask_get_type(ask)) {
-  case FDISK_ASKTYPE_INFO:
-  case FDISK_ASKTYPE_WARN:
-  case FDISK_ASKTYPE_WARNX: {
-    const char *msg = fdisk_ask_print_get_mesg(ask);
-    if (msg != nullptr) {
-      messages->emplace_back(msg);
-    }
-    return 0;
-  }
-  default: return -EINVAL;
-  }
-}
-
 [[noreturn]] void fail(const std::string &path, const std::string &what, int rc,
                        const std::vector<std::string> &messages) {
   std::string action = "libfdisk: " + what;
@@ -123,12 +98,11 @@ void add_partition(fdisk_context *cxt, const std::string &path, std::size_t part
                    std::uint64_t start, std::uint64_t size, unsigned ss, const char *type_guid,
                    const char *name, const std::vector<std::string> &messages) {
   fdisk_label *lb = fdisk_get_label(cxt, nullptr);
-  std::unique_ptr<fdisk_parttype, TypeDeleter> type(
-      fdisk_label_get_parttype_from_string(lb, type_guid));
+  disk::fdisk::TypeHandle type(fdisk_label_get_parttype_from_string(lb, type_guid));
   if (!type) {
     fail(path, std::string("unknown GPT type ") + type_guid, -EINVAL, messages);
   }
-  std::unique_ptr<fdisk_partition, PartitionDeleter> pa(fdisk_new_partition());
+  disk::fdisk::PartitionHandle pa(fdisk_new_partition());
   if (!pa) {
     fail(path, "new partition", -ENOMEM, messages);
   }
@@ -169,11 +143,11 @@ void wipe_signatures(const std::string &path, const PartitionPlan &plan) {
 void write_gpt(const std::string &path, const PartitionPlan &plan) {
   UniqueFd fd = open_for_writing(path);
   std::vector<std::string> messages;
-  std::unique_ptr<fdisk_context, ContextDeleter> cxt(fdisk_new_context());
+  disk::fdisk::ContextHandle cxt(fdisk_new_context());
   if (!cxt) {
     throw SysError(path, "fdisk_new_context", ENOMEM);
   }
-  fdisk_set_ask(cxt.get(), collect, &messages);
+  fdisk_set_ask(cxt.get(), disk::fdisk::collect_messages, &messages);
   if (const int rc = fdisk_assign_device_by_fd(cxt.get(), fd.get(), path.c_str(), 0); rc != 0) {
     fail(path, "open", rc, messages);
   }
