@@ -1,0 +1,33 @@
+// The disks and directories a user may pick as the copy's target, for the
+// wizard's Target screen: every disk with why it is refused, if it is.
+#pragma once
+
+#include "rescue/disk/model.hpp"
+#include "rescue/plan/plan.hpp"
+#include "rescue/target/target.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kvmr::flow {
+
+struct TargetCandidate {
+  std::string path;        // /dev/sdc, an image file, or a mounted directory
+  std::string description; // "ATA Samsung SSD 860, 465.8 GiB, empty"
+  std::uint64_t capacity = 0; // bytes the data filesystem would get (dir: free)
+  bool is_directory = false;
+  std::vector<std::string> refusals; // empty: may be chosen
+};
+
+// The candidates among ALL (probed disks; the given target paths come
+// first). Never offered: the boot medium (the disk under / or the live
+// medium), loop devices not named in EXPLICIT, rom devices. Source disks
+// are listed with their refusal. BYTES_NEEDED: the plan's need.
+std::vector<TargetCandidate> target_candidates(const std::vector<disk::Disk> &all,
+                                               const std::vector<std::string> &explicit_paths,
+                                               const std::vector<disk::Disk> &sources,
+                                               std::uint64_t bytes_needed,
+                                               const target::Layout &layout);
+
+} // namespace kvmr::flow
