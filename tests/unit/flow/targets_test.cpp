@@ -189,6 +189,7 @@ TEST_CASE("target_candidates: a loop device named explicitly is offered, a sourc
   const auto c =
       flow::target_candidates(all, {target_loop.dev(), source, dir}, {src}, kGiB, layout);
   std::vector<std::string> paths;
+  paths.reserve(c.size());
   for (const auto &x : c) {
     paths.push_back(x.path);
   }
