@@ -29,6 +29,13 @@ void CopyView::on_progress(const copy::CopyProgress &p) noexcept {
   if (p.phase == copy::CopyPhase::copying) {
     current_ = p.done;
   }
+  const auto now = copy::Clock::now();
+  if (!metering_) {
+    meter_.start(now, finished_bytes_ + current_);
+    metering_ = true;
+  } else {
+    meter_.sample(now, finished_bytes_ + current_);
+  }
 }
 
 void CopyView::item_begin(const plan::PlanItem &item) {
@@ -36,7 +43,7 @@ void CopyView::item_begin(const plan::PlanItem &item) {
   current_row_ = row_of_vm_[item.vm];
   current_ = 0;
   last_ = copy::CopyProgress{};
-  last_.item = item.dest;
+  item_ = item.dest;
 }
 
 void CopyView::item_end(const plan::PlanItem &item, const run::ManifestItem &m) {
@@ -63,14 +70,14 @@ CopyView::Snapshot CopyView::snapshot() const {
   }
   s.total = total_;
   s.done = std::min(total_, finished_bytes_ + current_);
-  s.rate = last_.rate;
+  s.rate = meter_.rate();
   s.eta = s.rate > 0 ? std::optional<double>(static_cast<double>(s.total - s.done) / s.rate)
                      : std::nullopt;
   s.bad_bytes = bad_done_ + last_.bad_bytes;
-  s.phase = last_.phase == copy::CopyPhase::copying    ? "copying"
+  s.phase = last_.phase == copy::CopyPhase::copying     ? "copying"
             : last_.phase == copy::CopyPhase::verifying ? "verifying"
                                                         : "retrying bad sectors";
-  s.item = last_.item;
+  s.item = item_;
   return s;
 }
 

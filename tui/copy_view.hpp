@@ -37,7 +37,7 @@ public:
     std::optional<double> eta;
     std::uint64_t bad_bytes = 0;
     std::string phase; // "copying", "verifying", "retrying bad sectors"
-    std::string item;
+    std::string item;  // relative to the target's root
   };
   [[nodiscard]] Snapshot snapshot() const;
 
@@ -50,7 +50,10 @@ private:
   std::uint64_t current_ = 0;        // copied bytes of the current item
   std::size_t current_row_ = 0;
   std::uint64_t bad_done_ = 0;
+  std::string item_; // the current item's path on the target, relative
   copy::CopyProgress last_;
+  copy::RateMeter meter_; // over the bytes copied in this run, all items
+  bool metering_ = false;
 };
 
 } // namespace kvmr::tui

@@ -25,36 +25,41 @@ std::string base_name(const std::string &path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-const char *verdict_words(disk::BootVerdict v) {
-  switch (v) {
-  case disk::BootVerdict::boots:
-    return "boots";
-  case disk::BootVerdict::does_not_boot:
-    return "does not boot";
-  case disk::BootVerdict::unknown:
-    return "unknown";
-  case disk::BootVerdict::not_applicable:
-    break;
-  }
-  return "";
-}
-
 } // namespace
 
 std::string boot_words(const disk::Disk &d) {
-  std::vector<std::string> parts;
-  if (d.boot.bios.verdict != disk::BootVerdict::not_applicable) {
-    parts.push_back(fmt::format("BIOS {}", verdict_words(d.boot.bios.verdict)));
+  using disk::BootVerdict;
+  const BootVerdict bios = d.boot.bios.verdict;
+  const BootVerdict uefi = d.boot.uefi.verdict;
+  if (bios == BootVerdict::boots || uefi == BootVerdict::boots) {
+    return bios == BootVerdict::boots && uefi == BootVerdict::boots ? "boots (BIOS, UEFI)"
+           : bios == BootVerdict::boots                             ? "boots (BIOS)"
+                                                                    : "boots (UEFI)";
   }
-  if (d.boot.uefi.verdict != disk::BootVerdict::not_applicable) {
-    parts.push_back(fmt::format("UEFI {}", verdict_words(d.boot.uefi.verdict)));
+  if (bios == BootVerdict::does_not_boot || uefi == BootVerdict::does_not_boot) {
+    return "does not boot";
   }
-  return parts.empty() ? "no boot loader" : fmt::format("{}", fmt::join(parts, ", "));
+  if (bios == BootVerdict::unknown || uefi == BootVerdict::unknown) {
+    return "boot unknown";
+  }
+  return "no boot loader";
+}
+
+std::string path_cell(const std::string &path, std::size_t width) {
+  if (cli::columns(path) <= width) {
+    return cli::fit(path, width);
+  }
+  // The end of a long path says more than its start: ".../story.img".
+  std::size_t start = path.size() - (width - 3);
+  while (start < path.size() && (static_cast<unsigned char>(path[start]) & 0xC0U) == 0x80U) {
+    ++start;
+  }
+  return cli::fit("..." + path.substr(start), width);
 }
 
 std::string disk_row(const disk::Disk &d) {
   if (d.status == disk::DiskStatus::error) {
-    return fmt::format("{:<20} cannot be read: {}", d.path, d.error);
+    return fmt::format("{} cannot be read: {}", path_cell(d.path, 20), d.error);
   }
   std::string what;
   if (d.status == disk::DiskStatus::blank) {
@@ -67,10 +72,10 @@ std::string disk_row(const disk::Disk &d) {
   } else {
     what = "no table";
   }
-  const std::string model = !d.device.model.empty()                ? d.device.model
+  const std::string model = !d.device.model.empty()               ? d.device.model
                             : !d.device.loop_backing_file.empty() ? "image file"
                                                                   : "";
-  std::string row = fmt::format("{:<14} {:<16} {:>9}  {:<10}", d.path, cli::fit(model, 16),
+  std::string row = fmt::format("{} {} {:>9}  {:<11}", path_cell(d.path, 20), cli::fit(model, 12),
                                 cli::human_size(d.size), what);
   if (d.status != disk::DiskStatus::blank) {
     row += "  " + boot_words(d);
@@ -81,8 +86,7 @@ std::string disk_row(const disk::Disk &d) {
   return row;
 }
 
-std::vector<bool> default_sources(const std::vector<disk::Disk> &disks,
-                                  const std::string &target) {
+std::vector<bool> default_sources(const std::vector<disk::Disk> &disks, const std::string &target) {
   std::vector<bool> out;
   out.reserve(disks.size());
   for (const auto &d : disks) {
@@ -110,24 +114,17 @@ std::string vm_row(const scan::VmInfo &vm) {
   }
   std::string state;
   switch (vm.readiness) {
-  case scan::Readiness::ready:
-    state = "ready";
-    break;
-  case scan::Readiness::warnings:
-    state = "warnings";
-    break;
-  case scan::Readiness::not_ready:
-    state = "NOT READY";
-    break;
+  case scan::Readiness::ready: state = "ready"; break;
+  case scan::Readiness::warnings: state = "warnings"; break;
+  case scan::Readiness::not_ready: state = "NOT READY"; break;
   }
   std::string guest;
   if (vm.guest && vm.guest->state == "found") {
     guest = " " + (vm.guest->product_name.empty() ? vm.guest->distro : vm.guest->product_name);
   }
-  return fmt::format("{} {:<18} {:>2} {:>5} {:>5}/{:<5} {:>2} {:<4} {}{}",
-                     vm.autostart ? "A" : " ", cli::fit(vm.name, 18), vm.vcpus,
-                     cli::short_size(vm.memory_bytes), cli::short_size(virt),
-                     cli::short_size(vm.allocated), vm.chain_depth,
+  return fmt::format("{} {:<18} {:>2} {:>5} {:>5}/{:<5} {:>2} {:<4} {}{}", vm.autostart ? "A" : " ",
+                     cli::fit(vm.name, 18), vm.vcpus, cli::short_size(vm.memory_bytes),
+                     cli::short_size(virt), cli::short_size(vm.allocated), vm.chain_depth,
                      vm.nvram ? (vm.nvram->present ? "yes" : "lost") : "-", state, guest);
 }
 
@@ -186,8 +183,7 @@ std::optional<std::string> os_disk_problem(const std::string &os_disk,
                                            const std::string &target) {
   const std::string name = trim(os_disk);
   if (name.empty()) {
-    return std::string("name the new OS disk (a /dev/disk/by-id name; it need not be attached "
-                       "now)");
+    return std::string("give the new OS disk's /dev/disk/by-id name (need not be attached)");
   }
   if (name == target) {
     return fmt::format("{} is the target that receives the rescued VMs", name);
@@ -200,8 +196,7 @@ std::optional<std::string> os_disk_problem(const std::string &os_disk,
       return fmt::format("{} is the target that receives the rescued VMs", name);
     }
     if (n < is_source.size() && is_source[n]) {
-      return fmt::format("{} is a disk of the old host ({}): it is only read", name,
-                         all[n].path);
+      return fmt::format("{} is a disk of the old host ({}): it is only read", name, all[n].path);
     }
   }
   return std::nullopt;
@@ -230,8 +225,8 @@ std::string bar(std::uint64_t done, std::uint64_t total, int width) {
     return "";
   }
   const auto inner = static_cast<std::size_t>(width - 2);
-  const double f = total == 0 ? 1.0 : std::min(1.0, static_cast<double>(done) /
-                                                        static_cast<double>(total));
+  const double f =
+      total == 0 ? 1.0 : std::min(1.0, static_cast<double>(done) / static_cast<double>(total));
   const auto full = static_cast<std::size_t>(std::floor(f * static_cast<double>(inner)));
   return "[" + std::string(full, '#') + std::string(inner - full, '.') + "]";
 }

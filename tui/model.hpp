@@ -49,14 +49,16 @@ struct WizardState {
   std::string summary; // the Done screen's text, printed again after the wizard
 };
 
-// "does not boot: no GRUB core image", per firmware, in plain words.
+// The boot verdict in a few plain words: "boots (BIOS)", "does not boot",
+// "boot unknown", "no boot loader".
 std::string boot_words(const disk::Disk &d);
+// PATH in exactly WIDTH columns; a longer one keeps its end: "...story.img".
+std::string path_cell(const std::string &path, std::size_t width);
 // One line for the Disks screen: path, model, size, table, boot verdict.
 std::string disk_row(const disk::Disk &d);
 
 // Disks offered as the old host: not the target, not blank, readable.
-std::vector<bool> default_sources(const std::vector<disk::Disk> &disks,
-                                  const std::string &target);
+std::vector<bool> default_sources(const std::vector<disk::Disk> &disks, const std::string &target);
 
 // Ready VMs (and those with warnings) are ticked; not-ready ones are not.
 std::vector<bool> default_vm_selection(const scan::HostInventory &inv);

@@ -89,7 +89,7 @@ Nav screen_vms(Ui &ui, WizardState &s) {
     const VmTotals t = totals(inv, list.checked);
     if (ui.frame("VMs", 4, "Space: tick  i: details  n/Enter: next  Esc: back  ?: help")) {
       ui.put(2, 1, fmt::format("The VMs of {}: tick those to rescue.", inv.profile.hostname.name));
-      ui.put(3, 1, "     A NAME               CPU   RAM  DISK/COPY CH NVRAM STATE", Role::dim);
+      ui.put(3, 1, "    A NAME               CPU   RAM  DISK/COPY CH NVRAM STATE", Role::dim);
       if (inv.vms.empty()) {
         ui.put(5, 3, "No VM was found on the old host.", Role::warning);
       }
@@ -162,7 +162,7 @@ Nav screen_target(Ui &ui, WizardState &s) {
     list.rows.clear();
     list.disabled.clear();
     for (const auto &c : s.targets) {
-      list.rows.push_back(fmt::format("{:<22} {}{}", c.path, c.description,
+      list.rows.push_back(fmt::format("{} {}{}", path_cell(c.path, 22), c.description,
                                       c.refusals.empty() ? "" : "  [refused]"));
       list.disabled.push_back(!c.refusals.empty());
     }
@@ -170,8 +170,9 @@ Nav screen_target(Ui &ui, WizardState &s) {
   fill();
   for (;;) {
     if (ui.frame("Target", 5, "Enter: choose  r: rescan  Esc: back  ?: help  q: quit")) {
-      ui.put(2, 1, fmt::format("Where the VMs go: the chosen VMs need {} (with margin).",
-                               cli::human_size(needed)));
+      ui.put(2, 1,
+             fmt::format("Where the VMs go: the chosen VMs need {} (with margin).",
+                         cli::human_size(needed)));
       if (s.targets.empty()) {
         ui.put(4, 3, "No disk can take the copy. Attach one and press r.", Role::warning);
       }
@@ -204,9 +205,9 @@ Nav screen_target(Ui &ui, WizardState &s) {
     if (k == kEnter && list.cursor < s.targets.size()) {
       const auto &c = s.targets[list.cursor];
       if (!c.refusals.empty()) {
-        message_box(ui, "Target refused",
-                    fmt::format("{} cannot be the target: {}", c.path,
-                                fmt::join(c.refusals, "; ")));
+        message_box(
+            ui, "Target refused",
+            fmt::format("{} cannot be the target: {}", c.path, fmt::join(c.refusals, "; ")));
         continue;
       }
       if (c.is_directory) {
@@ -250,12 +251,12 @@ Nav screen_target(Ui &ui, WizardState &s) {
     if (k == kEsc) {
       return Nav::back;
     }
-    if (const auto n = common_key(
-            ui, k, "Target",
-            "Disks that may receive the rescued VMs. A disk of the old host, a disk in "
-            "use or one too small is shown but refused, with the reason. A disk is "
-            "prepared (wiped) only after the review, and only when you type its name "
-            "here. The boot medium, loop and CD devices are not offered.")) {
+    if (const auto n =
+            common_key(ui, k, "Target",
+                       "Disks that may receive the rescued VMs. A disk of the old host, a disk in "
+                       "use or one too small is shown but refused, with the reason. A disk is "
+                       "prepared (wiped) only after the review, and only when you type its name "
+                       "here. The boot medium, loop and CD devices are not offered.")) {
       return *n;
     }
   }
@@ -321,7 +322,7 @@ Nav screen_new_host(Ui &ui, WizardState &s) {
     std::vector<std::pair<std::string, std::string>> rows{
         {"Installs", dialect_name(ks.dialect)},
         {"OS disk", ks.os_disk.empty() ? "(type its /dev/disk/by-id name)" : ks.os_disk},
-        {"Data disk", !ks.data_disk.empty()     ? ks.data_disk
+        {"Data disk", !ks.data_disk.empty()   ? ks.data_disk
                       : !target_by_id.empty() ? target_by_id + " (the target)"
                                               : "(type its /dev/disk/by-id name in the new host)"},
         {"Hostname", ks.hostname},
@@ -338,17 +339,16 @@ Nav screen_new_host(Ui &ui, WizardState &s) {
       ui.put(2, 1, "The host the kickstart installs (the OS goes on its own disk):");
       for (std::size_t n = 0; n < rows.size(); ++n) {
         ui.line(4 + static_cast<int>(n),
-                fmt::format("{} {:<15} {}", n == field ? ">" : " ", rows[n].first,
-                            rows[n].second),
+                fmt::format("{} {:<15} {}", n == field ? ">" : " ", rows[n].first, rows[n].second),
                 n == field ? Role::highlight : Role::normal);
       }
       int r = 5 + static_cast<int>(rows.size());
       if (const auto why = os_disk_problem(ks.os_disk, s.disks, s.source_checked, s.target)) {
-        ui.put(r++, 1, "OS disk: " + *why, Role::warning);
+        ui.put(r++, 1, *why, Role::warning);
       }
       if (!choices.empty()) {
-        ui.put(r, 1, fmt::format("Disks here that could be the OS disk: {}",
-                                 fmt::join(choices, ", ")),
+        ui.put(r, 1,
+               fmt::format("Disks here that could be the OS disk: {}", fmt::join(choices, ", ")),
                Role::dim);
       }
     }

@@ -52,8 +52,8 @@ std::string review_text(const WizardState &s) {
   const auto &p = *s.plan;
   std::string out = plan::render_plan(p);
   out += "\nThe new host (kickstart):\n";
-  out += fmt::format("  installs {} on {}, hostname {}\n", p.kickstart.dialect,
-                     p.kickstart.os_disk, p.kickstart.hostname);
+  out += fmt::format("  installs {} on {}, hostname {}\n", p.kickstart.dialect, p.kickstart.os_disk,
+                     p.kickstart.hostname);
   for (const auto &[from, to] : p.kickstart.nic_map) {
     out += fmt::format("  NIC {} is {} on the new machine\n", from, to);
   }
@@ -167,25 +167,26 @@ Nav screen_copy(Ui &ui, WizardState &s) {
             }
             const std::string name = row.vm.empty() ? "(host files)" : row.vm;
             u.put(r, 1, cli::fit(name, 18));
-            u.put(r, 20, bar(row.done, row.total, w - 40), row.finished ? Role::good : Role::normal);
-            u.put(r, w - 19,
-                  fmt::format("{:>7}/{:<9}", cli::short_size(row.done),
-                              cli::human_size(row.total)));
+            u.put(r, 20, bar(row.done, row.total, w - 40),
+                  row.finished ? Role::good : Role::normal);
+            u.put(
+                r, w - 19,
+                fmt::format("{:>7}/{:<9}", cli::short_size(row.done), cli::human_size(row.total)));
             ++r;
           }
           const int b = u.rows() - 5;
           u.put(b, 1, "Overall", Role::title);
           u.put(b, 20, bar(v.done, v.total, w - 40));
-          u.put(b, w - 19, fmt::format("{:>7}/{:<9}", cli::short_size(v.done),
-                                       cli::human_size(v.total)));
+          u.put(b, w - 19,
+                fmt::format("{:>7}/{:<9}", cli::short_size(v.done), cli::human_size(v.total)));
           u.put(b + 1, 1,
                 fmt::format("{} {}   rate {}/s   ETA {}", v.phase, v.item,
                             cli::human_size(static_cast<std::uint64_t>(v.rate)),
                             duration_text(v.eta)));
           u.put(b + 2, 1,
-                fmt::format("unreadable: {}", v.bad_bytes == 0
-                                                  ? std::string("none")
-                                                  : cli::human_size(v.bad_bytes) + " (zero-filled, mapped)"),
+                fmt::format("unreadable: {}", v.bad_bytes == 0 ? std::string("none")
+                                                               : cli::human_size(v.bad_bytes) +
+                                                                     " (zero-filled, mapped)"),
                 v.bad_bytes == 0 ? Role::good : Role::warning);
         },
         "Stop the copy? What is copied stays; starting it again resumes where it stopped.");
@@ -193,8 +194,9 @@ Nav screen_copy(Ui &ui, WizardState &s) {
       return Nav::stop;
     }
     if (!res.ok) {
-      message_box(ui, "Copy", res.cancelled ? "Stopped before the copy began."
-                                            : "The copy could not run: " + res.error);
+      message_box(ui, "Copy",
+                  res.cancelled ? "Stopped before the copy began."
+                                : "The copy could not run: " + res.error);
       return Nav::back;
     }
     s.copy = std::move(outcome);
@@ -230,12 +232,13 @@ Nav screen_kickstart(Ui &ui, WizardState &s) {
     if (ui.frame("Kickstart", 9,
                  "Enter: write  Space: OEMDRV or file  f: file name  Esc: back  ?: help")) {
       ui.put(2, 1, "The kickstart that reinstalls the host and brings every VM back.");
-      ui.put(4, 3, fmt::format("{} Write ks.cfg to the OEMDRV volume on {}{}",
-                               to_oemdrv ? "(*)" : "( )", p.target.path,
-                               has_oemdrv ? "" : " (none there)"));
+      ui.put(4, 3,
+             fmt::format("{} Write ks.cfg to the OEMDRV volume on {}{}", to_oemdrv ? "(*)" : "( )",
+                         p.target.path, has_oemdrv ? "" : " (none there)"));
       ui.put(5, 3, fmt::format("{} Write it to the file {}", to_oemdrv ? "( )" : "(*)", file));
-      ui.put(7, 3, fmt::format("Installs {} on {}; the VMs' disk is mounted untouched.",
-                               p.kickstart.dialect, p.kickstart.os_disk));
+      ui.put(7, 3,
+             fmt::format("Installs {} on {}; the VMs' disk is mounted untouched.",
+                         p.kickstart.dialect, p.kickstart.os_disk));
     }
     ui.refresh();
     const Key k = ui.key();

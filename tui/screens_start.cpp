@@ -30,8 +30,7 @@ std::string root_of(const access::OldHost &h) {
 
 } // namespace
 
-std::optional<Nav> common_key(Ui &ui, Key k, const std::string &screen,
-                              const std::string &help) {
+std::optional<Nav> common_key(Ui &ui, Key k, const std::string &screen, const std::string &help) {
   if (k == kStop) {
     return Nav::stop;
   }
@@ -130,9 +129,10 @@ Nav screen_disks(Ui &ui, WizardState &s) {
   for (;;) {
     if (ui.frame("Disks", 2, "Enter: details  n: next  r: rescan  Esc: back  ?: help  q: quit")) {
       ui.put(2, 1, "Every disk, read only. Enter shows why a disk boots or not.");
-      ui.put(3, 1, fmt::format(" {:<14} {:<16} {:>9}  {:<10}  {}", "DISK", "MODEL", "SIZE",
-                               "TABLE", "BOOT"),
-             Role::dim);
+      ui.put(
+          3, 1,
+          fmt::format(" {:<20} {:<12} {:>9}  {:<11}  {}", "DISK", "MODEL", "SIZE", "TABLE", "BOOT"),
+          Role::dim);
       list.draw(ui, 4, ui.rows() - 6);
     }
     ui.refresh();
@@ -205,7 +205,7 @@ Nav screen_old_host(Ui &ui, WizardState &s) {
         ui.put(r++, 3, fmt::format("Hostname:   {}", prof.hostname.name));
         ui.put(r++, 3,
                fmt::format("System:     {}", prof.os.release_line.empty() ? prof.os.pretty_name
-                                                                         : prof.os.release_line));
+                                                                          : prof.os.release_line));
         ui.put(r++, 3, fmt::format("Root:       {}", root_of(*s.source->host)));
         ui.put(r++, 3,
                fmt::format("Read via:   {}", s.source->host->backend() == access::Backend::kernel

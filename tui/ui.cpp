@@ -70,20 +70,13 @@ attr_t pair(short n) {
 attr_t attr_of(Role r, Palette p) {
   const bool c = p == Palette::colour;
   switch (r) {
-  case Role::title:
-    return c ? pair(kPairTitle) | A_BOLD : A_REVERSE;
-  case Role::highlight:
-    return c ? pair(kPairHighlight) : A_REVERSE;
-  case Role::warning:
-    return c ? pair(kPairWarning) | A_BOLD : A_BOLD;
-  case Role::good:
-    return c ? pair(kPairGood) : A_NORMAL;
-  case Role::dim:
-    return A_DIM;
-  case Role::bar:
-    return c ? pair(kPairBar) : A_REVERSE;
-  case Role::normal:
-    break;
+  case Role::title: return c ? pair(kPairTitle) | A_BOLD : A_REVERSE;
+  case Role::highlight: return c ? pair(kPairHighlight) : A_REVERSE;
+  case Role::warning: return c ? pair(kPairWarning) | A_BOLD : A_BOLD;
+  case Role::good: return c ? pair(kPairGood) : A_NORMAL;
+  case Role::dim: return A_DIM;
+  case Role::bar: return c ? pair(kPairBar) : A_REVERSE;
+  case Role::normal: break;
   }
   return A_NORMAL;
 }
@@ -161,51 +154,31 @@ Key Ui::key(int timeout_ms) {
     }
     if (got == KEY_CODE_YES) {
       switch (c) {
-      case KEY_UP:
-        return kUp;
-      case KEY_DOWN:
-        return kDown;
-      case KEY_LEFT:
-        return kLeft;
-      case KEY_RIGHT:
-        return kRight;
-      case KEY_PPAGE:
-        return kPageUp;
-      case KEY_NPAGE:
-        return kPageDown;
-      case KEY_HOME:
-        return kHome;
-      case KEY_END:
-        return kEnd;
-      case KEY_BTAB:
-        return kBackTab;
-      case KEY_F(1):
-        return kHelp;
-      case KEY_RESIZE:
-        return kResize;
-      case KEY_ENTER:
-        return kEnter;
-      case KEY_BACKSPACE:
-        return kBackspace;
-      default:
-        continue;
+      case KEY_UP: return kUp;
+      case KEY_DOWN: return kDown;
+      case KEY_LEFT: return kLeft;
+      case KEY_RIGHT: return kRight;
+      case KEY_PPAGE: return kPageUp;
+      case KEY_NPAGE: return kPageDown;
+      case KEY_HOME: return kHome;
+      case KEY_END: return kEnd;
+      case KEY_BTAB: return kBackTab;
+      case KEY_F(1): return kHelp;
+      case KEY_RESIZE: return kResize;
+      case KEY_ENTER: return kEnter;
+      case KEY_BACKSPACE: return kBackspace;
+      default: continue;
       }
     }
     switch (c) {
     case '\r':
-    case '\n':
-      return kEnter;
-    case 27:
-      return kEsc;
-    case '\t':
-      return kTab;
-    case 3:
-      return kCtrlC;
+    case '\n': return kEnter;
+    case 27: return kEsc;
+    case '\t': return kTab;
+    case 3: return kCtrlC;
     case 8:
-    case 0x7f:
-      return kBackspace;
-    default:
-      break;
+    case 0x7f: return kBackspace;
+    default: break;
     }
     if (c < 0x20) {
       continue;

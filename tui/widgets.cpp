@@ -19,26 +19,13 @@ bool move(Key k, std::size_t &pos, std::size_t count, int height) {
     return k == kUp || k == kDown || k == kPageUp || k == kPageDown || k == kHome || k == kEnd;
   }
   switch (k) {
-  case kUp:
-    pos = pos > 0 ? pos - 1 : 0;
-    return true;
-  case kDown:
-    pos = std::min(pos + 1, count - 1);
-    return true;
-  case kPageUp:
-    pos = pos > page(height) ? pos - page(height) : 0;
-    return true;
-  case kPageDown:
-    pos = std::min(pos + page(height), count - 1);
-    return true;
-  case kHome:
-    pos = 0;
-    return true;
-  case kEnd:
-    pos = count - 1;
-    return true;
-  default:
-    return false;
+  case kUp: pos = pos > 0 ? pos - 1 : 0; return true;
+  case kDown: pos = std::min(pos + 1, count - 1); return true;
+  case kPageUp: pos = pos > page(height) ? pos - page(height) : 0; return true;
+  case kPageDown: pos = std::min(pos + page(height), count - 1); return true;
+  case kHome: pos = 0; return true;
+  case kEnd: pos = count - 1; return true;
+  default: return false;
   }
 }
 
@@ -127,7 +114,7 @@ bool TextView::handle(Key k, int height) {
 
 void TextView::draw(Ui &ui, int top, int height) const {
   for (int n = 0; n < height && first_ + static_cast<std::size_t>(n) < lines.size(); ++n) {
-    ui.put(top + n, 1, lines[first_ + static_cast<std::size_t>(n)]);
+    ui.put(top + n, 0, lines[first_ + static_cast<std::size_t>(n)]);
   }
   if (first_ + static_cast<std::size_t>(height) < lines.size()) {
     ui.put(top + height - 1, ui.cols() - 12, " (more: Dn) ", Role::dim);

@@ -17,8 +17,8 @@ namespace kvmr::tui {
 class ListBox {
 public:
   std::vector<std::string> rows;
-  std::vector<bool> checked;      // empty: no check boxes
-  std::vector<bool> disabled;     // drawn dim; cannot be checked
+  std::vector<bool> checked;  // empty: no check boxes
+  std::vector<bool> disabled; // drawn dim; cannot be checked
   std::size_t cursor = 0;
 
   // Up/Down/PageUp/PageDown/Home/End move, Space toggles. True when the

@@ -76,15 +76,13 @@ int screens(Ui &ui, WizardState &s) {
     return replay(ui, s);
   }
   static constexpr std::array<Screen, 10> kScreens{
-      screen_welcome, screen_disks,  screen_old_host, screen_vms,       screen_target,
-      screen_new_host, screen_review, screen_copy,    screen_kickstart, screen_done};
+      screen_welcome,  screen_disks,  screen_old_host, screen_vms,       screen_target,
+      screen_new_host, screen_review, screen_copy,     screen_kickstart, screen_done};
   std::size_t at = 0;
   while (at < kScreens.size()) {
     const Nav n = kScreens[at](ui, s);
     switch (n) {
-    case Nav::next:
-      ++at;
-      break;
+    case Nav::next: ++at; break;
     case Nav::back:
       if (at == 0) {
         return kExitLeft;
@@ -92,8 +90,7 @@ int screens(Ui &ui, WizardState &s) {
       --at;
       break;
     case Nav::quit:
-    case Nav::stop:
-      return outcome_code(s);
+    case Nav::stop: return outcome_code(s);
     }
   }
   return outcome_code(s);

@@ -2,6 +2,8 @@
 // confirmation, the OS disk refusals, bars and durations.
 #include "tui/model.hpp"
 
+#include "rescue/cli/text.hpp"
+
 #include <doctest/doctest.h>
 
 using namespace kvmr::tui; // NOLINT(google-build-using-namespace)
@@ -41,11 +43,10 @@ scan::VmInfo make_vm(const std::string &name, scan::Readiness r, std::uint64_t a
 } // namespace
 
 TEST_CASE("the old host's disks default to every readable, non-blank disk but the target") {
-  const std::vector<disk::Disk> disks{make_disk("/dev/sda", disk::DiskStatus::ok),
-                                      make_disk("/dev/sdb", disk::DiskStatus::blank),
-                                      make_disk("/dev/sdc", disk::DiskStatus::problems),
-                                      make_disk("/dev/sdd", disk::DiskStatus::error),
-                                      make_disk("/dev/sde", disk::DiskStatus::ok)};
+  const std::vector<disk::Disk> disks{
+      make_disk("/dev/sda", disk::DiskStatus::ok), make_disk("/dev/sdb", disk::DiskStatus::blank),
+      make_disk("/dev/sdc", disk::DiskStatus::problems),
+      make_disk("/dev/sdd", disk::DiskStatus::error), make_disk("/dev/sde", disk::DiskStatus::ok)};
   CHECK(default_sources(disks, "/dev/sde") == std::vector<bool>{true, false, true, false, false});
 }
 
@@ -109,6 +110,17 @@ TEST_CASE("a disk row names the boot verdict in words") {
   d.boot.uefi.verdict = disk::BootVerdict::not_applicable;
   const std::string row = disk_row(d);
   CHECK(row.find("GPT 0 part.") != std::string::npos);
-  CHECK(row.find("BIOS does not boot") != std::string::npos);
-  CHECK(row.find("UEFI") == std::string::npos);
+  CHECK(row.find("does not boot") != std::string::npos);
+  d.boot.uefi.verdict = disk::BootVerdict::boots;
+  CHECK(boot_words(d) == "boots (UEFI)");
+  d.boot.bios.verdict = disk::BootVerdict::not_applicable;
+  d.boot.uefi.verdict = disk::BootVerdict::not_applicable;
+  CHECK(boot_words(d) == "no boot loader");
+}
+
+TEST_CASE("a long path keeps its end") {
+  CHECK(path_cell("/dev/sda", 10) == "/dev/sda  ");
+  CHECK(path_cell("/work/main/build/fixtures/story.img", 16) == "...es/story.img");
+  CHECK(kvmr::cli::columns(path_cell("/very/long/path/with/\xe6\x97\xa5\xe6\x9c\xac.img", 12)) ==
+        12);
 }
