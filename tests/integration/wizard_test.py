@@ -9,8 +9,9 @@
     hash (copy_test's checks), the answer file loads, the source is unchanged;
 (b) the answer file replayed (--replay) with no keystrokes onto a new image;
 (c) 132x43, TERM=vt100 (monochrome: no colour codes), broken-vms.img: a VM
-    with a missing image shown NOT READY, a 64 MiB target refused as too
-    small, quitting leaves the target untouched.
+    with a missing image shown NOT READY, help on '?', a 64 MiB target
+    refused as too small, Ctrl-C asks and quits, the target untouched;
+(d) SIGTERM while the old host is open (TERM=vt220): exit 130.
 Nothing may stay attached after any case (SystemState).
 """
 import json
@@ -278,19 +279,49 @@ def case_small(c, binary, fixtures, work):
         w.keys("n")
         s = w.wait("Chosen:")
         c.true("c: a VM with a missing image is NOT READY", "NOT READY" in s, s)
+        w.keys("?")
+        s = w.wait("Help: VMs")
+        c.true("c: the help explains NOT READY", "NOT READY" in s, s)
+        w.keys("Enter")
+        w.wait("Chosen:")
         w.keys("Enter")
         s = w.wait("Where the VMs go")
         c.true("c: the small target is refused", re.search(r"small\.img.*\[refused\]", s), s)
         c.true("c: too small, in words", "small" in s.split("Where the VMs go")[1].lower(), s)
         w.keys("Enter")
         w.wait("Target refused")
-        w.keys("Enter", "q")
+        w.keys("Enter", "C-c")  # Ctrl-C is a key here: it asks first
         w.wait("Leave the wizard")
         w.keys("y")
         c.eq("c: quitting early exits 130", w.exit_code(), 130)
     finally:
         w.close()
     c.eq("c: the small target untouched", t.sha256(small), before)
+
+
+def case_sigterm(c, binary, fixtures, work):
+    """SIGTERM while the old host is open: the wizard leaves, nothing attached."""
+    story = os.path.join(fixtures, "story.img")
+    w = Term("term", [binary, "wizard", story], 80, 24, "vt220", work)
+    try:
+        w.wait("This wizard brings")
+        w.keys("Enter")
+        w.wait("Enter: details")
+        w.keys("n")
+        w.wait("Enter: open the ticked disks")
+        w.keys("Enter")
+        w.wait("Found the old host")
+        shell = subprocess.run(["tmux", "-L", SOCKET, "list-panes", "-t", "term", "-F",
+                                "#{pane_pid}"], capture_output=True, text=True,
+                               check=True).stdout.split()[0]
+        pids = subprocess.run(["pgrep", "-P", shell, "-x", "kvm-rescue"], capture_output=True,
+                              text=True).stdout.split()
+        c.eq("d: one wizard process", len(pids), 1)
+        if pids:
+            os.kill(int(pids[0]), 15)
+        c.eq("d: SIGTERM leaves with 130", w.exit_code(), 130)
+    finally:
+        w.close()
 
 
 def main():
@@ -307,6 +338,8 @@ def main():
             case_replay(c, binary, fixtures, work, plan_file)
             state.check()
             case_small(c, binary, fixtures, work)
+            state.check()
+            case_sigterm(c, binary, fixtures, work)
             state.check()
     finally:
         subprocess.run(["tmux", "-L", SOCKET, "kill-server"], capture_output=True)
