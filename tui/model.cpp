@@ -83,6 +83,9 @@ std::string disk_row(const disk::Disk &d) {
   if (d.status == disk::DiskStatus::problems) {
     row += "  (damage found)";
   }
+  if (d.smart.status == disk::SmartStatus::failed) {
+    row += "  SMART: FAILING";
+  }
   return row;
 }
 

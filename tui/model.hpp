@@ -54,7 +54,8 @@ struct WizardState {
 std::string boot_words(const disk::Disk &d);
 // PATH in exactly WIDTH columns; a longer one keeps its end: "...story.img".
 std::string path_cell(const std::string &path, std::size_t width);
-// One line for the Disks screen: path, model, size, table, boot verdict.
+// One line for the Disks screen: path, model, size, table, boot verdict,
+// damage and a failing SMART verdict.
 std::string disk_row(const disk::Disk &d);
 
 // Disks offered as the old host: not the target, not blank, readable.

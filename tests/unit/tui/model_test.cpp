@@ -111,6 +111,9 @@ TEST_CASE("a disk row names the boot verdict in words") {
   const std::string row = disk_row(d);
   CHECK(row.find("GPT 0 part.") != std::string::npos);
   CHECK(row.find("does not boot") != std::string::npos);
+  CHECK(row.find("SMART") == std::string::npos);
+  d.smart.status = disk::SmartStatus::failed;
+  CHECK(disk_row(d).find("SMART: FAILING") != std::string::npos);
   d.boot.uefi.verdict = disk::BootVerdict::boots;
   CHECK(boot_words(d) == "boots (UEFI)");
   d.boot.bios.verdict = disk::BootVerdict::not_applicable;
@@ -120,7 +123,7 @@ TEST_CASE("a disk row names the boot verdict in words") {
 
 TEST_CASE("a long path keeps its end") {
   CHECK(path_cell("/dev/sda", 10) == "/dev/sda  ");
-  CHECK(path_cell("/work/main/build/fixtures/story.img", 16) == "...es/story.img");
+  CHECK(path_cell("/work/main/build/fixtures/story.img", 16) == "...res/story.img");
   CHECK(kvmr::cli::columns(path_cell("/very/long/path/with/\xe6\x97\xa5\xe6\x9c\xac.img", 12)) ==
         12);
 }
