@@ -89,6 +89,16 @@ std::string disk_row(const disk::Disk &d) {
   return row;
 }
 
+std::vector<disk::Disk> chosen_sources(const WizardState &s) {
+  std::vector<disk::Disk> out;
+  for (std::size_t n = 0; n < s.disks.size(); ++n) {
+    if (n < s.source_checked.size() && s.source_checked[n]) {
+      out.push_back(s.disks[n]);
+    }
+  }
+  return out;
+}
+
 std::vector<bool> default_sources(const std::vector<disk::Disk> &disks, const std::string &target) {
   std::vector<bool> out;
   out.reserve(disks.size());

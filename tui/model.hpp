@@ -58,6 +58,9 @@ std::string path_cell(const std::string &path, std::size_t width);
 // damage and a failing SMART verdict.
 std::string disk_row(const disk::Disk &d);
 
+// The disks ticked as the old host's.
+std::vector<disk::Disk> chosen_sources(const WizardState &s);
+
 // Disks offered as the old host: not the target, not blank, readable.
 std::vector<bool> default_sources(const std::vector<disk::Disk> &disks, const std::string &target);
 

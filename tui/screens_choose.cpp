@@ -12,16 +12,6 @@
 namespace kvmr::tui {
 namespace {
 
-std::vector<disk::Disk> source_disks(const WizardState &s) {
-  std::vector<disk::Disk> out;
-  for (std::size_t n = 0; n < s.disks.size(); ++n) {
-    if (n < s.source_checked.size() && s.source_checked[n]) {
-      out.push_back(s.disks[n]);
-    }
-  }
-  return out;
-}
-
 // Estimated bytes the chosen VMs need on the target, with the plan's margin.
 std::uint64_t estimate_needed(const WizardState &s) {
   const VmTotals t = totals(s.source->inventory, s.vm_checked);
@@ -130,7 +120,7 @@ Nav screen_vms(Ui &ui, WizardState &s) {
 }
 
 Nav screen_target(Ui &ui, WizardState &s) {
-  const std::vector<disk::Disk> sources = source_disks(s);
+  const std::vector<disk::Disk> sources = chosen_sources(s);
   const std::uint64_t needed = estimate_needed(s);
   target::Layout layout;
   layout.el7_compatible = s.ks.dialect == "el7";

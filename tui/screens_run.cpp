@@ -16,16 +16,6 @@
 namespace kvmr::tui {
 namespace {
 
-std::vector<disk::Disk> source_disks(const WizardState &s) {
-  std::vector<disk::Disk> out;
-  for (std::size_t n = 0; n < s.disks.size(); ++n) {
-    if (n < s.source_checked.size() && s.source_checked[n]) {
-      out.push_back(s.disks[n]);
-    }
-  }
-  return out;
-}
-
 bool make_plan(Ui &ui, WizardState &s) {
   plan::PlanChoices ch;
   ch.vms = chosen_vms(s.source->inventory, s.vm_checked);
@@ -135,7 +125,7 @@ Nav screen_copy(Ui &ui, WizardState &s) {
   for (;;) {
     CopyView view(*s.plan);
     flow::CopyOutcome outcome;
-    const std::vector<disk::Disk> sources = source_disks(s);
+    const std::vector<disk::Disk> sources = chosen_sources(s);
     const TaskResult res = run_task(
         ui, "Copying", 8,
         [&](Task &t) {

@@ -19,15 +19,6 @@ bool is_directory(const std::string &path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-std::string root_of(const access::OldHost &h) {
-  for (const auto &m : h.mounts()) {
-    if (m.mountpoint == "/") {
-      return m.device;
-    }
-  }
-  return "?";
-}
-
 } // namespace
 
 std::optional<Nav> common_key(Ui &ui, Key k, const std::string &screen, const std::string &help) {
@@ -206,7 +197,7 @@ Nav screen_old_host(Ui &ui, WizardState &s) {
         ui.put(r++, 3,
                fmt::format("System:     {}", prof.os.release_line.empty() ? prof.os.pretty_name
                                                                           : prof.os.release_line));
-        ui.put(r++, 3, fmt::format("Root:       {}", root_of(*s.source->host)));
+        ui.put(r++, 3, fmt::format("Root:       {}", s.source->host->root_device()));
         ui.put(r++, 3,
                fmt::format("Read via:   {}", s.source->host->backend() == access::Backend::kernel
                                                  ? "kernel mounts, read-only"

@@ -182,4 +182,13 @@ const volume::HostReport *OldHost::kernel_report() const {
   return kernel_ ? &kernel_->report() : nullptr;
 }
 
+std::string OldHost::root_device() const {
+  for (const auto &m : mounts_) {
+    if (m.mountpoint == "/") {
+      return m.device;
+    }
+  }
+  return "?";
+}
+
 } // namespace kvmr::access

@@ -67,6 +67,9 @@ public:
   [[nodiscard]] volume::SourceTree &tree();
   [[nodiscard]] Backend backend() const { return backend_; }
   [[nodiscard]] const std::vector<MountView> &mounts() const { return mounts_; }
+  // The device of the old host's root filesystem ("centos/root"); "?"
+  // when nothing is mounted at /.
+  [[nodiscard]] std::string root_device() const;
   // Why a backend was chosen or left, in plain words.
   [[nodiscard]] const std::vector<std::string> &notes() const { return notes_; }
   // Every LV of the old host's volume groups.

@@ -48,15 +48,6 @@ nlohmann::json access_json(access::OldHost &h, const std::vector<access::LvView>
           {"notes", h.notes()}};
 }
 
-std::string root_of(const access::OldHost &h) {
-  for (const auto &m : h.mounts()) {
-    if (m.mountpoint == "/") {
-      return m.device;
-    }
-  }
-  return "?";
-}
-
 int run_scan(const ScanArgs &a) {
   access::AccessOptions opts;
   opts.backend = access::parse_backend(a.backend);
@@ -91,7 +82,7 @@ int run_scan(const ScanArgs &a) {
     const ScanHeader header{host->backend() == access::Backend::kernel
                                 ? "kernel mounts (read-only loop devices)"
                                 : "the libguestfs appliance",
-                            root_of(*host), host->notes()};
+                            host->root_device(), host->notes()};
     std::cout << render_scan(header, inv);
   }
   return all_ready ? kExitOk : kExitPartial;
