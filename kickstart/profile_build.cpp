@@ -83,12 +83,9 @@ void addressing(const json &host, const std::string &device, NetDevice &n) {
   }
 }
 
-std::string mapped(const std::map<std::string, std::string> &m, const std::string &old) {
-  const auto it = m.find(old);
-  return it == m.end() ? old : it->second;
-}
-
+// NICS: the user's map; MATCHED: found by MAC on this machine.
 std::vector<NetDevice> network_of(const json &host, const std::map<std::string, std::string> &nics,
+                                  const std::map<std::string, std::string> &matched,
                                   std::vector<std::string> &warnings) {
   std::vector<NetDevice> out;
   const json &net = host.value("network", json::object());
@@ -99,8 +96,12 @@ std::vector<NetDevice> network_of(const json &host, const std::map<std::string, 
     for (const auto &p : b.value("ports", json::array())) {
       const std::string old = p.value("device", "");
       ports.insert(old);
-      n.bridge_slaves.push_back(mapped(nics, old));
-      if (nics.count(old) == 0) {
+      if (nics.count(old) != 0) {
+        n.bridge_slaves.push_back(nics.at(old));
+      } else if (matched.count(old) != 0) {
+        n.bridge_slaves.push_back(matched.at(old));
+      } else {
+        n.bridge_slaves.push_back(old);
         warnings.push_back(fmt::format("bridge {} keeps port {}: the new machine's NIC may be "
                                        "named differently (map it with --nic {}=NEW)",
                                        n.device, old, old));
@@ -119,7 +120,20 @@ std::vector<NetDevice> network_of(const json &host, const std::map<std::string, 
       continue;
     }
     NetDevice n;
-    n.device = mapped(nics, dev);
+    const std::string mac = old_nic_mac(host, dev);
+    if (nics.count(dev) != 0) {
+      n.device = nics.at(dev);
+    } else if (matched.count(dev) != 0) {
+      n.device = matched.at(dev);
+    } else if (!mac.empty()) {
+      n.device = mac; // anaconda finds the card by its MAC, whatever its name
+      warnings.push_back(fmt::format("NIC {} ({}) is not on this machine: the kickstart names it "
+                                     "by its MAC; if the card did not move, map it with --nic "
+                                     "{}=NEW",
+                                     dev, mac, dev));
+    } else {
+      n.device = dev; // as before: a plain NIC without a MAC keeps its name
+    }
     addressing(host, dev, n);
     out.push_back(n);
   }
@@ -185,7 +199,7 @@ std::string by_id_name(const std::string &name) {
   return name.find('/') == std::string::npos ? "disk/by-id/" + name : name;
 }
 
-Profile build_profile(const plan::RescuePlan &plan, const Overrides &o) {
+Profile build_profile(const plan::RescuePlan &plan, const Overrides &o, const PayloadFacts &facts) {
   const auto &ks = plan.kickstart;
   const json &host = plan.host;
   Profile p;
@@ -221,11 +235,13 @@ Profile build_profile(const plan::RescuePlan &plan, const Overrides &o) {
   }
   p.hostname =
       o.hostname.value_or(!ks.hostname.empty() ? ks.hostname : str(host, "hostname", "name"));
-  std::map<std::string, std::string> nics = ks.nic_map;
+  std::map<std::string, std::string> nics = ks.nic_map; // a value may be a MAC
   for (const auto &[k, v] : o.nic_map) {
     nics[k] = v;
   }
-  p.network = network_of(host, nics, p.warnings);
+  const auto matched =
+      o.local_nics ? match_nics_by_mac(host, *o.local_nics) : std::map<std::string, std::string>{};
+  p.network = network_of(host, nics, matched, p.warnings);
   const std::string tz = !ks.timezone.empty() ? ks.timezone : str(host, "timezone", "name");
   if (!tz.empty() && tz != "unknown") {
     p.timezone = tz;
@@ -252,12 +268,17 @@ Profile build_profile(const plan::RescuePlan &plan, const Overrides &o) {
   p.uefi_guests = std::any_of(plan.items.begin(), plan.items.end(),
                               [](const auto &i) { return i.kind == plan::ItemKind::nvram; });
   p.payload_dir = plan.layout.images_dir + "/" + plan.layout.state_dir + "/payload";
+  p.os_disk_bytes = o.os_disk_bytes.value_or(0);
+  for (auto &w : guest_warnings(facts.guests, p.dialect)) {
+    p.warnings.push_back(std::move(w));
+  }
   return p;
 }
 
-RestoreSpec build_restore_spec(const plan::RescuePlan &plan, Dialect d) {
+RestoreSpec build_restore_spec(const plan::RescuePlan &plan, Dialect d, const PayloadFacts &facts) {
   RestoreSpec s;
   s.dialect = d;
+  s.firmware = firmware_moves(d);
   s.data_mount = plan.layout.images_dir;
   s.payload_dir = plan.layout.images_dir + "/" + plan.layout.state_dir + "/payload";
   const auto on_new_host = [&](const plan::PlanItem &i) {
@@ -293,9 +314,16 @@ RestoreSpec build_restore_spec(const plan::RescuePlan &plan, Dialect d) {
     case plan::ItemKind::domain_xml:
       s.domains.push_back({i.vm, on_new_host(i), i.autostart});
       break;
-    case plan::ItemKind::snapshot_xml:
-      s.snapshots.push_back({i.vm, stem(i.source), on_new_host(i)});
+    case plan::ItemKind::snapshot_xml: {
+      RestoreSnapshot snap{i.vm, stem(i.source), on_new_host(i), ""};
+      for (const auto &f : facts.snapshots) {
+        if (f.domain == snap.domain && f.name == snap.name) {
+          snap.parent = f.parent;
+        }
+      }
+      s.snapshots.push_back(std::move(snap));
       break;
+    }
     default: break;
     }
   }

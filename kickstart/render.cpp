@@ -100,6 +100,25 @@ void add_security(std::vector<std::string> &ks, const Profile &p) {
   ks.push_back("firewall --enabled --service=ssh");
 }
 
+} // namespace
+
+std::uint64_t swap_mib(std::uint64_t os_disk_bytes) {
+  if (os_disk_bytes == 0) {
+    return 0;
+  }
+  const std::uint64_t disk_mib = os_disk_bytes >> 20U;
+  const std::uint64_t swap = std::clamp<std::uint64_t>(disk_mib / 32, 2048, 16384);
+  // reqpart (ESP or BIOS boot, at most 600 MiB), /boot, swap and a 10 GiB root.
+  if (disk_mib < 600 + 1024 + swap + 10240) {
+    throw InputError(fmt::format("the OS disk holds {} MiB: too small for /boot, {} MiB of swap "
+                                 "and a 10 GiB root",
+                                 disk_mib, swap));
+  }
+  return swap;
+}
+
+namespace {
+
 // Only the OS disk is cleared; every data disk is only mounted.
 void add_storage(std::vector<std::string> &ks, const Profile &p) {
   std::vector<std::string> use{p.os_disk};
@@ -115,7 +134,10 @@ void add_storage(std::vector<std::string> &ks, const Profile &p) {
   ks.push_back("part /boot --fstype=xfs --size=1024 --ondisk=" + ks_quote(p.os_disk));
   ks.push_back("part pv.kvmr01 --size=1 --grow --ondisk=" + ks_quote(p.os_disk));
   ks.push_back("volgroup " + p.vg_name + " pv.kvmr01");
-  ks.push_back("logvol swap --vgname=" + p.vg_name + " --name=swap --recommended");
+  // Without the disk's size, anaconda sizes swap from the RAM.
+  const std::uint64_t swap = swap_mib(p.os_disk_bytes);
+  ks.push_back("logvol swap --vgname=" + p.vg_name + " --name=swap " +
+               (swap == 0 ? std::string("--recommended") : fmt::format("--size={}", swap)));
   ks.push_back("logvol / --vgname=" + p.vg_name + " --name=root --fstype=xfs --size=10240 --grow");
   for (const auto &d : p.data_disks) {
     ks.push_back("part " + ks_quote(d.mountpoint) + " --onpart=" + ks_quote(d.partition) +

@@ -12,6 +12,8 @@ const char *kHeader = R"SH(#!/bin/bash
 set -u
 log=${KVMR_RESTORE_LOG:-/var/log/kvm-rescue-restore.log}
 done_mark=${KVMR_RESTORE_DONE:-/var/lib/kvm-rescue/restore.done}
+xml_dir=${KVMR_RESTORE_XML:-/var/lib/kvm-rescue/xml} # rewritten copies of payload XML
+root=${KVMR_RESTORE_ROOT:-} # prefix of the firmware paths checked (tests)
 [ -e "$done_mark" ] && exit 0
 exec >>"$log" 2>&1
 echo "== kvm-rescue restore started $(date)"
@@ -29,6 +31,41 @@ v uri >/dev/null 2>&1 || { echo "libvirt is not answering; giving up for this bo
 is_active() { # KIND NAME
   v "$1-info" "$2" 2>/dev/null | grep -Eq '^(State|Active):[[:space:]]+(running|yes)'
 }
+# fw_fix XML: prints the file to define: XML itself, or a copy under
+# $xml_dir whose <loader>/<nvram template=> name this host's firmware files
+# where the old host's are not the ones this host has (fw_from -> fw_to).
+fw_fix() {
+  local src=$1 i dst args=()
+  for i in "${!fw_from[@]}"; do
+    grep -qF -- "${fw_from[$i]}" "$src" 2>/dev/null || continue
+    if [ -e "$root${fw_to[$i]}" ]; then
+      args+=(-e "${fw_sed[$i]}")
+    elif [ ! -e "$root${fw_from[$i]}" ]; then
+      echo "WARNING: $src: its firmware ${fw_from[$i]} is not on this host, nor ${fw_to[$i]}: install $fw_package" >&2
+    fi
+  done
+  if [ "${#args[@]}" -eq 0 ]; then
+    printf '%s\n' "$src"
+    return 0
+  fi
+  dst=$xml_dir/$(printf '%s' "$src" | md5sum | cut -c1-16).xml # one per payload file
+  mkdir -p "$xml_dir" && sed "${args[@]}" "$src" >"$dst" || return 1
+  echo "firmware paths rewritten for this host: $src -> $dst" >&2
+  printf '%s\n' "$dst"
+}
+caps=
+# machine_check XML: says so in the log when the <type machine=...> of XML
+# is not among the machine types this host's qemu offers.
+machine_check() {
+  local m
+  m=$(sed -n "s/.*<type[^>]*machine=[\"']\([^\"']*\)[\"'].*/\1/p" "$1" 2>/dev/null | head -n 1)
+  [ -n "$m" ] || return 0
+  [ -n "$caps" ] || caps=$(v capabilities 2>/dev/null)
+  [ -n "$caps" ] || return 0
+  grep -qF ">$m</machine>" <<<"$caps" && return 0
+  echo "WARNING: $1: machine type $m is not offered by this host's qemu (virsh capabilities); libvirt refuses the domain until its <type machine=...> names one that is; then run $0 again" >&2
+  return 1
+}
 )SH";
 
 const char *kFooter = R"SH(
@@ -43,10 +80,67 @@ else
 fi
 )SH";
 
+// A sed expression replacing FROM by TO where it is a whole value on a
+// <loader> or <nvram> line (text between '>' and '<', or a quoted
+// attribute value). The paths are kvm-rescue's own constants.
+std::string fw_sed(const FirmwareMove &m) {
+  std::string re;
+  for (const char c : m.from) {
+    if (c == '.' || c == '[' || c == '*' || c == '^' || c == '$' || c == '\\' || c == '#') {
+      re += '\\';
+    }
+    re += c;
+  }
+  return "/<loader\\|<nvram/s#\\([>'\"]\\)" + re + "\\([<'\"]\\)#\\1" + m.to + "\\2#g";
+}
+
+std::string fw_arrays(const RestoreSpec &s) {
+  std::string from = "fw_from=(";
+  std::string to = "fw_to=(";
+  std::string sed = "fw_sed=(";
+  for (const auto &m : s.firmware) {
+    from += " " + shell_quote(m.from);
+    to += " " + shell_quote(m.to);
+    sed += " " + shell_quote(fw_sed(m));
+  }
+  return from + " )\n" + to + " )\n" + sed +
+         " )\nfw_package=" + shell_quote(ovmf_package(s.dialect)) + "\n";
+}
+
 } // namespace
+
+std::vector<RestoreSnapshot> order_snapshots(std::vector<RestoreSnapshot> snaps) {
+  std::vector<RestoreSnapshot> out;
+  std::vector<bool> placed(snaps.size(), false);
+  const auto is_placed = [&](const std::string &domain, const std::string &name) -> bool {
+    for (std::size_t i = 0; i < snaps.size(); ++i) {
+      if (snaps[i].domain == domain && snaps[i].name == name) {
+        return placed[i];
+      }
+    }
+    return true; // not in the list: nothing to wait for
+  };
+  for (bool progress = true; progress && out.size() < snaps.size();) {
+    progress = false;
+    for (std::size_t i = 0; i < snaps.size(); ++i) {
+      if (!placed[i] && (snaps[i].parent.empty() || is_placed(snaps[i].domain, snaps[i].parent))) {
+        placed[i] = true;
+        out.push_back(snaps[i]);
+        progress = true;
+      }
+    }
+  }
+  for (std::size_t i = 0; i < snaps.size(); ++i) { // cycles: as given
+    if (!placed[i]) {
+      out.push_back(snaps[i]);
+    }
+  }
+  return out;
+}
 
 std::string render_restore_script(const RestoreSpec &s) {
   std::string o = kHeader;
+  o += fw_arrays(s);
   const auto q = [](const std::string &v) { return shell_quote(v); };
   o += "\necho \"== secrets\"\n";
   for (const auto &x : s.secrets) {
@@ -80,16 +174,19 @@ std::string render_restore_script(const RestoreSpec &s) {
   }
   o += "\necho \"== domains\"\n";
   for (const auto &x : s.domains) {
-    o += "run v define " + q(x.xml) + "\n";
+    o += "x=$(fw_fix " + q(x.xml) + ") || x=" + q(x.xml) + "\n";
+    o += "machine_check \"$x\"\n";
+    o += "run v define \"$x\"\n";
     if (x.autostart) {
       o += "run v autostart " + q(x.name) + "\n";
     }
   }
   o += "\necho \"== snapshots (parents first)\"\n";
-  for (const auto &x : s.snapshots) {
-    o += "v snapshot-info " + q(x.domain) + " " + q(x.name) +
-         " >/dev/null 2>&1 || run v snapshot-create " + q(x.domain) + " " + q(x.xml) +
-         " --redefine\n";
+  for (const auto &x : order_snapshots(s.snapshots)) {
+    o += "if ! v snapshot-info " + q(x.domain) + " " + q(x.name) + " >/dev/null 2>&1; then\n";
+    o += "  x=$(fw_fix " + q(x.xml) + ") || x=" + q(x.xml) + "\n";
+    o += "  run v snapshot-create " + q(x.domain) + " \"$x\" --redefine\n";
+    o += "fi\n";
   }
   o += kFooter;
   return o;
