@@ -3,8 +3,10 @@
 #include "rescue/scan/domain_xml.hpp"
 #include "rescue/scan/snapshot_xml.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <system_error>
 
 namespace kvmr::kickstart {
 namespace {
@@ -52,6 +54,27 @@ PayloadFacts read_payload_facts(const plan::RescuePlan &plan, const std::string 
     }
   }
   return f;
+}
+
+std::string reachable_target_root(const plan::RescuePlan &plan, const std::string &plan_file) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> candidates;
+  if (plan.target.kind == plan::TargetKind::directory && !plan.target.path.empty()) {
+    candidates.emplace_back(plan.target.path);
+  }
+  if (!plan_file.empty()) {
+    const fs::path state = fs::absolute(plan_file).parent_path();
+    if (state.filename() == plan.layout.state_dir) {
+      candidates.push_back(state.parent_path());
+    }
+  }
+  for (const auto &c : candidates) {
+    std::error_code ec;
+    if (fs::is_directory(c / plan.layout.state_dir / "payload", ec)) {
+      return c.string();
+    }
+  }
+  return "";
 }
 
 } // namespace kvmr::kickstart

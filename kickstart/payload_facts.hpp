@@ -18,4 +18,10 @@ namespace kvmr::kickstart {
 // for a file's content.
 PayloadFacts read_payload_facts(const plan::RescuePlan &plan, const std::string &target_root);
 
+// Where PLAN's target root can be read now, or "": a directory target's
+// path, or, for a plan file inside a target (TARGET/kvm-rescue/plan.json,
+// where `copy` leaves it), that target; only when its payload directory
+// (<state_dir>/payload) is there.
+std::string reachable_target_root(const plan::RescuePlan &plan, const std::string &plan_file = "");
+
 } // namespace kvmr::kickstart

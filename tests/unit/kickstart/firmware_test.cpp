@@ -141,6 +141,22 @@ TEST_CASE("payload facts: machine types, firmware and a snapshot chain, read bac
   CHECK(ordered[2].name == "c");
 }
 
+TEST_CASE("the target root is found beside the plan or as a directory target") {
+  const PayloadDir dir;
+  plan::RescuePlan p;
+  p.target.kind = plan::TargetKind::device;
+  p.target.path = "/dev/sdc";
+  CHECK(reachable_target_root(p).empty());
+  CHECK(reachable_target_root(p, (dir.root / "kvm-rescue/plan.json").string()) ==
+        dir.root.string());
+  CHECK(reachable_target_root(p, (dir.root / "elsewhere/plan.json").string()).empty());
+  p.target.kind = plan::TargetKind::directory;
+  p.target.path = dir.root.string();
+  CHECK(reachable_target_root(p) == dir.root.string());
+  fs::remove_all(dir.root / "kvm-rescue/payload");
+  CHECK(reachable_target_root(p).empty());
+}
+
 TEST_CASE("swap is sized from the OS disk when its size is known") {
   CHECK(swap_mib(0) == 0); // unknown: --recommended
   CHECK(swap_mib(std::uint64_t{240} * 1000 * 1000 * 1000) == 7152);
