@@ -68,6 +68,35 @@ machine_check() {
 }
 )SH";
 
+// Redefines snap_* in passes: libvirt refuses a snapshot whose parent it
+// does not know yet, so a snapshot whose parent was not known when the
+// script was written (order_snapshots kept it in the plan's order) is
+// tried again after the others; it fails for good only when a pass
+// defines nothing.
+const char *kSnapshots = R"SH(snap_ok=()
+pending=${#snap_xml[@]}
+while [ "$pending" -gt 0 ]; do
+  before=$pending
+  for i in "${!snap_xml[@]}"; do
+    [ -n "${snap_ok[$i]:-}" ] && continue
+    if v snapshot-info "${snap_dom[$i]}" "${snap_name[$i]}" >/dev/null 2>&1; then
+      snap_ok[$i]=1 pending=$((pending - 1))
+      continue
+    fi
+    x=$(fw_fix "${snap_xml[$i]}") || x=${snap_xml[$i]}
+    echo "+ v snapshot-create ${snap_dom[$i]} $x --redefine"
+    if v snapshot-create "${snap_dom[$i]}" "$x" --redefine; then
+      snap_ok[$i]=1 pending=$((pending - 1))
+    fi
+  done
+  if [ "$pending" -eq "$before" ]; then
+    echo "FAILED: $pending snapshots could not be redefined (see above)"
+    failures=$((failures + pending))
+    break
+  fi
+done
+)SH";
+
 const char *kFooter = R"SH(
 echo "== restorecon"
 command -v restorecon >/dev/null && run restorecon -R /etc/libvirt /var/lib/libvirt
@@ -182,12 +211,15 @@ std::string render_restore_script(const RestoreSpec &s) {
     }
   }
   o += "\necho \"== snapshots (parents first)\"\n";
+  std::string dom = "snap_dom=(";
+  std::string name = "snap_name=(";
+  std::string xml = "snap_xml=(";
   for (const auto &x : order_snapshots(s.snapshots)) {
-    o += "if ! v snapshot-info " + q(x.domain) + " " + q(x.name) + " >/dev/null 2>&1; then\n";
-    o += "  x=$(fw_fix " + q(x.xml) + ") || x=" + q(x.xml) + "\n";
-    o += "  run v snapshot-create " + q(x.domain) + " \"$x\" --redefine\n";
-    o += "fi\n";
+    dom += " " + q(x.domain);
+    name += " " + q(x.name);
+    xml += " " + q(x.xml);
   }
+  o += dom + " )\n" + name + " )\n" + xml + " )\n" + kSnapshots;
   o += kFooter;
   return o;
 }
