@@ -121,7 +121,14 @@ def check_el9_restore(c, binary, story, workdir):
         log = open(os.path.join(box, "log"), encoding="utf-8").read()
         text = open(calls, encoding="utf-8").read() if os.path.exists(calls) else ""
         c.eq("el9: no step failed", [x for x in log.splitlines() if x.startswith("FAILED")], [])
-        c.true("el9: no warning", "WARNING" not in log, log[-2000:])
+        # The story's BIOS VMs use pc-i440fx-rhel7.0.0, which RHEL 9's qemu-kvm
+        # no longer has (this stand-in offers pc-q35-rhel7.6.0 only): named in
+        # the log, the define still tried; nothing about the firmware.
+        warned = sorted(re.findall(r"^WARNING: .*/qemu/(\w+)\.xml: machine type (\S+) is not offered",
+                                   log, re.M))
+        c.eq("el9: machine types the new qemu lacks", warned,
+             [("mail01", "pc-i440fx-rhel7.0.0"), ("web01", "pc-i440fx-rhel7.0.0")])
+        c.eq("el9: one warning per such VM", log.count("WARNING"), 2)
         c.true("el9: restore done", r.returncode == 0 and os.path.exists(os.path.join(box, "done")),
                log[-2000:])
         defined = [blk.split("\n")[1] for blk in text.split("---\n")
