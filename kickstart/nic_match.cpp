@@ -87,7 +87,7 @@ std::vector<LocalNic> read_local_nics(const std::string &sys_class_net) {
     return out;
   }
   for (const auto &e : it) {
-    const fs::path dir = e.path();
+    const fs::path &dir = e.path();
     const std::string name = dir.filename().string();
     // Virtual devices have no `device` link; bridges and bonds are
     // virtual, but a `bridge`/`bonding` directory says so plainly too.
@@ -115,7 +115,7 @@ std::map<std::string, std::string> match_nics_by_mac(const json &host,
                                                      const std::vector<LocalNic> &local) {
   std::map<std::string, std::string> out;
   for (const auto &[device, mac] : old_macs(host)) {
-    if (device.empty() || out.count(device) != 0) {
+    if (device.empty() || out.contains(device)) {
       continue;
     }
     for (const auto &l : local) {

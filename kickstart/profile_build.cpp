@@ -96,9 +96,9 @@ std::vector<NetDevice> network_of(const json &host, const std::map<std::string, 
     for (const auto &p : b.value("ports", json::array())) {
       const std::string old = p.value("device", "");
       ports.insert(old);
-      if (nics.count(old) != 0) {
+      if (nics.contains(old)) {
         n.bridge_slaves.push_back(nics.at(old));
-      } else if (matched.count(old) != 0) {
+      } else if (matched.contains(old)) {
         n.bridge_slaves.push_back(matched.at(old));
       } else {
         n.bridge_slaves.push_back(old);
@@ -115,15 +115,15 @@ std::vector<NetDevice> network_of(const json &host, const std::map<std::string, 
   for (const auto &i : net.value("interfaces", json::array())) {
     const std::string dev = i.value("device", "");
     const std::string type = i.value("type", "");
-    if (ports.count(dev) != 0 || type == "bridge" || !i.value("bridge", "").empty() ||
+    if (ports.contains(dev) || type == "bridge" || !i.value("bridge", "").empty() ||
         i.value("slave", false) || type != "ethernet") {
       continue;
     }
     NetDevice n;
     const std::string mac = old_nic_mac(host, dev);
-    if (nics.count(dev) != 0) {
+    if (nics.contains(dev)) {
       n.device = nics.at(dev);
-    } else if (matched.count(dev) != 0) {
+    } else if (matched.contains(dev)) {
       n.device = matched.at(dev);
     } else if (!mac.empty()) {
       n.device = mac; // anaconda finds the card by its MAC, whatever its name
@@ -230,7 +230,7 @@ Profile build_profile(const plan::RescuePlan &plan, const Overrides &o, const Pa
     throw InputError(fmt::format("the OS disk {} is the disk holding the rescued VMs", p.os_disk));
   }
   const auto vgs = source_vgs(plan);
-  for (int n = 1; vgs.count(p.vg_name) != 0; ++n) {
+  for (int n = 1; vgs.contains(p.vg_name); ++n) {
     p.vg_name = fmt::format("kvmhost{}", n);
   }
   p.hostname =

@@ -120,7 +120,7 @@ std::string fw_sed(const FirmwareMove &m) {
     }
     re += c;
   }
-  return "/<loader\\|<nvram/s#\\([>'\"]\\)" + re + "\\([<'\"]\\)#\\1" + m.to + "\\2#g";
+  return R"(/<loader\|<nvram/s#\([>'"]\))" + re + R"(\([<'"]\)#\1)" + m.to + R"(\2#g)";
 }
 
 std::string fw_arrays(const RestoreSpec &s) {

@@ -111,7 +111,7 @@ TEST_CASE("payload facts: machine types, firmware and a snapshot chain, read bac
   // Children first, as a directory listing may give them.
   for (const auto &[name, parent] :
        std::vector<std::pair<std::string, std::string>>{{"c", "b"}, {"b", "a"}, {"a", ""}}) {
-    std::ofstream(dir.root / ("kvm-rescue/payload" + snaps + name + ".xml"))
+    std::ofstream(dir.root / "kvm-rescue/payload" / (snaps.substr(1) + name + ".xml"))
         << snapshot_xml(name, parent);
     p.items.push_back(item(plan::ItemKind::snapshot_xml, "web01", snaps + name + ".xml"));
   }

@@ -130,8 +130,11 @@ TEST_CASE("pykickstart's ksvalidator accepts every dialect's kickstart") {
     p.network.push_back(by_mac);
     p.os_disk_bytes = std::uint64_t{240} * 1000 * 1000 * 1000;
     std::ofstream(path) << render(p, {});
-    const auto r = test::sh(validator + " -e -v " + ksvalidator_version(d) + " " + path);
-    const std::string what = std::string(to_string(d)) + ": " + r.out;
+    std::string cmd = validator;
+    cmd += std::string(" -e -v ") + ksvalidator_version(d) + " " + path;
+    const auto r = test::sh(cmd);
+    std::string what = std::string(to_string(d)) + ": ";
+    what += r.out;
     INFO(what);
     CHECK(r.status == 0);
     ::unlink(path.c_str());
