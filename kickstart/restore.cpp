@@ -53,6 +53,17 @@ fw_fix() {
   echo "firmware paths rewritten for this host: $src -> $dst" >&2
   printf '%s\n' "$dst"
 }
+# nvram_check FILE: says so in the log when the variable store FILE does
+# not have the size of this host's OVMF_VARS.fd: a store made by another
+# firmware build (EL7's 2 MiB OVMF, a 4 MiB edk2 build) does not fit it.
+nvram_check() {
+  local have want
+  [ -e "$1" ] && [ -e "$root$fw_vars" ] || return 0
+  have=$(stat -c %s "$1") want=$(stat -c %s "$root$fw_vars")
+  [ "$have" = "$want" ] && return 0
+  echo "WARNING: $1 holds $have bytes, this host's $fw_vars $want: the old UEFI variable store may not fit this firmware; if the VM does not start, move $1 aside and libvirt makes a new one from the template (its boot entries are lost; the guest's fallback boot loader usually finds it again)" >&2
+  return 1
+}
 caps=
 # machine_check XML: says so in the log when the <type machine=...> of XML
 # is not among the machine types this host's qemu offers.
@@ -133,7 +144,8 @@ std::string fw_arrays(const RestoreSpec &s) {
     sed += " " + shell_quote(fw_sed(m));
   }
   return from + " )\n" + to + " )\n" + sed +
-         " )\nfw_package=" + shell_quote(ovmf_package(s.dialect)) + "\n";
+         " )\nfw_package=" + shell_quote(ovmf_package(s.dialect)) +
+         "\nfw_vars=" + shell_quote(std::string(ovmf_dir(s.dialect)) + "/OVMF_VARS.fd") + "\n";
 }
 
 } // namespace
@@ -200,6 +212,7 @@ std::string render_restore_script(const RestoreSpec &s) {
   for (const auto &x : s.nvram) {
     o += "if [ ! -e " + q(x.to) + " ]; then run install -D -m 0600 " + q(x.from) + " " + q(x.to) +
          "; fi\n";
+    o += "nvram_check " + q(x.to) + "\n";
   }
   o += "\necho \"== domains\"\n";
   for (const auto &x : s.domains) {

@@ -99,8 +99,12 @@ def check_el9_restore(c, binary, story, workdir):
         for d in ("bin", "root/usr/share/edk2/ovmf", "var/lib/libvirt"):
             os.makedirs(os.path.join(box, d))
         os.symlink(target, os.path.join(box, "var/lib/libvirt/images"))
-        for f in ("OVMF_CODE.secboot.fd", "OVMF_VARS.fd"):
-            open(os.path.join(box, "root/usr/share/edk2/ovmf", f), "w").close()
+        open(os.path.join(box, "root/usr/share/edk2/ovmf/OVMF_CODE.secboot.fd"), "w").close()
+        # A template of the old store's size: no size warning (restore_test
+        # checks that one).
+        shutil.copy(os.path.join(target, "kvm-rescue/payload/var/lib/libvirt/qemu/nvram",
+                                 "app01_VARS.fd"),
+                    os.path.join(box, "root/usr/share/edk2/ovmf/OVMF_VARS.fd"))
         # Every new-host path the script names, into the sandbox.
         script = script.replace("'/var/lib/libvirt/", f"'{box}/var/lib/libvirt/")
         calls = os.path.join(box, "calls")

@@ -333,3 +333,22 @@ TEST_CASE("a snapshot whose parent was unknown is redefined after it, in a later
   CHECK(slurp(box2.dir / "log").find("FAILED: 3 snapshots could not be redefined") !=
         std::string::npos);
 }
+
+TEST_CASE("a UEFI variable store of another size than this host's template is named in the log") {
+  const Sandbox box;
+  fs::create_directories(box.dir / "root/usr/share/edk2/ovmf");
+  std::ofstream(box.dir / "root/usr/share/edk2/ovmf/OVMF_VARS.fd") << std::string(540672, '\0');
+  std::ofstream(box.dir / "old_VARS.fd") << std::string(131072, '\0');
+  std::ofstream(box.dir / "same_VARS.fd") << std::string(540672, '\0');
+  RestoreSpec s;
+  s.dialect = Dialect::el9;
+  s.nvram.push_back({(box.dir / "old_VARS.fd").string(), (box.dir / "nv/old_VARS.fd").string()});
+  s.nvram.push_back({(box.dir / "same_VARS.fd").string(), (box.dir / "nv/same_VARS.fd").string()});
+  CHECK(box.run(render_restore_script(s)).status == 0); // a warning, not a failure
+  const std::string log = slurp(box.dir / "log");
+  INFO(log);
+  CHECK(fs::file_size(box.dir / "nv/old_VARS.fd") == 131072);
+  CHECK(log.find("nv/old_VARS.fd holds 131072 bytes, this host's "
+                 "/usr/share/edk2/ovmf/OVMF_VARS.fd 540672") != std::string::npos);
+  CHECK(log.find("same_VARS.fd holds") == std::string::npos);
+}
