@@ -5,6 +5,9 @@
 namespace kvmr::kickstart {
 namespace {
 
+// EL7's bash 4.2 calls "${a[@]}" and "${!a[@]}" of an empty array an
+// unbound variable under `set -u`: arrays that may be empty are only
+// counted (${#a[@]}) and indexed.
 const char *kHeader = R"SH(#!/bin/bash
 # kvm-rescue first-boot restore, written by kvm-rescue. Defines on this host
 # what the old host's libvirt had, from the payload on the rescued data
@@ -36,7 +39,7 @@ is_active() { # KIND NAME
 # where the old host's are not the ones this host has (fw_from -> fw_to).
 fw_fix() {
   local src=$1 i dst args=()
-  for i in "${!fw_from[@]}"; do
+  for ((i = 0; i < ${#fw_from[@]}; i++)); do
     grep -qF -- "${fw_from[$i]}" "$src" 2>/dev/null || continue
     if [ -e "$root${fw_to[$i]}" ]; then
       args+=(-e "${fw_sed[$i]}")
@@ -88,7 +91,7 @@ const char *kSnapshots = R"SH(snap_ok=()
 pending=${#snap_xml[@]}
 while [ "$pending" -gt 0 ]; do
   before=$pending
-  for i in "${!snap_xml[@]}"; do
+  for ((i = 0; i < ${#snap_xml[@]}; i++)); do
     [ -n "${snap_ok[$i]:-}" ] && continue
     if v snapshot-info "${snap_dom[$i]}" "${snap_name[$i]}" >/dev/null 2>&1; then
       snap_ok[$i]=1 pending=$((pending - 1))

@@ -10,6 +10,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -351,4 +352,32 @@ TEST_CASE("a UEFI variable store of another size than this host's template is na
   CHECK(log.find("nv/old_VARS.fd holds 131072 bytes, this host's "
                  "/usr/share/edk2/ovmf/OVMF_VARS.fd 540672") != std::string::npos);
   CHECK(log.find("same_VARS.fd holds") == std::string::npos);
+}
+
+TEST_CASE("the script expands no possibly empty array whole (EL7's bash 4.2 under set -u)") {
+  // Debian's bash cannot show the 4.2 failure; the script's shape can.
+  for (const Dialect d : {Dialect::el7, Dialect::el9}) {
+    RestoreSpec s; // no snapshots; no firmware moves on EL7
+    s.dialect = d;
+    s.firmware = firmware_moves(d);
+    const std::string script = render_restore_script(s);
+    CHECK(script.find("${!") == std::string::npos);
+    // The one whole expansion is sed's arguments, after a check that
+    // there are some.
+    std::vector<std::string> names; // every "${NAME[@]}"
+    for (std::size_t at = script.find("\"${"); at != std::string::npos;
+         at = script.find("\"${", at + 1)) {
+      std::size_t end = at + 3;
+      while (end < script.size() &&
+             (std::isalnum(static_cast<unsigned char>(script[end])) != 0 || script[end] == '_')) {
+        ++end;
+      }
+      if (end > at + 3 && script.compare(end, 5, "[@]}\"") == 0) {
+        names.push_back(script.substr(at + 3, end - at - 3));
+      }
+    }
+    CHECK(names == std::vector<std::string>{"args"});
+    const Sandbox box;
+    CHECK(box.run(script).status == 0);
+  }
 }
