@@ -68,7 +68,7 @@ void addressing(const json &host, const std::string &device, NetDevice &n) {
   n.onboot = i->value("onboot", true);
   const std::string proto = i->value("bootproto", "");
   const json &addrs = i->value("addresses", json::array());
-  if (proto != "dhcp" && !addrs.empty() && addrs[0].value("address", "") != "") {
+  if (proto != "dhcp" && !addrs.empty() && !addrs[0].value("address", "").empty()) {
     n.dhcp = false;
     n.ip = addrs[0].value("address", "");
     const json &prefix = addrs[0]["prefix"];

@@ -87,17 +87,17 @@ void add_security(std::vector<std::string> &ks, const Profile &p) {
   if (p.root == RootPolicy::hash) {
     ks.push_back("rootpw --iscrypted " + ks_quote(p.root_hash));
   } else {
-    ks.push_back("rootpw --lock");
+    ks.emplace_back("rootpw --lock");
     // EL7's installer has no sshkey command: %post installs the key.
     if (!p.root_sshkey.empty() && p.dialect != Dialect::el7) {
       ks.push_back("sshkey --username=root " + ks_quote(p.root_sshkey));
     }
   }
   if (p.dialect == Dialect::el7) {
-    ks.push_back("auth --enableshadow --passalgo=sha512");
+    ks.emplace_back("auth --enableshadow --passalgo=sha512");
   }
   ks.push_back("selinux --" + p.selinux);
-  ks.push_back("firewall --enabled --service=ssh");
+  ks.emplace_back("firewall --enabled --service=ssh");
 }
 
 } // namespace
@@ -130,7 +130,7 @@ void add_storage(std::vector<std::string> &ks, const Profile &p) {
   ks.push_back("ignoredisk --only-use=" + ks_quote(join(use, ",")));
   ks.push_back("clearpart --all --initlabel --drives=" + ks_quote(p.os_disk));
   ks.push_back("bootloader --location=mbr --boot-drive=" + ks_quote(p.os_disk));
-  ks.push_back("reqpart");
+  ks.emplace_back("reqpart");
   ks.push_back("part /boot --fstype=xfs --size=1024 --ondisk=" + ks_quote(p.os_disk));
   ks.push_back("part pv.kvmr01 --size=1 --grow --ondisk=" + ks_quote(p.os_disk));
   ks.push_back("volgroup " + p.vg_name + " pv.kvmr01");
