@@ -7,6 +7,7 @@
 
 #include "kickstart/dialect.hpp"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,7 +16,7 @@ namespace kvmr::kickstart {
 
 // One `network` line.
 struct NetDevice {
-  std::string device;                     // "br0", or a NIC name on the new machine
+  std::string device; // "br0", a NIC name on the new machine, or an old NIC's MAC
   std::vector<std::string> bridge_slaves; // new NIC names (bridges only)
   bool dhcp = true;
   std::string ip;      // static: "192.168.10.20"
@@ -45,8 +46,9 @@ struct DataDisk {
 
 struct Profile {
   Dialect dialect = Dialect::el7;
-  std::string install_url; // empty: `cdrom`
-  std::string os_disk;     // "disk/by-id/ata-NEWSSD_123" (need not exist here)
+  std::string install_url;         // empty: `cdrom`
+  std::string os_disk;             // "disk/by-id/ata-NEWSSD_123" (need not exist here)
+  std::uint64_t os_disk_bytes = 0; // its size when known: swap is sized from it
   std::vector<DataDisk> data_disks;
   std::string vg_name = "kvmhost"; // differs from every VG on the source/data disks
   std::string hostname;

@@ -68,7 +68,7 @@ void addressing(const json &host, const std::string &device, NetDevice &n) {
   n.onboot = i->value("onboot", true);
   const std::string proto = i->value("bootproto", "");
   const json &addrs = i->value("addresses", json::array());
-  if (proto != "dhcp" && !addrs.empty() && addrs[0].value("address", "") != "") {
+  if (proto != "dhcp" && !addrs.empty() && !addrs[0].value("address", "").empty()) {
     n.dhcp = false;
     n.ip = addrs[0].value("address", "");
     const json &prefix = addrs[0]["prefix"];
@@ -83,12 +83,9 @@ void addressing(const json &host, const std::string &device, NetDevice &n) {
   }
 }
 
-std::string mapped(const std::map<std::string, std::string> &m, const std::string &old) {
-  const auto it = m.find(old);
-  return it == m.end() ? old : it->second;
-}
-
+// NICS: the user's map; MATCHED: found by MAC on this machine.
 std::vector<NetDevice> network_of(const json &host, const std::map<std::string, std::string> &nics,
+                                  const std::map<std::string, std::string> &matched,
                                   std::vector<std::string> &warnings) {
   std::vector<NetDevice> out;
   const json &net = host.value("network", json::object());
@@ -99,8 +96,12 @@ std::vector<NetDevice> network_of(const json &host, const std::map<std::string, 
     for (const auto &p : b.value("ports", json::array())) {
       const std::string old = p.value("device", "");
       ports.insert(old);
-      n.bridge_slaves.push_back(mapped(nics, old));
-      if (nics.count(old) == 0) {
+      if (nics.contains(old)) {
+        n.bridge_slaves.push_back(nics.at(old));
+      } else if (matched.contains(old)) {
+        n.bridge_slaves.push_back(matched.at(old));
+      } else {
+        n.bridge_slaves.push_back(old);
         warnings.push_back(fmt::format("bridge {} keeps port {}: the new machine's NIC may be "
                                        "named differently (map it with --nic {}=NEW)",
                                        n.device, old, old));
@@ -114,12 +115,25 @@ std::vector<NetDevice> network_of(const json &host, const std::map<std::string, 
   for (const auto &i : net.value("interfaces", json::array())) {
     const std::string dev = i.value("device", "");
     const std::string type = i.value("type", "");
-    if (ports.count(dev) != 0 || type == "bridge" || !i.value("bridge", "").empty() ||
+    if (ports.contains(dev) || type == "bridge" || !i.value("bridge", "").empty() ||
         i.value("slave", false) || type != "ethernet") {
       continue;
     }
     NetDevice n;
-    n.device = mapped(nics, dev);
+    const std::string mac = old_nic_mac(host, dev);
+    if (nics.contains(dev)) {
+      n.device = nics.at(dev);
+    } else if (matched.contains(dev)) {
+      n.device = matched.at(dev);
+    } else if (!mac.empty()) {
+      n.device = mac; // anaconda finds the card by its MAC, whatever its name
+      warnings.push_back(fmt::format("NIC {} ({}) is not on this machine: the kickstart names it "
+                                     "by its MAC; if the card did not move, map it with --nic "
+                                     "{}=NEW",
+                                     dev, mac, dev));
+    } else {
+      n.device = dev; // as before: a plain NIC without a MAC keeps its name
+    }
     addressing(host, dev, n);
     out.push_back(n);
   }
@@ -187,7 +201,7 @@ std::string by_id_name(const std::string &name) {
   return name.find('/') == std::string::npos ? "disk/by-id/" + name : name;
 }
 
-Profile build_profile(const plan::RescuePlan &plan, const Overrides &o) {
+Profile build_profile(const plan::RescuePlan &plan, const Overrides &o, const PayloadFacts &facts) {
   const auto &ks = plan.kickstart;
   const json &host = plan.host;
   Profile p;
@@ -218,16 +232,18 @@ Profile build_profile(const plan::RescuePlan &plan, const Overrides &o) {
     throw InputError(fmt::format("the OS disk {} is the disk holding the rescued VMs", p.os_disk));
   }
   const auto vgs = source_vgs(plan);
-  for (int n = 1; vgs.count(p.vg_name) != 0; ++n) {
+  for (int n = 1; vgs.contains(p.vg_name); ++n) {
     p.vg_name = fmt::format("kvmhost{}", n);
   }
   p.hostname =
       o.hostname.value_or(!ks.hostname.empty() ? ks.hostname : str(host, "hostname", "name"));
-  std::map<std::string, std::string> nics = ks.nic_map;
+  std::map<std::string, std::string> nics = ks.nic_map; // a value may be a MAC
   for (const auto &[k, v] : o.nic_map) {
     nics[k] = v;
   }
-  p.network = network_of(host, nics, p.warnings);
+  const auto matched =
+      o.local_nics ? match_nics_by_mac(host, *o.local_nics) : std::map<std::string, std::string>{};
+  p.network = network_of(host, nics, matched, p.warnings);
   const std::string tz = !ks.timezone.empty() ? ks.timezone : str(host, "timezone", "name");
   if (!tz.empty() && tz != "unknown") {
     p.timezone = tz;
@@ -254,12 +270,17 @@ Profile build_profile(const plan::RescuePlan &plan, const Overrides &o) {
   p.uefi_guests = std::any_of(plan.items.begin(), plan.items.end(),
                               [](const auto &i) { return i.kind == plan::ItemKind::nvram; });
   p.payload_dir = plan.layout.images_dir + "/" + plan.layout.state_dir + "/payload";
+  p.os_disk_bytes = o.os_disk_bytes.value_or(0);
+  for (auto &w : guest_warnings(facts.guests, p.dialect)) {
+    p.warnings.push_back(std::move(w));
+  }
   return p;
 }
 
-RestoreSpec build_restore_spec(const plan::RescuePlan &plan, Dialect d) {
+RestoreSpec build_restore_spec(const plan::RescuePlan &plan, Dialect d, const PayloadFacts &facts) {
   RestoreSpec s;
   s.dialect = d;
+  s.firmware = firmware_moves(d);
   s.data_mount = plan.layout.images_dir;
   s.payload_dir = plan.layout.images_dir + "/" + plan.layout.state_dir + "/payload";
   const auto on_new_host = [&](const plan::PlanItem &i) {
@@ -295,9 +316,16 @@ RestoreSpec build_restore_spec(const plan::RescuePlan &plan, Dialect d) {
     case plan::ItemKind::domain_xml:
       s.domains.push_back({i.vm, on_new_host(i), i.autostart});
       break;
-    case plan::ItemKind::snapshot_xml:
-      s.snapshots.push_back({i.vm, stem(i.source), on_new_host(i)});
+    case plan::ItemKind::snapshot_xml: {
+      RestoreSnapshot snap{i.vm, stem(i.source), on_new_host(i), ""};
+      for (const auto &f : facts.snapshots) {
+        if (f.domain == snap.domain && f.name == snap.name) {
+          snap.parent = f.parent;
+        }
+      }
+      s.snapshots.push_back(std::move(snap));
       break;
+    }
     default: break;
     }
   }

@@ -87,18 +87,37 @@ void add_security(std::vector<std::string> &ks, const Profile &p) {
   if (p.root == RootPolicy::hash) {
     ks.push_back("rootpw --iscrypted " + ks_quote(p.root_hash));
   } else {
-    ks.push_back("rootpw --lock");
+    ks.emplace_back("rootpw --lock");
     // EL7's installer has no sshkey command: %post installs the key.
     if (!p.root_sshkey.empty() && p.dialect != Dialect::el7) {
       ks.push_back("sshkey --username=root " + ks_quote(p.root_sshkey));
     }
   }
   if (p.dialect == Dialect::el7) {
-    ks.push_back("auth --enableshadow --passalgo=sha512");
+    ks.emplace_back("auth --enableshadow --passalgo=sha512");
   }
   ks.push_back("selinux --" + p.selinux);
-  ks.push_back("firewall --enabled --service=ssh");
+  ks.emplace_back("firewall --enabled --service=ssh");
 }
+
+} // namespace
+
+std::uint64_t swap_mib(std::uint64_t os_disk_bytes) {
+  if (os_disk_bytes == 0) {
+    return 0;
+  }
+  const std::uint64_t disk_mib = os_disk_bytes >> 20U;
+  const std::uint64_t swap = std::clamp<std::uint64_t>(disk_mib / 32, 2048, 16384);
+  // reqpart (ESP or BIOS boot, at most 600 MiB), /boot, swap and a 10 GiB root.
+  if (disk_mib < 600 + 1024 + swap + 10240) {
+    throw InputError(fmt::format("the OS disk holds {} MiB: too small for /boot, {} MiB of swap "
+                                 "and a 10 GiB root",
+                                 disk_mib, swap));
+  }
+  return swap;
+}
+
+namespace {
 
 // Only the OS disk is cleared; every data disk is only mounted.
 void add_storage(std::vector<std::string> &ks, const Profile &p) {
@@ -111,11 +130,14 @@ void add_storage(std::vector<std::string> &ks, const Profile &p) {
   ks.push_back("ignoredisk --only-use=" + ks_quote(join(use, ",")));
   ks.push_back("clearpart --all --initlabel --drives=" + ks_quote(p.os_disk));
   ks.push_back("bootloader --location=mbr --boot-drive=" + ks_quote(p.os_disk));
-  ks.push_back("reqpart");
+  ks.emplace_back("reqpart");
   ks.push_back("part /boot --fstype=xfs --size=1024 --ondisk=" + ks_quote(p.os_disk));
   ks.push_back("part pv.kvmr01 --size=1 --grow --ondisk=" + ks_quote(p.os_disk));
   ks.push_back("volgroup " + p.vg_name + " pv.kvmr01");
-  ks.push_back("logvol swap --vgname=" + p.vg_name + " --name=swap --recommended");
+  // Without the disk's size, anaconda sizes swap from the RAM.
+  const std::uint64_t swap = swap_mib(p.os_disk_bytes);
+  ks.push_back("logvol swap --vgname=" + p.vg_name + " --name=swap " +
+               (swap == 0 ? std::string("--recommended") : fmt::format("--size={}", swap)));
   ks.push_back("logvol / --vgname=" + p.vg_name + " --name=root --fstype=xfs --size=10240 --grow");
   for (const auto &d : p.data_disks) {
     ks.push_back("part " + ks_quote(d.mountpoint) + " --onpart=" + ks_quote(d.partition) +

@@ -6,6 +6,7 @@
 
 #include "kickstart/profile.hpp"
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -25,6 +26,12 @@ std::string render(const Profile &p, const PostPayload &post);
 // One kickstart argument value, quoted when it needs to be (pykickstart
 // splits lines like a POSIX shell).
 std::string ks_quote(std::string_view value);
+
+// The swap LV's size for an OS disk of OS_DISK_BYTES: 1/32 of the disk,
+// at least 2 GiB, at most 16 GiB; 0 when the size is unknown (0), so the
+// kickstart says `--recommended`. Throws InputError when the disk cannot
+// hold /boot, that swap and a 10 GiB root.
+std::uint64_t swap_mib(std::uint64_t os_disk_bytes);
 
 // A hostname the installer accepts: RFC 1123 labels, at most 253 bytes.
 bool valid_hostname(std::string_view name);

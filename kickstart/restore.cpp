@@ -5,6 +5,9 @@
 namespace kvmr::kickstart {
 namespace {
 
+// EL7's bash 4.2 calls "${a[@]}" and "${!a[@]}" of an empty array an
+// unbound variable under `set -u`: arrays that may be empty are only
+// counted (${#a[@]}) and indexed.
 const char *kHeader = R"SH(#!/bin/bash
 # kvm-rescue first-boot restore, written by kvm-rescue. Defines on this host
 # what the old host's libvirt had, from the payload on the rescued data
@@ -12,6 +15,8 @@ const char *kHeader = R"SH(#!/bin/bash
 set -u
 log=${KVMR_RESTORE_LOG:-/var/log/kvm-rescue-restore.log}
 done_mark=${KVMR_RESTORE_DONE:-/var/lib/kvm-rescue/restore.done}
+xml_dir=${KVMR_RESTORE_XML:-/var/lib/kvm-rescue/xml} # rewritten copies of payload XML
+root=${KVMR_RESTORE_ROOT:-} # prefix of the firmware paths checked (tests)
 [ -e "$done_mark" ] && exit 0
 exec >>"$log" 2>&1
 echo "== kvm-rescue restore started $(date)"
@@ -29,6 +34,81 @@ v uri >/dev/null 2>&1 || { echo "libvirt is not answering; giving up for this bo
 is_active() { # KIND NAME
   v "$1-info" "$2" 2>/dev/null | grep -Eq '^(State|Active):[[:space:]]+(running|yes)'
 }
+# fw_fix XML: prints the file to define: XML itself, or a copy under
+# $xml_dir whose <loader>/<nvram template=> name this host's firmware files
+# where the old host's are not the ones this host has (fw_from -> fw_to).
+fw_fix() {
+  local src=$1 i dst args=()
+  for ((i = 0; i < ${#fw_from[@]}; i++)); do
+    grep -qF -- "${fw_from[$i]}" "$src" 2>/dev/null || continue
+    if [ -e "$root${fw_to[$i]}" ]; then
+      args+=(-e "${fw_sed[$i]}")
+    elif [ ! -e "$root${fw_from[$i]}" ]; then
+      echo "WARNING: $src: its firmware ${fw_from[$i]} is not on this host, nor ${fw_to[$i]}: install $fw_package" >&2
+    fi
+  done
+  if [ "${#args[@]}" -eq 0 ]; then
+    printf '%s\n' "$src"
+    return 0
+  fi
+  dst=$xml_dir/$(printf '%s' "$src" | md5sum | cut -c1-16).xml # one per payload file
+  mkdir -p "$xml_dir" && sed "${args[@]}" "$src" >"$dst" || return 1
+  echo "firmware paths rewritten for this host: $src -> $dst" >&2
+  printf '%s\n' "$dst"
+}
+# nvram_check FILE: says so in the log when the variable store FILE does
+# not have the size of this host's OVMF_VARS.fd: a store made by another
+# firmware build (EL7's 2 MiB OVMF, a 4 MiB edk2 build) does not fit it.
+nvram_check() {
+  local have want
+  [ -e "$1" ] && [ -e "$root$fw_vars" ] || return 0
+  have=$(stat -c %s "$1") want=$(stat -c %s "$root$fw_vars")
+  [ "$have" = "$want" ] && return 0
+  echo "WARNING: $1 holds $have bytes, this host's $fw_vars $want: the old UEFI variable store may not fit this firmware; if the VM does not start, move $1 aside and libvirt makes a new one from the template (its boot entries are lost; the guest's fallback boot loader usually finds it again)" >&2
+  return 1
+}
+caps=
+# machine_check XML: says so in the log when the <type machine=...> of XML
+# is not among the machine types this host's qemu offers.
+machine_check() {
+  local m
+  m=$(sed -n "s/.*<type[^>]*machine=[\"']\([^\"']*\)[\"'].*/\1/p" "$1" 2>/dev/null | head -n 1)
+  [ -n "$m" ] || return 0
+  [ -n "$caps" ] || caps=$(v capabilities 2>/dev/null)
+  [ -n "$caps" ] || return 0
+  grep -qF ">$m</machine>" <<<"$caps" && return 0
+  echo "WARNING: $1: machine type $m is not offered by this host's qemu (virsh capabilities); libvirt refuses the domain until its <type machine=...> names one that is; then run $0 again" >&2
+  return 1
+}
+)SH";
+
+// Redefines snap_* in passes: libvirt refuses a snapshot whose parent it
+// does not know yet, so a snapshot whose parent was not known when the
+// script was written (order_snapshots kept it in the plan's order) is
+// tried again after the others; it fails for good only when a pass
+// defines nothing.
+const char *kSnapshots = R"SH(snap_ok=()
+pending=${#snap_xml[@]}
+while [ "$pending" -gt 0 ]; do
+  before=$pending
+  for ((i = 0; i < ${#snap_xml[@]}; i++)); do
+    [ -n "${snap_ok[$i]:-}" ] && continue
+    if v snapshot-info "${snap_dom[$i]}" "${snap_name[$i]}" >/dev/null 2>&1; then
+      snap_ok[$i]=1 pending=$((pending - 1))
+      continue
+    fi
+    x=$(fw_fix "${snap_xml[$i]}") || x=${snap_xml[$i]}
+    echo "+ v snapshot-create ${snap_dom[$i]} $x --redefine"
+    if v snapshot-create "${snap_dom[$i]}" "$x" --redefine; then
+      snap_ok[$i]=1 pending=$((pending - 1))
+    fi
+  done
+  if [ "$pending" -eq "$before" ]; then
+    echo "FAILED: $pending snapshots could not be redefined (see above)"
+    failures=$((failures + pending))
+    break
+  fi
+done
 )SH";
 
 const char *kFooter = R"SH(
@@ -43,10 +123,68 @@ else
 fi
 )SH";
 
+// A sed expression replacing FROM by TO where it is a whole value on a
+// <loader> or <nvram> line (text between '>' and '<', or a quoted
+// attribute value). The paths are kvm-rescue's own constants.
+std::string fw_sed(const FirmwareMove &m) {
+  std::string re;
+  for (const char c : m.from) {
+    if (c == '.' || c == '[' || c == '*' || c == '^' || c == '$' || c == '\\' || c == '#') {
+      re += '\\';
+    }
+    re += c;
+  }
+  return R"(/<loader\|<nvram/s#\([>'"]\))" + re + R"(\([<'"]\)#\1)" + m.to + R"(\2#g)";
+}
+
+std::string fw_arrays(const RestoreSpec &s) {
+  std::string from = "fw_from=(";
+  std::string to = "fw_to=(";
+  std::string sed = "fw_sed=(";
+  for (const auto &m : s.firmware) {
+    from += " " + shell_quote(m.from);
+    to += " " + shell_quote(m.to);
+    sed += " " + shell_quote(fw_sed(m));
+  }
+  return from + " )\n" + to + " )\n" + sed +
+         " )\nfw_package=" + shell_quote(ovmf_package(s.dialect)) +
+         "\nfw_vars=" + shell_quote(std::string(ovmf_dir(s.dialect)) + "/OVMF_VARS.fd") + "\n";
+}
+
 } // namespace
+
+std::vector<RestoreSnapshot> order_snapshots(std::vector<RestoreSnapshot> snaps) {
+  std::vector<RestoreSnapshot> out;
+  std::vector<bool> placed(snaps.size(), false);
+  const auto is_placed = [&](const std::string &domain, const std::string &name) -> bool {
+    for (std::size_t i = 0; i < snaps.size(); ++i) {
+      if (snaps[i].domain == domain && snaps[i].name == name) {
+        return placed[i];
+      }
+    }
+    return true; // not in the list: nothing to wait for
+  };
+  for (bool progress = true; progress && out.size() < snaps.size();) {
+    progress = false;
+    for (std::size_t i = 0; i < snaps.size(); ++i) {
+      if (!placed[i] && (snaps[i].parent.empty() || is_placed(snaps[i].domain, snaps[i].parent))) {
+        placed[i] = true;
+        out.push_back(snaps[i]);
+        progress = true;
+      }
+    }
+  }
+  for (std::size_t i = 0; i < snaps.size(); ++i) { // cycles: as given
+    if (!placed[i]) {
+      out.push_back(snaps[i]);
+    }
+  }
+  return out;
+}
 
 std::string render_restore_script(const RestoreSpec &s) {
   std::string o = kHeader;
+  o += fw_arrays(s);
   const auto q = [](const std::string &v) { return shell_quote(v); };
   o += "\necho \"== secrets\"\n";
   for (const auto &x : s.secrets) {
@@ -77,20 +215,27 @@ std::string render_restore_script(const RestoreSpec &s) {
   for (const auto &x : s.nvram) {
     o += "if [ ! -e " + q(x.to) + " ]; then run install -D -m 0600 " + q(x.from) + " " + q(x.to) +
          "; fi\n";
+    o += "nvram_check " + q(x.to) + "\n";
   }
   o += "\necho \"== domains\"\n";
   for (const auto &x : s.domains) {
-    o += "run v define " + q(x.xml) + "\n";
+    o += "x=$(fw_fix " + q(x.xml) + ") || x=" + q(x.xml) + "\n";
+    o += "machine_check \"$x\"\n";
+    o += "run v define \"$x\"\n";
     if (x.autostart) {
       o += "run v autostart " + q(x.name) + "\n";
     }
   }
   o += "\necho \"== snapshots (parents first)\"\n";
-  for (const auto &x : s.snapshots) {
-    o += "v snapshot-info " + q(x.domain) + " " + q(x.name) +
-         " >/dev/null 2>&1 || run v snapshot-create " + q(x.domain) + " " + q(x.xml) +
-         " --redefine\n";
+  std::string dom = "snap_dom=(";
+  std::string name = "snap_name=(";
+  std::string xml = "snap_xml=(";
+  for (const auto &x : order_snapshots(s.snapshots)) {
+    dom += " " + q(x.domain);
+    name += " " + q(x.name);
+    xml += " " + q(x.xml);
   }
+  o += dom + " )\n" + name + " )\n" + xml + " )\n" + kSnapshots;
   o += kFooter;
   return o;
 }

@@ -2,13 +2,17 @@
 // once libvirt runs on the new host, define everything the old host had
 // from the payload the copy left on the data disk, in dependency order:
 // secrets (and their values), pools, networks, NVRAM files, domains,
-// snapshots (parents first), autostart as before, restorecon. It logs,
+// snapshots (parents first), autostart as before, restorecon. Domain and
+// snapshot XML naming EL7's firmware paths is rewritten to the new host's
+// (a copy under /var/lib/kvm-rescue/xml is defined), and a machine type
+// the new qemu does not list is named in the log. It logs,
 // can run again without harm, and marks itself done only when every step
 // worked. Every value that came from the old disk goes through
 // shell_quote().
 #pragma once
 
 #include "kickstart/dialect.hpp"
+#include "kickstart/firmware.hpp"
 
 #include <string>
 #include <vector>
@@ -37,6 +41,7 @@ struct RestoreSnapshot {
   std::string domain;
   std::string name;
   std::string xml;
+  std::string parent; // its <parent><name>; "" for a root or when unknown
 };
 
 struct RestoreDomain {
@@ -54,9 +59,19 @@ struct RestoreSpec {
   std::vector<RestoreObject> networks;
   std::vector<RestoreNvram> nvram;
   std::vector<RestoreDomain> domains;
-  std::vector<RestoreSnapshot> snapshots; // parents before children
+  std::vector<RestoreSnapshot> snapshots; // redefined parents before children
+  // Firmware paths the domain (and snapshot) XML is rewritten from before
+  // `virsh define`, when the new path exists on the new host
+  // (firmware_moves(dialect)); the payload itself is left as it is.
+  std::vector<FirmwareMove> firmware;
 };
 
+// SNAPS with every snapshot after its parent (of the same domain), the
+// given order kept otherwise; a snapshot whose parent is not in the list
+// (or in a cycle) keeps its place among the roots.
+std::vector<RestoreSnapshot> order_snapshots(std::vector<RestoreSnapshot> snaps);
+
+// The script, with the snapshots in order_snapshots() order.
 std::string render_restore_script(const RestoreSpec &s);
 std::string render_restore_unit(const RestoreSpec &s);
 

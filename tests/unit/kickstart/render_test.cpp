@@ -101,6 +101,19 @@ TEST_CASE("a profile whose OS disk is the data disk is refused, not rendered") {
   CHECK_THROWS_WITH_AS(render(p, {}), doctest::Contains("holds rescued data"), InputError);
 }
 
+TEST_CASE("swap: --recommended without the OS disk's size, sized from it otherwise") {
+  auto p = test::story_profile(Dialect::el8);
+  CHECK(render(p, {}).find("logvol swap --vgname=kvmhost --name=swap --recommended\n") !=
+        std::string::npos);
+  p.os_disk_bytes = std::uint64_t{240} * 1000 * 1000 * 1000;
+  CHECK(render(p, {}).find("logvol swap --vgname=kvmhost --name=swap --size=7152\n") !=
+        std::string::npos);
+  p.network.push_back({});
+  p.network.back().device = "52:54:00:99:99:99";
+  CHECK(render(p, {}).find("network --device=52:54:00:99:99:99 --bootproto=dhcp") !=
+        std::string::npos);
+}
+
 TEST_CASE("pykickstart's ksvalidator accepts every dialect's kickstart") {
   const std::string validator = test::ksvalidator();
   if (validator.empty()) {
@@ -110,9 +123,18 @@ TEST_CASE("pykickstart's ksvalidator accepts every dialect's kickstart") {
   }
   for (const Dialect d : {Dialect::el7, Dialect::el8, Dialect::el9}) {
     const std::string path = "ks-validate-" + std::string(to_string(d)) + ".cfg";
-    std::ofstream(path) << render(test::story_profile(d), {});
-    const auto r = test::sh(validator + " -e -v " + ksvalidator_version(d) + " " + path);
-    const std::string what = std::string(to_string(d)) + ": " + r.out;
+    // Also a NIC named by its MAC and swap sized from a 240 GB OS disk.
+    Profile p = test::story_profile(d);
+    NetDevice by_mac;
+    by_mac.device = "52:54:00:99:99:99";
+    p.network.push_back(by_mac);
+    p.os_disk_bytes = std::uint64_t{240} * 1000 * 1000 * 1000;
+    std::ofstream(path) << render(p, {});
+    std::string cmd = validator;
+    cmd += std::string(" -e -v ") + ksvalidator_version(d) + " " + path;
+    const auto r = test::sh(cmd);
+    std::string what = std::string(to_string(d)) + ": ";
+    what += r.out;
     INFO(what);
     CHECK(r.status == 0);
     ::unlink(path.c_str());
