@@ -76,7 +76,7 @@ kickstart::Overrides overrides_of(const KickstartArgs &a) {
 
 int run_kickstart(const KickstartArgs &a) {
   const plan::RescuePlan plan = plan::load_plan(a.plan);
-  const flow::KickstartOutput ks = flow::make_kickstart(plan, overrides_of(a));
+  const flow::KickstartOutput ks = flow::make_kickstart(plan, overrides_of(a), a.plan);
   for (const auto &w : ks.profile.warnings) {
     std::cerr << "warning: " << w << "\n";
   }

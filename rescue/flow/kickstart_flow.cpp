@@ -1,6 +1,8 @@
 // The kickstart step (see kickstart_flow.hpp).
 #include "rescue/flow/kickstart_flow.hpp"
 
+#include "kickstart/nic_match.hpp"
+#include "kickstart/payload_facts.hpp"
 #include "kickstart/render.hpp"
 #include "kickstart/restore.hpp"
 #include "rescue/disk/probe.hpp"
@@ -12,14 +14,53 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <optional>
 #include <sstream>
 
 namespace kvmr::flow {
 
-KickstartOutput make_kickstart(const plan::RescuePlan &plan, const kickstart::Overrides &o) {
+namespace {
+
+// The size of the OS disk when it is attached here under its by-id name.
+std::optional<std::uint64_t> os_disk_size(const std::string &name) {
+  if (name.empty()) {
+    return std::nullopt;
+  }
+  const std::string id = kickstart::by_id_name(name); // "disk/by-id/X"
+  const std::string path = "/dev/" + id;
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    return std::nullopt;
+  }
+  SystemCommandRunner runner;
+  disk::ProbeOptions po;
+  po.smart = false;
+  const disk::Disk d = disk::probe_disk(path, runner, po);
+  if (d.status == disk::DiskStatus::error || d.size == 0) {
+    return std::nullopt;
+  }
+  return d.size;
+}
+
+} // namespace
+
+KickstartOutput make_kickstart(const plan::RescuePlan &plan, const kickstart::Overrides &o,
+                               const std::string &plan_file) {
   KickstartOutput out;
-  out.profile = kickstart::build_profile(plan, o);
-  const kickstart::RestoreSpec spec = kickstart::build_restore_spec(plan, out.profile.dialect);
+  kickstart::Overrides with = o;
+  if (!with.local_nics) {
+    with.local_nics = kickstart::read_local_nics();
+  }
+  if (!with.os_disk_bytes) {
+    with.os_disk_bytes = os_disk_size(o.os_disk.value_or(plan.kickstart.os_disk));
+  }
+  const std::string root = kickstart::reachable_target_root(plan, plan_file);
+  const kickstart::PayloadFacts facts =
+      root.empty() ? kickstart::PayloadFacts{} : kickstart::read_payload_facts(plan, root);
+  out.profile = kickstart::build_profile(plan, with, facts);
+  const kickstart::RestoreSpec spec =
+      kickstart::build_restore_spec(plan, out.profile.dialect, facts);
   out.text = kickstart::render(
       out.profile, {kickstart::render_restore_script(spec), kickstart::render_restore_unit(spec)});
   return out;

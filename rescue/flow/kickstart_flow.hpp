@@ -17,7 +17,14 @@ struct KickstartOutput {
   std::string text;           // ks.cfg, checked by kickstart's safety rules
 };
 
-KickstartOutput make_kickstart(const plan::RescuePlan &plan, const kickstart::Overrides &o);
+// Unless O says otherwise, the NICs of this machine are matched by MAC
+// (the rescue medium usually runs on the new host), the OS disk's size is
+// measured when it is attached here (swap is sized from it), and the
+// payload's XML is read where the target is reachable (a directory, or
+// the target PLAN_FILE sits in) for snapshot order and machine-type and
+// firmware warnings.
+KickstartOutput make_kickstart(const plan::RescuePlan &plan, const kickstart::Overrides &o,
+                               const std::string &plan_file = "");
 
 // Writes KS as ks.cfg into the vfat volume labelled OEMDRV on PATH (a disk
 // or image prepared by `copy`), refusing a disk of the old host. Returns
