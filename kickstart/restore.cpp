@@ -12,25 +12,46 @@ const char *kHeader = R"SH(#!/bin/bash
 # kvm-rescue first-boot restore, written by kvm-rescue. Defines on this host
 # what the old host's libvirt had, from the payload on the rescued data
 # disk. Safe to run again; marks itself done only when every step worked.
+# Also runs by hand on an existing KVM host; --dry-run lists what it would
+# do and changes nothing (no log file, no done mark).
 set -u
 log=${KVMR_RESTORE_LOG:-/var/log/kvm-rescue-restore.log}
 done_mark=${KVMR_RESTORE_DONE:-/var/lib/kvm-rescue/restore.done}
 xml_dir=${KVMR_RESTORE_XML:-/var/lib/kvm-rescue/xml} # rewritten copies of payload XML
 root=${KVMR_RESTORE_ROOT:-} # prefix of the firmware paths checked (tests)
-[ -e "$done_mark" ] && exit 0
-exec >>"$log" 2>&1
-echo "== kvm-rescue restore started $(date)"
+dry=0
+case "${1:-}" in
+  --dry-run) dry=1 ;;
+  "") ;;
+  *) echo "usage: $0 [--dry-run]" >&2; exit 2 ;;
+esac
+if [ "$dry" = 1 ]; then
+  echo "== kvm-rescue restore, dry run: nothing is changed"
+  [ -e "$done_mark" ] && echo "(already marked done: $done_mark; a real run would do nothing)"
+else
+  [ -e "$done_mark" ] && exit 0
+  exec >>"$log" 2>&1
+  echo "== kvm-rescue restore started $(date)"
+fi
 failures=0
 run() {
+  if [ "$dry" = 1 ]; then
+    echo "would run: $*"
+    return 0
+  fi
   echo "+ $*"
   "$@" || { echo "FAILED ($?): $*"; failures=$((failures + 1)); return 1; }
 }
 v() { virsh -c qemu:///system "$@"; }
 for _ in $(seq 1 60); do
   v uri >/dev/null 2>&1 && break
+  [ "$dry" = 1 ] && break
   sleep 2
 done
-v uri >/dev/null 2>&1 || { echo "libvirt is not answering; giving up for this boot"; exit 1; }
+if ! v uri >/dev/null 2>&1; then
+  [ "$dry" = 1 ] || { echo "libvirt is not answering; giving up for this boot"; exit 1; }
+  echo "(libvirt is not answering: everything is listed as not yet defined)"
+fi
 is_active() { # KIND NAME
   v "$1-info" "$2" 2>/dev/null | grep -Eq '^(State|Active):[[:space:]]+(running|yes)'
 }
@@ -48,6 +69,11 @@ fw_fix() {
     fi
   done
   if [ "${#args[@]}" -eq 0 ]; then
+    printf '%s\n' "$src"
+    return 0
+  fi
+  if [ "$dry" = 1 ]; then
+    echo "would rewrite the firmware paths of $src for this host" >&2
     printf '%s\n' "$src"
     return 0
   fi
@@ -98,6 +124,11 @@ while [ "$pending" -gt 0 ]; do
       continue
     fi
     x=$(fw_fix "${snap_xml[$i]}") || x=${snap_xml[$i]}
+    if [ "$dry" = 1 ]; then
+      echo "would run: v snapshot-create ${snap_dom[$i]} $x --redefine"
+      snap_ok[$i]=1 pending=$((pending - 1))
+      continue
+    fi
     echo "+ v snapshot-create ${snap_dom[$i]} $x --redefine"
     if v snapshot-create "${snap_dom[$i]}" "$x" --redefine; then
       snap_ok[$i]=1 pending=$((pending - 1))
@@ -114,6 +145,10 @@ done
 const char *kFooter = R"SH(
 echo "== restorecon"
 command -v restorecon >/dev/null && run restorecon -R /etc/libvirt /var/lib/libvirt
+if [ "$dry" = 1 ]; then
+  echo "== dry run done: nothing was changed"
+  exit 0
+fi
 if [ "$failures" -eq 0 ]; then
   mkdir -p "$(dirname "$done_mark")" && touch "$done_mark"
   echo "== kvm-rescue restore finished: everything defined"

@@ -65,14 +65,14 @@ struct Sandbox {
   Sandbox(Sandbox &&) = delete;
   Sandbox &operator=(Sandbox &&) = delete;
   ~Sandbox() { fs::remove_all(dir); }
-  [[nodiscard]] test::Ran run(const std::string &script) const {
+  [[nodiscard]] test::Ran run(const std::string &script, const std::string &args = "") const {
     std::ofstream(dir / "restore.sh") << script;
     return test::sh(
         "cd " + shell_quote(dir.string()) + " && PATH=" + shell_quote((dir / "bin").string()) +
         ":$PATH KVMR_RESTORE_LOG=" + shell_quote((dir / "log").string()) +
         " KVMR_RESTORE_DONE=" + shell_quote((dir / "done").string()) +
         " KVMR_RESTORE_XML=" + shell_quote((dir / "xml").string()) +
-        " KVMR_RESTORE_ROOT=" + shell_quote((dir / "root").string()) + " bash restore.sh");
+        " KVMR_RESTORE_ROOT=" + shell_quote((dir / "root").string()) + " bash restore.sh " + args);
   }
 };
 
@@ -99,6 +99,28 @@ TEST_CASE("the restore script defines everything in order, names intact") {
   fs::remove(box.dir / "calls");
   CHECK(box.run(render_restore_script(spec())).status == 0);
   CHECK_FALSE(fs::exists(box.dir / "calls"));
+}
+
+TEST_CASE("--dry-run lists every step and changes nothing") {
+  const Sandbox box;
+  auto s = spec();
+  s.nvram.push_back({(box.dir / "VARS.fd").string(), (box.dir / "nv" / "x.fd").string()});
+  const auto r = box.run(render_restore_script(s), "--dry-run");
+  CHECK(r.status == 0);
+  INFO(r.out);
+  CHECK(r.out.find("would run: v secret-define /p/etc/libvirt/secrets/8f2b.xml") !=
+        std::string::npos);
+  CHECK(r.out.find("would run: v define /p/etc/libvirt/qemu/web01.xml") != std::string::npos);
+  CHECK(r.out.find("would run: v autostart web01") != std::string::npos);
+  CHECK(r.out.find("would run: install -D -m 0600") != std::string::npos);
+  CHECK(r.out.find("would run: v snapshot-create web01 /p/snap/web01/before-update.xml") !=
+        std::string::npos);
+  CHECK(r.out.find("nothing was changed") != std::string::npos);
+  CHECK_FALSE(fs::exists(box.dir / "calls")); // virsh changed nothing
+  CHECK_FALSE(fs::exists(box.dir / "log"));
+  CHECK_FALSE(fs::exists(box.dir / "done"));
+  CHECK_FALSE(fs::exists(box.dir / "nv"));
+  CHECK(box.run(render_restore_script(s), "--bogus").status == 2);
 }
 
 TEST_CASE("a failed step leaves the script to run again at the next boot") {
