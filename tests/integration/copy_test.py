@@ -18,7 +18,9 @@
 (i) a directory target (a mounted XFS loop filesystem): copied in place,
     nothing prepared, a rerun keeps every item;
 (j) broken-vms.img: the VMs that cannot be taken whole are skipped with
-    their reasons in the report, the others copied.
+    their reasons in the report, the others copied;
+(k) story.img read through the libguestfs appliance (--backend guestfs):
+    the same hashes and sparse copies as (a).
 Nothing may stay attached after any case (SystemState).
 """
 import glob
@@ -100,11 +102,11 @@ class SourceTree:
         return False
 
 
-def rescue(binary, source, target, *extra, confirm=True):
+def rescue(binary, source, target, *extra, confirm=True, **kw):
     argv = [binary, "rescue", source, "--target", target, *extra]
     if confirm:
         argv += ["--confirm-wipe", target]
-    return t.run(argv)
+    return t.run(argv, **kw)
 
 
 def load(path):
@@ -428,16 +430,34 @@ def case_broken(c, binary, fixtures, work):
     check_copy(c, "j", binary, src, target, work, extra)
 
 
+def case_guestfs(c, binary, fixtures, work):
+    """The whole copy read through the libguestfs appliance (--backend guestfs):
+    the files come out of the appliance (TreeByteSource), not kernel mounts."""
+    story = os.path.join(fixtures, "story.img")
+    target = os.path.join(work, "guestfs-new.img")
+    new_image(target, 4 << 30)
+    before = t.sha256(story)
+    env = dict(os.environ, LIBGUESTFS_BACKEND="direct")
+    p = rescue(binary, story, target, "--backend", "guestfs", env=env)
+    c.eq("k: rescue --backend guestfs exit code", p.returncode, 0)
+    if p.returncode != 0:
+        print(p.stdout[-3000:], p.stderr[-3000:])
+        return
+    c.true("k: read through the appliance", "Read via: guestfs" in p.stdout, p.stdout[-1500:])
+    check_copy(c, "k", binary, story, target, work)
+    c.eq("k: the source is unchanged", t.sha256(story), before)
+
+
 def main():
     t.require_root_and_loop()
     t.require_tools("sfdisk", "losetup", "mount", "qemu-img", "virt-xml-validate", "mkfs.xfs")
     binary = t.env_path("KVMR_BIN")
     fixtures = t.env_path("KVMR_FIXTURES")
     c = t.Checker()
-    only = os.environ.get("KVMR_COPY_CASES", "abcdefghij")
+    only = os.environ.get("KVMR_COPY_CASES", "abcdefghijk")
     cases = {"a": case_story, "b": case_no_confirm, "c": case_source_copy, "d": case_too_small,
              "e": case_block_vm, "f": case_hostile, "g": case_cancel, "h": case_identity,
-             "i": case_directory, "j": case_broken}
+             "i": case_directory, "j": case_broken, "k": case_guestfs}
     work = tempfile.mkdtemp(prefix="copy-test.", dir=os.path.dirname(fixtures))
     try:
         for key, fn in cases.items():
