@@ -20,7 +20,9 @@
 (j) broken-vms.img: the VMs that cannot be taken whole are skipped with
     their reasons in the report, the others copied;
 (k) story.img read through the libguestfs appliance (--backend guestfs):
-    the same hashes and sparse copies as (a).
+    the same hashes and sparse copies as (a);
+(l) SIGKILL mid-copy: loop devices are left (nothing can run), the next
+    run releases them and continues the copy to the same hashes.
 Nothing may stay attached after any case (SystemState).
 """
 import glob
@@ -354,6 +356,41 @@ def case_cancel(c, binary, fixtures, work):
     check_copy(c, "g", binary, story, target, work, extra)
 
 
+def case_sigkill(c, binary, fixtures, work):
+    """SIGKILL mid-copy: nothing can run then, so loop devices and the mount
+    stay; the next run releases them (the registry) and resumes the copy."""
+    story = os.path.join(fixtures, "story.img")
+    target = os.path.join(work, "killed.img")
+    new_image(target, 4 << 30)
+    argv = [binary, "rescue", story, "--target", target, "--confirm-wipe", target,
+            "--max-rate", "1M"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if not line:
+            break
+        if " -> " in line and (".img" in line.split(" -> ")[-1] or ".qcow2" in line):
+            time.sleep(1.5)
+            proc.kill()
+            break
+    proc.communicate(timeout=60)
+    c.eq("l: killed", proc.returncode, -signal.SIGKILL)
+    left = [k for k, v in t.loop_devices().items() if os.path.realpath(v) in
+            (os.path.realpath(story), os.path.realpath(target))]
+    c.true("l: the kill left loop devices (nothing could release them)", left, str(left))
+    p = rescue(binary, story, target)
+    c.eq("l: the next run exit code", p.returncode, 0)
+    if p.returncode != 0:
+        print(p.stdout, p.stderr)
+        return
+
+    def extra(tgt, man, rep, tree):
+        c.true("l: the next run continued the killed one",
+               any("continued" in w for w in rep["warnings"]), str(rep["warnings"]))
+    check_copy(c, "l", binary, story, target, work, extra)
+
+
 def case_identity(c, binary, fixtures, work):
     src = os.path.join(work, "moving.img")
     t.run(["cp", "--sparse=always", os.path.join(fixtures, "story.img"), src], check_rc=0)
@@ -454,10 +491,10 @@ def main():
     binary = t.env_path("KVMR_BIN")
     fixtures = t.env_path("KVMR_FIXTURES")
     c = t.Checker()
-    only = os.environ.get("KVMR_COPY_CASES", "abcdefghijk")
+    only = os.environ.get("KVMR_COPY_CASES", "abcdefghijkl")
     cases = {"a": case_story, "b": case_no_confirm, "c": case_source_copy, "d": case_too_small,
              "e": case_block_vm, "f": case_hostile, "g": case_cancel, "h": case_identity,
-             "i": case_directory, "j": case_broken, "k": case_guestfs}
+             "i": case_directory, "j": case_broken, "k": case_guestfs, "l": case_sigkill}
     work = tempfile.mkdtemp(prefix="copy-test.", dir=os.path.dirname(fixtures))
     try:
         for key, fn in cases.items():
