@@ -319,29 +319,35 @@ def case_hostile(c, binary, fixtures, work):
     check_copy(c, "f", binary, src, target, work, extra)
 
 
+def signal_mid_copy(argv, sig):
+    """Runs ARGV (a rescue), sends SIG once an image is being copied (its
+    "SOURCE -> DEST" line on stderr, then 1.5 s); returns (rc, stderr seen)."""
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = []
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if not line:
+            break
+        seen.append(line)
+        if " -> " in line and (".img" in line.split(" -> ")[-1] or ".qcow2" in line):
+            time.sleep(1.5)
+            proc.send_signal(sig)
+            break
+    out, err = proc.communicate(timeout=300)
+    return proc.returncode, "".join(seen) + out + err
+
+
 def case_cancel(c, binary, fixtures, work):
     story = os.path.join(fixtures, "story.img")
     target = os.path.join(work, "cancel.img")
     new_image(target, 4 << 30)
     argv = [binary, "rescue", story, "--target", target, "--confirm-wipe", target,
             "--max-rate", "2M"]
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    seen = []
-    deadline = time.monotonic() + 300
-    # Wait until an image is being copied (its "SOURCE -> DEST" line), then interrupt.
-    while time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        seen.append(line)
-        if " -> " in line and ".img" in line.split(" -> ")[-1] or ".qcow2" in line:
-            time.sleep(1.5)
-            proc.send_signal(signal.SIGINT)
-            break
-    out, err = proc.communicate(timeout=300)
-    c.eq("g: exit code after SIGINT", proc.returncode, 130)
-    if proc.returncode != 130:
-        print("".join(seen), out, err)
+    rc, seen = signal_mid_copy(argv, signal.SIGINT)
+    c.eq("g: exit code after SIGINT", rc, 130)
+    if rc != 130:
+        print(seen)
     p = rescue(binary, story, target)
     c.eq("g: rerun exit code", p.returncode, 0)
     if p.returncode != 0:
@@ -364,18 +370,8 @@ def case_sigkill(c, binary, fixtures, work):
     new_image(target, 4 << 30)
     argv = [binary, "rescue", story, "--target", target, "--confirm-wipe", target,
             "--max-rate", "1M"]
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        if " -> " in line and (".img" in line.split(" -> ")[-1] or ".qcow2" in line):
-            time.sleep(1.5)
-            proc.kill()
-            break
-    proc.communicate(timeout=60)
-    c.eq("l: killed", proc.returncode, -signal.SIGKILL)
+    rc, _ = signal_mid_copy(argv, signal.SIGKILL)
+    c.eq("l: killed", rc, -signal.SIGKILL)
     left = [k for k, v in t.loop_devices().items() if os.path.realpath(v) in
             (os.path.realpath(story), os.path.realpath(target))]
     c.true("l: the kill left loop devices (nothing could release them)", left, str(left))

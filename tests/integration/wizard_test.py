@@ -84,6 +84,15 @@ class Term:
             time.sleep(0.2)
         raise AssertionError(f"{self.name}: the wizard did not end:\n{self.screen()}")
 
+    def open_old_host(self):
+        """From the welcome screen to the opened old host (default ticks)."""
+        self.keys("Enter")
+        self.wait("Enter: details")
+        self.keys("n")
+        self.wait("Enter: open the ticked disks")
+        self.keys("Enter")
+        return self.wait("Found the old host")
+
     def close(self):
         subprocess.run(["tmux", "-L", SOCKET, "kill-session", "-t", self.name],
                        capture_output=True)
@@ -270,12 +279,7 @@ def case_small(c, binary, fixtures, work):
         c.true("c: monochrome: no colour codes", not re.search(r"\x1b\[(3|4)[0-7]m", esc),
                repr(esc[:300]))
         c.true("c: monochrome: the title in reverse video", "\x1b[7m" in esc, repr(esc[:300]))
-        w.keys("Enter")
-        w.wait("Enter: details")
-        w.keys("n")
-        w.wait("Enter: open the ticked disks")
-        w.keys("Enter")
-        w.wait("Found the old host")
+        w.open_old_host()
         w.keys("n")
         s = w.wait("Chosen:")
         c.true("c: a VM with a missing image is NOT READY", "NOT READY" in s, s)
@@ -305,12 +309,7 @@ def case_sigterm(c, binary, fixtures, work):
     w = Term("term", [binary, "wizard", story], 80, 24, "vt220", work)
     try:
         w.wait("This wizard brings")
-        w.keys("Enter")
-        w.wait("Enter: details")
-        w.keys("n")
-        w.wait("Enter: open the ticked disks")
-        w.keys("Enter")
-        w.wait("Found the old host")
+        w.open_old_host()
         shell = subprocess.run(["tmux", "-L", SOCKET, "list-panes", "-t", "term", "-F",
                                 "#{pane_pid}"], capture_output=True, text=True,
                                check=True).stdout.split()[0]

@@ -49,38 +49,6 @@ std::string trimmed(std::string s) {
   return s;
 }
 
-// A loop device over IMAGE (read-write, as the wizard's user would have
-// attached it) for the test's lifetime.
-class TestLoop {
-public:
-  explicit TestLoop(const std::string &image)
-      : dev_(trimmed(test::sh_out("losetup --show -f '" + image + "'"))) {}
-  TestLoop(const TestLoop &) = delete;
-  TestLoop &operator=(const TestLoop &) = delete;
-  TestLoop(TestLoop &&) = delete;
-  TestLoop &operator=(TestLoop &&) = delete;
-  ~TestLoop() { test::sh("losetup -d " + dev_); }
-  [[nodiscard]] const std::string &dev() const { return dev_; }
-
-private:
-  std::string dev_;
-};
-
-class TmpfsMount {
-public:
-  TmpfsMount(std::string dir, const std::string &size) : dir_(std::move(dir)) {
-    test::sh("mount -t tmpfs -o size=" + size + " kvmr-test '" + dir_ + "'");
-  }
-  TmpfsMount(const TmpfsMount &) = delete;
-  TmpfsMount &operator=(const TmpfsMount &) = delete;
-  TmpfsMount(TmpfsMount &&) = delete;
-  TmpfsMount &operator=(TmpfsMount &&) = delete;
-  ~TmpfsMount() { test::sh("umount '" + dir_ + "'"); }
-
-private:
-  std::string dir_;
-};
-
 } // namespace
 
 TEST_CASE("offered_paths: explicit paths first, then the rest; never rom, boot, unnamed loops") {
@@ -177,11 +145,11 @@ TEST_CASE("target_candidates: a loop device named explicitly is offered, a sourc
   const disk::Disk src = test::probe(source);
   test::sh("truncate -s 2G '" + (w / "new.img") + "' && truncate -s 1G '" + (w / "other.img") +
            "'");
-  const TestLoop target_loop(w / "new.img");
-  const TestLoop other_loop(w / "other.img");
+  const test::TestLoop target_loop(w / "new.img");
+  const test::TestLoop other_loop(w / "other.img");
   const std::string dir = w / "mnt";
   std::filesystem::create_directories(dir);
-  const TmpfsMount tmpfs(dir, "64m");
+  const test::TmpfsMount tmpfs(dir, "64m");
 
   const std::vector<disk::Disk> all = {test::probe(other_loop.dev()),
                                        test::probe(target_loop.dev()), src};

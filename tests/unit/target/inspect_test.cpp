@@ -31,42 +31,6 @@ std::string all(const std::vector<std::string> &v) {
   return s;
 }
 
-// A loop device over IMAGE for the test's lifetime (losetup).
-class TestLoop {
-public:
-  explicit TestLoop(const std::string &image)
-      : dev_(test::sh_out("losetup --show -f '" + image + "'")) {
-    while (!dev_.empty() && dev_.back() == '\n') {
-      dev_.pop_back();
-    }
-  }
-  TestLoop(const TestLoop &) = delete;
-  TestLoop &operator=(const TestLoop &) = delete;
-  TestLoop(TestLoop &&) = delete;
-  TestLoop &operator=(TestLoop &&) = delete;
-  ~TestLoop() { test::sh("losetup -d " + dev_); }
-  [[nodiscard]] const std::string &dev() const { return dev_; }
-
-private:
-  std::string dev_;
-};
-
-// A tmpfs mounted on DIR for the test's lifetime.
-class TmpfsMount {
-public:
-  TmpfsMount(std::string dir, const std::string &size) : dir_(std::move(dir)) {
-    test::sh("mount -t tmpfs -o size=" + size + " kvmr-test '" + dir_ + "'");
-  }
-  TmpfsMount(const TmpfsMount &) = delete;
-  TmpfsMount &operator=(const TmpfsMount &) = delete;
-  TmpfsMount(TmpfsMount &&) = delete;
-  TmpfsMount &operator=(TmpfsMount &&) = delete;
-  ~TmpfsMount() { test::sh("umount '" + dir_ + "'"); }
-
-private:
-  std::string dir_;
-};
-
 } // namespace
 
 TEST_CASE("a plain directory that is not a mount point is refused") {
@@ -92,7 +56,7 @@ TEST_CASE("a mounted directory: free bytes, type, and too small") {
   const test::WorkDir w;
   const std::string dir = w / "mnt";
   std::filesystem::create_directories(dir);
-  const TmpfsMount tmpfs(dir, "64m");
+  const test::TmpfsMount tmpfs(dir, "64m");
   const TargetInfo t = inspect_target(dir);
   CHECK(t.kind == Kind::directory);
   CHECK(t.fs_type == "tmpfs");
@@ -113,7 +77,7 @@ TEST_CASE("a directory on the filesystem of a source image is refused") {
   const test::WorkDir w;
   const std::string dir = w / "mnt";
   std::filesystem::create_directories(dir);
-  const TmpfsMount tmpfs(dir, "600m");
+  const test::TmpfsMount tmpfs(dir, "600m");
   test::make_source_image(dir + "/source.img", w.path());
   const auto src = test::probe(dir + "/source.img");
   const auto why = refusals(inspect_target(dir), {src}, 1, Layout{});
@@ -178,7 +142,7 @@ TEST_CASE("an image with a loop device over it is in use") {
   const test::WorkDir w;
   const std::string img = w / "busy.img";
   test::sh("truncate -s 1G " + img);
-  const TestLoop loop(img);
+  const test::TestLoop loop(img);
   const TargetInfo t = inspect_target(img);
   REQUIRE(t.in_use.size() == 1);
   CHECK(t.in_use[0] == loop.dev() + " is a loop device over " + img);
@@ -187,7 +151,7 @@ TEST_CASE("an image with a loop device over it is in use") {
 
   SUBCASE("the loop device as a target, over a source image") {
     test::make_source_image(w / "source.img", w.path());
-    const TestLoop src_loop(w / "source.img");
+    const test::TestLoop src_loop(w / "source.img");
     const auto src = test::probe(w / "source.img");
     const TargetInfo lt = inspect_target(src_loop.dev());
     CHECK(lt.kind == Kind::device);

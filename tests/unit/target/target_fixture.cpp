@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <utility>
 
 namespace kvmr::test {
 
@@ -137,6 +138,24 @@ std::string sparse_digest(const std::string &path) {
     hex += kDigits[md[i] & 15U];
   }
   return hex;
+}
+
+TestLoop::TestLoop(const std::string &image) : dev_(sh_out("losetup --show -f '" + image + "'")) {
+  while (!dev_.empty() && (dev_.back() == '\n' || dev_.back() == ' ')) {
+    dev_.pop_back();
+  }
+}
+
+TestLoop::~TestLoop() {
+  sh("losetup -d " + dev_);
+}
+
+TmpfsMount::TmpfsMount(std::string dir, const std::string &size) : dir_(std::move(dir)) {
+  sh("mount -t tmpfs -o size=" + size + " kvmr-test '" + dir_ + "'");
+}
+
+TmpfsMount::~TmpfsMount() {
+  sh("umount '" + dir_ + "'");
 }
 
 } // namespace kvmr::test

@@ -45,6 +45,35 @@ void make_source_image(const std::string &image, const std::string &scratch);
 
 disk::Disk probe(const std::string &path);
 
+// A loop device over IMAGE (read-write, losetup) for the test's lifetime.
+class TestLoop {
+public:
+  explicit TestLoop(const std::string &image);
+  TestLoop(const TestLoop &) = delete;
+  TestLoop &operator=(const TestLoop &) = delete;
+  TestLoop(TestLoop &&) = delete;
+  TestLoop &operator=(TestLoop &&) = delete;
+  ~TestLoop();
+  [[nodiscard]] const std::string &dev() const { return dev_; }
+
+private:
+  std::string dev_;
+};
+
+// A tmpfs of SIZE ("64M") mounted on DIR for the test's lifetime.
+class TmpfsMount {
+public:
+  TmpfsMount(std::string dir, const std::string &size);
+  TmpfsMount(const TmpfsMount &) = delete;
+  TmpfsMount &operator=(const TmpfsMount &) = delete;
+  TmpfsMount(TmpfsMount &&) = delete;
+  TmpfsMount &operator=(TmpfsMount &&) = delete;
+  ~TmpfsMount();
+
+private:
+  std::string dir_;
+};
+
 // SHA-256 over PATH's size and its data extents (offset, length, bytes;
 // SEEK_DATA/SEEK_HOLE), so a large sparse image is hashed without reading
 // its holes. Any write (even zeros into a hole, or a punched hole) changes it.
