@@ -30,8 +30,8 @@ std::string utf8_of(wint_t c) {
 } // namespace
 
 Ui::Ui(const std::atomic<bool> &stop) : stop_(stop) {
-  std::setlocale(LC_ALL, "");
-  ::initscr();
+  (void)std::setlocale(LC_ALL, "");
+  win_ = ::initscr();
   ::raw(); // Ctrl-C is a key here: the wizard asks before it stops
   ::noecho();
   ::keypad(stdscr, TRUE);
@@ -54,11 +54,11 @@ Ui::~Ui() {
 }
 
 int Ui::rows() const {
-  return LINES;
+  return ::getmaxy(win_);
 }
 
 int Ui::cols() const {
-  return COLS;
+  return ::getmaxx(win_);
 }
 
 namespace {
@@ -127,12 +127,12 @@ bool Ui::frame(const std::string &title, int step, const std::string &keys) {
 void Ui::show_cursor(bool on, int row, int col) {
   ::curs_set(on ? 1 : 0);
   if (on) {
-    ::move(row, col);
+    ::wmove(win_, row, col);
   }
 }
 
 void Ui::refresh() {
-  ::refresh();
+  ::wrefresh(win_);
 }
 
 Key Ui::key(int timeout_ms) {

@@ -4,6 +4,7 @@
 // and a terminal that is too small answered with a message until it grows.
 #pragma once
 
+#include "tui/curses.hpp"
 #include "tui/terminal.hpp"
 
 #include <atomic>
@@ -71,6 +72,7 @@ public:
 
 private:
   const std::atomic<bool> &stop_;
+  WINDOW *win_ = nullptr; // stdscr
   Palette palette_ = Palette::monochrome;
   std::string typed_;
 };

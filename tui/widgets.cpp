@@ -89,7 +89,7 @@ void ListBox::draw(Ui &ui, int top, int height) const {
     const std::size_t i = first_ + n;
     std::string text = rows[i];
     if (!checked.empty()) {
-      text = std::string(checked[i] ? "[x] " : "[ ] ") + text;
+      text.insert(0, checked[i] ? "[x] " : "[ ] ");
     }
     const bool off = i < disabled.size() && disabled[i];
     const Role role = i == cursor ? Role::highlight : off ? Role::dim : Role::normal;
