@@ -11,6 +11,7 @@
 #include "rescue/run/atomic_text.hpp"
 #include "rescue/run/execute.hpp"
 #include "rescue/run/finisher.hpp"
+#include "rescue/run/qcow2_damage.hpp"
 #include "rescue/run/report.hpp"
 #include "rescue/run/report_json.hpp"
 #include "rescue/run/report_text.hpp"
@@ -352,7 +353,10 @@ int copy_plan(const plan::RescuePlan &p, const std::vector<disk::Disk> &sources,
   }
   info.finished = run::utc_now();
   info.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  const run::RunReport report = run::summarize(p, res.manifest, info);
+  run::RunReport report = run::summarize(p, res.manifest, info);
+  // Damaged qcow2 ranges in qcow2 terms, read from the copies (zeros
+  // where the old disk failed).
+  run::map_qcow2_damage(report, info.target_root);
   const nlohmann::json doc = run::to_json(report);
   run::write_text_atomic(run::report_json_file(info.target_root),
                          doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
