@@ -322,7 +322,7 @@ private:
       o.area = Qcow2Area::data;
       active_data_.insert(o.start);
     } else {
-      if (active_data_.count(o.start) != 0) {
+      if (active_data_.contains(o.start)) {
         return; // shared with the active image: told as its data
       }
       o.area = Qcow2Area::snapshot;
@@ -386,7 +386,8 @@ private:
     return hit;
   }
 
-  void guest_of(const Owner &o, std::uint64_t s, std::uint64_t e, std::vector<Qcow2Range> &out) {
+  void guest_of(const Owner &o, std::uint64_t s, std::uint64_t e,
+                std::vector<Qcow2Range> &out) const {
     switch (o.map) {
     case GuestMap::none: return;
     case GuestMap::linear: out.push_back({o.guest + (s - o.start), e - s}); return;

@@ -67,7 +67,7 @@ std::vector<Qcow2Hit> map_file(const std::string &img, const std::vector<Qcow2Ra
 
 // A copy of IMG with BAD zero-filled, as the copy engine leaves it.
 std::string damaged_copy(const std::string &img, const Qcow2Range &bad) {
-  const std::string out = img + ".damaged";
+  std::string out = img + ".damaged";
   std::filesystem::copy_file(img, out, std::filesystem::copy_options::overwrite_existing);
   test::patch(out, bad.offset, std::string(static_cast<std::size_t>(bad.length), '\0'));
   return out;
