@@ -243,6 +243,40 @@ TEST_CASE("qcow2 map: every cluster of a qemu-io image told as qemu reads it") {
   }
 }
 
+TEST_CASE("qcow2 map: read from the copy, a lost L2 table leaves its data clusters unknown") {
+  if (!need_qemu_io()) {
+    return;
+  }
+  test::TempDir tmp;
+  const std::string img = tmp / "l.qcow2";
+  sh("qemu-img create -q -f qcow2 " + img + " 64M && qemu-io -c 'write -P 0xaa 1M 64k' " + img +
+     " >/dev/null");
+  const std::string head = slurp(img);
+  const auto h = parse_qcow2_header(std::as_bytes(std::span(head)), img, true);
+  const auto map = qemu_map(img);
+  std::uint64_t data = 0;
+  for (const auto &e : map) {
+    if (e.offset) {
+      data = *e.offset;
+    }
+  }
+  REQUIRE(data != 0);
+  // The L2 table: the only cluster between the L1 table and the data.
+  const std::uint64_t l2 = h.l1_table_offset + h.cluster_size;
+  REQUIRE(map_file(img, {{l2, 512}})[0].area == Qcow2Area::l2);
+  // The copy engine's output: both ranges zero-filled.
+  const std::string copy = damaged_copy(img, {l2, 512});
+  test::patch(copy, data, std::string(4096, '\0'));
+  const auto hits = map_file(copy, {{l2, 512}, {data, 4096}});
+  CHECK(hits[0].area == Qcow2Area::l2);
+  // 512 bytes of entries: 64 guest clusters of 64 KiB.
+  CHECK(hits[0].guest_ranges == std::vector<Qcow2Range>{{0, 64 * 65536}});
+  CHECK(hits[0].detail.find("metadata (unreadable): L2 table entries") == 0);
+  CHECK(hits[1].area == Qcow2Area::unknown);
+  CHECK(hits[1].guest_ranges.empty());
+  CHECK(hits[1].detail.find("data whose L2 entry is unreadable") != std::string::npos);
+}
+
 TEST_CASE("qcow2 map: refcounts of every width tell unallocated from in-use clusters") {
   if (!need_qemu_io()) {
     return;
