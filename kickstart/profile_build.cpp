@@ -152,6 +152,8 @@ DataDisk data_disk_of(const plan::RescuePlan &plan, const Overrides &o) {
   d.fs_uuid = plan.target.fs_uuid;
   if (o.data_disk) {
     d.disk = by_id_name(*o.data_disk);
+  } else if (!plan.kickstart.data_disk.empty()) {
+    d.disk = by_id_name(plan.kickstart.data_disk);
   } else if (plan.target.disk && !plan.target.disk->by_id.empty()) {
     d.disk = by_id_name(plan.target.disk->by_id.front());
   }

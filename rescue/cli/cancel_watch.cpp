@@ -14,10 +14,11 @@ CancelWatch::CancelWatch() {
     sigemptyset(&s);
     sigaddset(&s, SIGINT);
     sigaddset(&s, SIGTERM);
+    sigaddset(&s, SIGHUP);
     const timespec wait{0, 200'000'000};
     while (!stop_.load()) {
       const int got = sigtimedwait(&s, nullptr, &wait);
-      if (got == SIGINT || got == SIGTERM) {
+      if (got == SIGINT || got == SIGTERM || got == SIGHUP) {
         sig_.store(got);
         cancel_.store(true);
       }

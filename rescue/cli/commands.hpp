@@ -35,4 +35,7 @@ Runner add_copy(CLI::App &app);
 // `kvm-rescue rescue SOURCE... --target T [--vm NAME]... [--confirm-wipe PATH] ...`
 Runner add_rescue(CLI::App &app);
 
+// `kvm-rescue wizard [DEVICE|IMAGE...] [--target T] [--replay plan.json]`
+Runner add_wizard(CLI::App &app);
+
 } // namespace kvmr::cli

@@ -6,6 +6,7 @@
 #include "rescue/cli/copy_run.hpp"
 #include "rescue/cli/exit_codes.hpp"
 #include "rescue/cli/signals.hpp"
+#include "rescue/flow/copy_flow.hpp"
 #include "rescue/plan/plan_json.hpp"
 
 #include <iostream>
@@ -24,7 +25,7 @@ int run_copy(const CopyArgs &a) {
     const plan::RescuePlan p = plan::load_plan(a.plan);
     HoldSignals hold;
     CancelWatch watch;
-    const std::vector<disk::Disk> sources = locate_sources(p);
+    const std::vector<disk::Disk> sources = flow::locate_sources(p);
     std::vector<std::string> paths;
     paths.reserve(sources.size());
     for (const auto &d : sources) {
@@ -37,7 +38,7 @@ int run_copy(const CopyArgs &a) {
     CopyFlags flags = a.flags;
     flags.plan_file = a.plan;
     return copy_plan(p, sources, *host, flags, watch);
-  } catch (const Refused &e) {
+  } catch (const flow::Refused &e) {
     std::cerr << "kvm-rescue copy: " << e.what() << '\n';
     return kExitUsage;
   } catch (const InputError &e) {

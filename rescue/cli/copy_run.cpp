@@ -1,94 +1,17 @@
-// The shared flow of `copy` and `rescue` (see copy_run.hpp).
+// The front-end of the copy run (see copy_run.hpp).
 #include "rescue/cli/copy_run.hpp"
 
-#include "rescue/cli/exit_codes.hpp"
 #include "rescue/cli/progress_bar.hpp"
-#include "rescue/cli/system_finisher.hpp"
 #include "rescue/copy/hash.hpp"
-#include "rescue/disk/probe.hpp"
-#include "rescue/plan/identity.hpp"
-#include "rescue/plan/plan_json.hpp"
-#include "rescue/run/atomic_text.hpp"
-#include "rescue/run/execute.hpp"
-#include "rescue/run/finisher.hpp"
-#include "rescue/run/qcow2_damage.hpp"
-#include "rescue/run/report.hpp"
-#include "rescue/run/report_json.hpp"
-#include "rescue/run/report_text.hpp"
-#include "rescue/target/target.hpp"
-#include "rescue/volume/registry.hpp"
+#include "rescue/flow/copy_flow.hpp"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
-#include <chrono>
 #include <csignal>
-#include <filesystem>
 #include <iostream>
-#include <set>
-#include <sys/stat.h>
 
 namespace kvmr::cli {
 namespace {
-
-bool exists(const std::string &path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0;
-}
-
-target::Layout layout_of(const plan::PlanTarget &t) {
-  target::Layout l;
-  l.fs_type = t.fs_type;
-  l.el7_compatible = t.el7_compatible;
-  l.label = t.label;
-  l.oemdrv = t.oemdrv;
-  return l;
-}
-
-// The kvm-rescue data partition (and OEMDRV) of a prepared device or image.
-std::optional<target::PreparedTarget> find_prepared(const plan::PlanTarget &t) {
-  SystemCommandRunner runner;
-  disk::ProbeOptions po;
-  po.smart = false;
-  const disk::Disk d = disk::probe_disk(t.path, runner, po);
-  std::optional<target::PreparedTarget> out;
-  for (const auto &p : d.table.partitions) {
-    if (p.fs.outcome != disk::ProbeOutcome::found) {
-      continue;
-    }
-    if (p.fs.label == t.label && p.fs.type == t.fs_type && !out) {
-      out = target::PreparedTarget{};
-      out->path = t.path;
-      out->data_offset = p.start;
-      out->data_size = p.size;
-      out->data_partuuid = p.uuid;
-      out->data_fs_uuid = p.fs.uuid;
-    }
-  }
-  if (out) {
-    for (const auto &p : d.table.partitions) {
-      if (p.fs.outcome == disk::ProbeOutcome::found && p.fs.label == "OEMDRV") {
-        out->oemdrv_offset = p.start;
-        out->oemdrv_size = p.size;
-        out->oemdrv_partuuid = p.uuid;
-        out->oemdrv_fs_uuid = p.fs.uuid;
-      }
-    }
-  }
-  return out;
-}
-
-std::optional<plan::RescuePlan> plan_in(const std::string &root) {
-  const std::string f = run::plan_file(root);
-  if (!exists(f)) {
-    return std::nullopt;
-  }
-  try {
-    return plan::load_plan(f);
-  } catch (const std::exception &) {
-    return std::nullopt; // not ours to continue; preparation decides
-  }
-}
 
 copy::HashKind hash_of(const std::string &name) {
   if (name == "xxh3" || name == "xxh3-128") {
@@ -97,237 +20,33 @@ copy::HashKind hash_of(const std::string &name) {
   if (name == "sha256") {
     return copy::HashKind::sha256;
   }
-  throw Refused(fmt::format("--hash {}: use xxh3 or sha256", name));
-}
-
-struct OpenedTarget {
-  std::unique_ptr<target::TargetMount> mount;
-  bool resumed = false;
-  std::vector<std::string> notes;
-};
-
-OpenedTarget open_target(const plan::RescuePlan &p, const std::vector<disk::Disk> &sources,
-                         const CopyFlags &flags, CancelWatch &watch) {
-  OpenedTarget out;
-  const plan::PlanTarget &t = p.target;
-  if (t.kind == plan::TargetKind::directory) {
-    const target::TargetInfo info = target::inspect_target(t.path);
-    const auto stored = plan_in(t.path);
-    out.resumed = stored && stored->created == p.created;
-    auto why = target::refusals(info, sources, out.resumed ? 0 : p.bytes_needed, layout_of(t));
-    if (!why.empty()) {
-      throw Refused(fmt::format("target {} refused: {}", t.path, fmt::join(why, "; ")));
-    }
-    out.mount = target::TargetMount::use_directory(t.path);
-    return out;
-  }
-  // A device or image: continue an earlier run of this plan, or prepare.
-  // What a killed earlier run left attached is released first, so it
-  // does not count as "in use"; then the same refusals as for preparing
-  // (a source disk never gets mounted read-write, whatever its labels).
-  volume::reap_stale_runs(volume::kRunDir);
-  const auto earlier = find_prepared(t);
-  if (earlier &&
-      target::refusals(target::inspect_target(t.path), sources, 0, layout_of(t)).empty()) {
-    auto m = target::TargetMount::mount_prepared(*earlier, volume::kRunDir);
-    const auto stored = plan_in(m->root());
-    if (stored && stored->created == p.created) {
-      out.mount = std::move(m);
-      out.resumed = true;
-      out.notes.push_back(fmt::format(
-          "{} already holds this plan's kvm-rescue filesystem: continuing, nothing wiped", t.path));
-      return out;
-    }
-  }
-  watch.check();
-  const target::TargetInfo info = target::inspect_target(t.path);
-  const auto why = target::refusals(info, sources, p.bytes_needed, layout_of(t));
-  if (!why.empty()) {
-    throw Refused(fmt::format("target {} refused: {}", t.path, fmt::join(why, "; ")));
-  }
-  if (flags.confirm_wipe != t.path) {
-    throw Refused(fmt::format(
-        "target {} is a {} and would be wiped (new GPT, {} data filesystem{}): repeat its path "
-        "as --confirm-wipe {} to go ahead{}",
-        t.path, t.kind == plan::TargetKind::device ? "block device" : "disk image", t.fs_type,
-        t.oemdrv ? ", OEMDRV partition" : "", t.path,
-        flags.confirm_wipe.empty()
-            ? ""
-            : fmt::format(" (--confirm-wipe {} does not name it)", flags.confirm_wipe)));
-  }
-  const target::PreparedTarget prepared =
-      target::prepare_target(t.path, flags.confirm_wipe, sources, p.bytes_needed, layout_of(t));
-  out.notes.push_back(fmt::format("{} prepared: data partition at {} ({}), filesystem {}", t.path,
-                                  prepared.data_offset, run::size_text(prepared.data_size),
-                                  prepared.data_fs_uuid));
-  watch.check();
-  out.mount = target::TargetMount::mount_prepared(prepared, volume::kRunDir);
-  return out;
+  throw flow::Refused(fmt::format("--hash {}: use xxh3 or sha256", name));
 }
 
 } // namespace
 
-std::vector<disk::Disk> locate_sources(const plan::RescuePlan &p) {
-  SystemCommandRunner runner;
-  disk::ProbeOptions po;
-  po.smart = false;
-  std::vector<disk::Disk> found;
-  std::vector<std::string> problems;
-  for (const auto &want : p.sources) {
-    std::vector<std::string> paths;
-    if (exists(want.path)) {
-      paths.push_back(want.path);
-    }
-    for (const auto &id : want.by_id) {
-      std::error_code ec;
-      const auto real = std::filesystem::canonical(id, ec);
-      if (!ec && std::find(paths.begin(), paths.end(), real.string()) == paths.end()) {
-        paths.push_back(real.string());
-      }
-    }
-    std::vector<disk::Disk> candidates;
-    candidates.reserve(paths.size());
-    for (const auto &path : paths) {
-      candidates.push_back(disk::probe_disk(path, runner, po));
-    }
-    const plan::Located at = plan::locate_disk(want, candidates);
-    if (at.path.empty()) {
-      problems.push_back(fmt::format(
-          "source disk {} is not the one the plan was made on{}", want.path,
-          at.differences.empty() ? ": not found"
-                                 : fmt::format(": {}", fmt::join(at.differences, "; "))));
-      continue;
-    }
-    for (auto &c : candidates) {
-      if (c.path == at.path) {
-        found.push_back(std::move(c));
-        break;
-      }
-    }
-  }
-  if (!problems.empty()) {
-    throw Refused(fmt::format("{}", fmt::join(problems, "\n")));
-  }
-  return found;
-}
-
-void recheck_sources(const plan::RescuePlan &p, access::OldHost &host, const run::LvMaps &lvs) {
-  std::vector<std::string> problems;
-  for (const auto &item : p.items) {
-    if (item.kind == plan::ItemKind::lv_image) {
-      const auto it = lvs.lvs.find(item.source);
-      if (it == lvs.lvs.end()) {
-        problems.push_back(fmt::format("LV {} is gone", item.source));
-      } else if (it->second.size != item.size) {
-        problems.push_back(fmt::format("LV {} is {} bytes, the plan has {}", item.source,
-                                       it->second.size, item.size));
-      }
-      continue;
-    }
-    const auto st = host.tree().lstat(item.source);
-    if (!st) {
-      problems.push_back(fmt::format("{} is gone", item.source));
-    } else if (st->type != volume::FileType::regular) {
-      problems.push_back(fmt::format("{} is no longer a regular file", item.source));
-    } else if (item.size != 0 && st->size != item.size && !item.rewritten) {
-      problems.push_back(
-          fmt::format("{} is {} bytes, the plan has {}", item.source, st->size, item.size));
-    }
-  }
-  if (!problems.empty()) {
-    throw Refused(
-        fmt::format("the old host no longer matches the plan: {}", fmt::join(problems, "; ")));
-  }
-}
-
-std::optional<plan::RescuePlan> stored_plan(const plan::PlanTarget &t,
-                                            const std::vector<disk::Disk> &sources) {
-  if (t.kind == plan::TargetKind::directory) {
-    return plan_in(t.path);
-  }
-  if (!exists(t.path)) {
-    return std::nullopt;
-  }
-  volume::reap_stale_runs(volume::kRunDir);
-  const auto earlier = find_prepared(t);
-  // Never mounted when anything refuses it (a source, in use, ...).
-  if (!earlier ||
-      !target::refusals(target::inspect_target(t.path), sources, 0, layout_of(t)).empty()) {
-    return std::nullopt;
-  }
-  auto m = target::TargetMount::mount_prepared(*earlier, volume::kRunDir);
-  return plan_in(m->root());
-}
-
-bool same_work(const plan::RescuePlan &a, const plan::RescuePlan &b) {
-  if (a.sources.size() != b.sources.size() || a.items.size() != b.items.size()) {
-    return false;
-  }
-  for (std::size_t n = 0; n < a.sources.size(); ++n) {
-    if (!plan::identity_differences(a.sources[n], b.sources[n]).empty()) {
-      return false;
-    }
-  }
-  for (std::size_t n = 0; n < a.items.size(); ++n) {
-    const auto &x = a.items[n];
-    const auto &y = b.items[n];
-    if (x.kind != y.kind || x.source != y.source || x.dest != y.dest || x.size != y.size) {
-      return false;
-    }
-  }
-  return a.target.path == b.target.path;
-}
-
 int copy_plan(const plan::RescuePlan &p, const std::vector<disk::Disk> &sources,
               access::OldHost &host, const CopyFlags &flags, CancelWatch &watch) {
-  const auto started = std::chrono::steady_clock::now();
-  run::RunInfo info;
-  info.started = run::utc_now();
-  info.target = p.target.path;
-  info.backend = access::to_string(host.backend());
-  const copy::HashKind hash = hash_of(flags.hash);
-  const run::LvMaps lvs = run::find_lv_maps(sources);
-  recheck_sources(p, host, lvs);
-  watch.check();
+  flow::CopyRequest req;
+  req.confirm_wipe = flags.confirm_wipe;
+  req.hash = hash_of(flags.hash);
+  req.retries = flags.retries;
+  req.max_rate = flags.max_rate;
+  req.plan_file = flags.plan_file;
+  req.cancel = &watch.flag();
+  req.checkpoint = [&watch] { watch.check(); };
 
-  OpenedTarget target = open_target(p, sources, flags, watch);
-  watch.check();
-  info.target_root = target.mount->root();
-  // Where the user finds the plan after this run: the target's mount
-  // point is private and gone once the copy ends.
-  info.plan_path = flags.plan_file.empty()
-                       ? fmt::format("{}/kvm-rescue/plan.json (on {}'s data partition)",
-                                     p.layout.images_dir, p.target.path)
-                       : flags.plan_file;
-  info.warnings = p.warnings;
-  for (const auto &n : target.notes) {
-    std::cerr << n << '\n';
-  }
-
-  const auto finisher = system_finisher();
-  run::ExecuteOptions opt;
-  opt.hash = hash;
-  opt.retries = flags.retries;
-  opt.max_rate = flags.max_rate;
-  opt.cancel = &watch.flag();
-  opt.finisher = finisher.get();
-  std::uint64_t total = 0;
-  for (const auto &item : p.items) {
-    total += item.allocated != 0 ? item.allocated : item.size;
-  }
-  ProgressView view(p.items.size(), total, ProgressView::stderr_options());
-  opt.progress = &view;
-  opt.log = [&view](const std::string &s) {
+  ProgressView view(p.items.size(), flow::bytes_to_copy(p), ProgressView::stderr_options());
+  flow::CopyHooks hooks;
+  hooks.progress = &view;
+  hooks.note = [&view](const std::string &s) {
     view.finish(); // the bar line, if any, makes way
     std::cerr << s << '\n';
   };
-  const std::string root = info.target_root;
-  opt.item_begin = [&view, &root](const plan::PlanItem &item) {
-    // Named as the copy engine names it (CopyProgress::item), so its
-    // reports continue this item.
-    view.begin_item(root + "/" + item.dest, item.allocated != 0 ? item.allocated : item.size);
+  hooks.item_begin = [&view](const plan::PlanItem &item, const std::string &dest_path) {
+    view.begin_item(dest_path, item.allocated != 0 ? item.allocated : item.size);
   };
-  opt.item_end = [&view](const plan::PlanItem &item, const run::ManifestItem &m) {
+  hooks.item_end = [&view](const plan::PlanItem &item, const run::ManifestItem &m) {
     if (m.status == run::ItemStatus::pending) {
       return;
     }
@@ -344,33 +63,13 @@ int copy_plan(const plan::RescuePlan &p, const std::vector<disk::Disk> &sources,
                                                  : "";
     view.end_item(d);
   };
-  const run::ExecuteResult res = run::execute_plan(p, host, lvs, info.target_root, opt);
+  const flow::CopyOutcome out = flow::run_copy(p, sources, host, req, hooks);
   view.finish();
-
-  info.cancelled = res.cancelled;
-  if (res.resumed) {
-    info.warnings.emplace_back("continued an earlier run of this plan");
-  }
-  info.finished = run::utc_now();
-  info.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  run::RunReport report = run::summarize(p, res.manifest, info);
-  // Damaged qcow2 ranges in qcow2 terms, read from the copies (zeros
-  // where the old disk failed).
-  run::map_qcow2_damage(report, info.target_root);
-  const nlohmann::json doc = run::to_json(report);
-  run::write_text_atomic(run::report_json_file(info.target_root),
-                         doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
-  const std::string text = run::render_report(report);
-  run::write_text_atomic(run::report_text_file(info.target_root), text);
-  if (flags.json) {
-    std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
-  } else {
-    std::cout << text;
-  }
-  if (res.cancelled) {
+  std::cout << (flags.json ? out.report_json : out.report_text);
+  if (out.cancelled) {
     return 128 + (watch.signal() != 0 ? watch.signal() : SIGINT);
   }
-  return report.exit_code();
+  return out.exit_code;
 }
 
 } // namespace kvmr::cli

@@ -1,27 +1,19 @@
 // `kvm-rescue kickstart --plan plan.json --os-disk ID [-o ks.cfg]`: the
 // kickstart that reinstalls the host on the new OS disk, mounts the
 // rescued data disk untouched and re-registers every VM on first boot.
-#include "kickstart/post.hpp"
 #include "kickstart/profile_build.hpp"
-#include "kickstart/render.hpp"
-#include "kickstart/restore.hpp"
 #include "rescue/cli/commands.hpp"
 #include "rescue/cli/exit_codes.hpp"
 #include "rescue/copy/atomic_file.hpp"
-#include "rescue/disk/probe.hpp"
-#include "rescue/plan/identity.hpp"
+#include "rescue/flow/kickstart_flow.hpp"
 #include "rescue/plan/plan_json.hpp"
-#include "rescue/target/target.hpp"
-#include "rescue/util/command.hpp"
 #include "rescue/util/error.hpp"
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <memory>
-#include <sstream>
 
 namespace kvmr::cli {
 namespace {
@@ -82,78 +74,24 @@ kickstart::Overrides overrides_of(const KickstartArgs &a) {
   return o;
 }
 
-std::string next_steps(const kickstart::Profile &p, const std::string &where) {
-  std::ostringstream o;
-  o << "Next steps at the server:\n"
-    << "  1. Attach the new OS disk (" << p.os_disk << ")\n"
-    << "     and the disk with the rescued VMs (" << p.data_disks.front().disk << ").\n"
-    << "  2. Boot the " << (p.dialect == kickstart::Dialect::el7 ? "CentOS 7" : "EL")
-    << " installation DVD.\n"
-    << "     " << where << "\n"
-    << "  3. After the install, set the firmware's boot order to the OS disk only.\n"
-    << "  4. On first boot, kvm-rescue-restore.service defines every VM; its log is\n"
-    << "     /var/log/kvm-rescue-restore.log.\n";
-  return o.str();
-}
-
-// Writes KS as ks.cfg into the vfat volume labelled OEMDRV on PATH (a disk
-// or image prepared by `copy`), refusing a disk of the old host. Returns
-// the partition's description for the message.
-std::string write_to_oemdrv(const std::string &path, const plan::RescuePlan &plan,
-                            const std::string &ks) {
-  SystemCommandRunner runner;
-  disk::ProbeOptions popts;
-  popts.smart = false;
-  const disk::Disk d = disk::probe_disk(path, runner, popts);
-  if (d.status == disk::DiskStatus::error) {
-    throw InputError(fmt::format("{}: cannot read it: {}", path, d.error));
-  }
-  const plan::DiskIdentity here = plan::identify_disk(d);
-  for (const auto &src : plan.sources) {
-    for (const auto &u : src.fs_uuids) {
-      if (std::find(here.fs_uuids.begin(), here.fs_uuids.end(), u) != here.fs_uuids.end()) {
-        throw InputError(fmt::format("{} carries filesystem UUID {} of the old host's disk {}: "
-                                     "refusing to write to it",
-                                     path, u, src.path));
-      }
-    }
-  }
-  for (const auto &p : d.table.partitions) {
-    if (p.fs.type == "vfat" && p.fs.label == "OEMDRV") {
-      target::write_oemdrv_file(path, p.start, "ks.cfg", ks, &runner);
-      return fmt::format("{} partition {}", path, p.number);
-    }
-  }
-  throw InputError(fmt::format("{} has no partition with a vfat filesystem labelled OEMDRV "
-                               "(`kvm-rescue copy` makes one on the disk it prepares)",
-                               path));
-}
-
 int run_kickstart(const KickstartArgs &a) {
   const plan::RescuePlan plan = plan::load_plan(a.plan);
-  const kickstart::Profile profile = kickstart::build_profile(plan, overrides_of(a));
-  const kickstart::RestoreSpec spec = kickstart::build_restore_spec(plan, profile.dialect);
-  const std::string ks = kickstart::render(
-      profile, {kickstart::render_restore_script(spec), kickstart::render_restore_unit(spec)});
-  for (const auto &w : profile.warnings) {
+  const flow::KickstartOutput ks = flow::make_kickstart(plan, overrides_of(a));
+  for (const auto &w : ks.profile.warnings) {
     std::cerr << "warning: " << w << "\n";
   }
   if (a.output.empty() || a.output == "-") {
-    std::cout << ks;
+    std::cout << ks.text;
   } else {
-    copy::write_file_atomic(a.output, ks);
+    copy::write_file_atomic(a.output, ks.text);
     std::cerr << "wrote " << a.output << "\n";
   }
-  std::string where = "Put ks.cfg on a volume labelled OEMDRV and the installer reads it\n"
-                      "     by itself; or add to the boot line: inst.ks=hd:LABEL=OEMDRV:/ks.cfg";
   if (!a.oemdrv.empty()) {
-    const std::string part = write_to_oemdrv(a.oemdrv, plan, ks);
+    const std::string part = flow::write_to_oemdrv(a.oemdrv, plan, ks.text);
     std::cerr << "wrote ks.cfg to the OEMDRV volume on " << part << "\n";
-    where = "The installer finds ks.cfg on the OEMDRV volume by itself (EL7.2 and\n"
-            "     later); if not, add to the boot line: inst.ks=hd:LABEL=OEMDRV:/ks.cfg";
   }
-  std::cerr << next_steps(profile, where);
-  return profile.warnings.empty() ? kExitOk : kExitPartial;
+  std::cerr << flow::next_steps(ks.profile, !a.oemdrv.empty());
+  return ks.profile.warnings.empty() ? kExitOk : kExitPartial;
 }
 
 } // namespace

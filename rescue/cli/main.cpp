@@ -7,11 +7,12 @@
 #include <exception>
 #include <iostream>
 #include <map>
+#include <unistd.h>
 
 int main(int argc, char **argv) {
   using namespace kvmr::cli; // NOLINT(google-build-using-namespace)
   CLI::App app{"kvm-rescue: bring KVM guests back from a host that no longer boots"};
-  app.require_subcommand(1);
+  app.require_subcommand(0, 1);
   app.set_version_flag("--version", "kvm-rescue 0.1.0");
   std::map<std::string, Runner> runners;
   runners["probe"] = add_probe(app);
@@ -22,6 +23,7 @@ int main(int argc, char **argv) {
   runners["kickstart"] = add_kickstart(app);
   runners["copy"] = add_copy(app);
   runners["rescue"] = add_rescue(app);
+  runners["wizard"] = add_wizard(app);
 
   try {
     app.parse(argc, argv);
@@ -40,6 +42,11 @@ int main(int argc, char **argv) {
     for (auto *sub : app.get_subcommands()) {
       return runners.at(sub->get_name())();
     }
+    // No subcommand: the wizard on a terminal, the usage otherwise.
+    if (::isatty(STDIN_FILENO) == 1 && ::isatty(STDOUT_FILENO) == 1) {
+      return runners.at("wizard")();
+    }
+    std::cerr << app.help();
   } catch (const Interrupted &e) {
     std::cerr << "kvm-rescue: " << e.what() << "; everything attached was released\n";
     return 128 + e.signal();

@@ -2,14 +2,12 @@
 // [--allow-not-ready] [-o plan.json] [--json] ...`: what a rescue will copy
 // where, checked against the target, for review and as the answer file.
 // Reads the sources, looks at the target; writes nothing but -o.
-#include "rescue/access/old_host.hpp"
 #include "rescue/cli/commands.hpp"
 #include "rescue/cli/exit_codes.hpp"
 #include "rescue/cli/signals.hpp"
-#include "rescue/disk/probe.hpp"
+#include "rescue/flow/source.hpp"
 #include "rescue/plan/plan_build.hpp"
 #include "rescue/plan/plan_json.hpp"
-#include "rescue/plan/plan_source.hpp"
 #include "rescue/target/target.hpp"
 #include "rescue/util/error.hpp"
 
@@ -58,35 +56,18 @@ int run_plan(const PlanArgs &a) {
   } catch (const InputError &e) {
     return refuse(e.what());
   }
-  SystemCommandRunner runner;
-  disk::ProbeOptions popts;
-  popts.smart = false;
-  const std::vector<disk::Disk> sources = disk::probe_disks(a.sources, runner, popts);
-  hold.check();
-
-  access::AccessOptions opts;
-  opts.backend = access::parse_backend(a.backend);
-  auto host = access::OldHost::open(a.sources, opts);
-  hold.check();
-  std::vector<scan::LvFact> facts;
-  for (const auto &l : host->lvs()) {
-    facts.push_back({l.name, l.size, l.readable, l.access, l.problems});
-  }
-  const scan::HostInventory inv = scan::build_inventory(host->tree(), facts);
-  ch.host_files = plan::list_host_files(host->tree());
-  hold.check();
+  flow::OpenedSource src = flow::open_source(a.sources, a.backend, [&hold] { hold.check(); });
   plan::RescuePlan p;
   try {
-    p = plan::build_plan(inv, sources, tinfo, ch);
+    p = flow::make_plan(src, a.target, ch);
   } catch (const InputError &e) {
     return refuse(e.what());
   }
-  plan::stat_payload(p, host->tree());
-  host.reset(); // release the old host's mounts before anything is written
+  src.host.reset(); // release the old host's mounts before anything is written
   hold.check();
 
   // Size is the preflight's (it names the margin); refusals() looks at the rest.
-  std::vector<std::string> no = target::refusals(tinfo, sources, 0, ch.target_layout);
+  std::vector<std::string> no = target::refusals(tinfo, src.disks, 0, ch.target_layout);
   if (const std::string s = plan::space_shortfall(p); !s.empty()) {
     no.push_back(s);
   }

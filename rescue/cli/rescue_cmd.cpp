@@ -8,11 +8,9 @@
 #include "rescue/cli/copy_run.hpp"
 #include "rescue/cli/exit_codes.hpp"
 #include "rescue/cli/signals.hpp"
-#include "rescue/disk/probe.hpp"
+#include "rescue/flow/copy_flow.hpp"
+#include "rescue/flow/source.hpp"
 #include "rescue/plan/plan_build.hpp"
-#include "rescue/plan/plan_source.hpp"
-#include "rescue/scan/inventory.hpp"
-#include "rescue/target/target.hpp"
 
 #include <iostream>
 #include <memory>
@@ -40,21 +38,8 @@ int run_rescue(const RescueArgs &a) {
   try {
     HoldSignals hold;
     CancelWatch watch;
-    SystemCommandRunner runner;
-    disk::ProbeOptions po;
-    po.smart = false;
-    const std::vector<disk::Disk> disks = disk::probe_disks(a.sources, runner, po);
-    access::AccessOptions opts;
-    opts.backend = access::parse_backend(a.backend);
-    auto host = access::OldHost::open(a.sources, opts);
-    watch.check();
-    std::vector<scan::LvFact> facts;
-    for (const auto &l : host->lvs()) {
-      facts.push_back({l.name, l.size, l.readable, l.access, l.problems});
-    }
-    const scan::HostInventory inv = scan::build_inventory(host->tree(), facts);
-    watch.check();
-    const target::TargetInfo tinfo = target::inspect_target(a.target);
+    const flow::OpenedSource src =
+        flow::open_source(a.sources, a.backend, [&watch] { watch.check(); });
     plan::PlanChoices choices;
     choices.vms = a.vms;
     choices.include_not_ready = a.allow_not_ready;
@@ -64,16 +49,15 @@ int run_rescue(const RescueArgs &a) {
     choices.target_layout.fs_type = a.fs;
     choices.target_layout.el7_compatible = a.dialect == "el7";
     choices.kickstart.dialect = a.dialect;
-    choices.host_files = plan::list_host_files(host->tree());
-    plan::RescuePlan p = plan::build_plan(inv, disks, tinfo, choices);
-    plan::stat_payload(p, host->tree());
-    if (const auto stored = stored_plan(p.target, disks); stored && same_work(*stored, p)) {
+    plan::RescuePlan p = flow::make_plan(src, a.target, choices);
+    if (const auto stored = flow::stored_plan(p.target, src.disks);
+        stored && flow::same_work(*stored, p)) {
       std::cerr << "the target holds this rescue's plan from an earlier run: continuing it\n";
       p = *stored;
     }
     watch.check();
-    return copy_plan(p, disks, *host, a.flags, watch);
-  } catch (const Refused &e) {
+    return copy_plan(p, src.disks, *src.host, a.flags, watch);
+  } catch (const flow::Refused &e) {
     std::cerr << "kvm-rescue rescue: " << e.what() << '\n';
     return kExitUsage;
   } catch (const InputError &e) {

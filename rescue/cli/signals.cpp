@@ -12,6 +12,7 @@ sigset_t int_term() {
   sigemptyset(&s);
   sigaddset(&s, SIGINT);
   sigaddset(&s, SIGTERM);
+  sigaddset(&s, SIGHUP); // the terminal went away (ssh dropped, tmux killed)
   return s;
 }
 
@@ -34,7 +35,7 @@ void HoldSignals::check() const {
   sigset_t pending;
   sigemptyset(&pending);
   sigpending(&pending);
-  for (const int sig : {SIGINT, SIGTERM}) {
+  for (const int sig : {SIGINT, SIGTERM, SIGHUP}) {
     if (sigismember(&pending, sig) == 1) {
       sigset_t one;
       sigemptyset(&one);

@@ -84,4 +84,8 @@ bool same_work(const plan::RescuePlan &a, const plan::RescuePlan &b);
 CopyOutcome run_copy(const plan::RescuePlan &p, const std::vector<disk::Disk> &sources,
                      access::OldHost &host, const CopyRequest &req, const CopyHooks &hooks);
 
+// The bytes the copy moves, for an overall progress bar: each item's
+// allocated bytes (its size when that is unknown).
+std::uint64_t bytes_to_copy(const plan::RescuePlan &p);
+
 } // namespace kvmr::flow

@@ -4,6 +4,7 @@
 
 #include "rescue/disk/model.hpp"
 #include "rescue/plan/plan.hpp"
+#include "rescue/target/mountinfo.hpp"
 #include "rescue/target/target.hpp"
 
 #include <cstdint>
@@ -13,8 +14,8 @@
 namespace kvmr::flow {
 
 struct TargetCandidate {
-  std::string path;        // /dev/sdc, an image file, or a mounted directory
-  std::string description; // "ATA Samsung SSD 860, 465.8 GiB, empty"
+  std::string path;           // /dev/sdc, an image file, or a mounted directory
+  std::string description;    // "ATA Samsung SSD 860, 465.8 GiB, empty"
   std::uint64_t capacity = 0; // bytes the data filesystem would get (dir: free)
   bool is_directory = false;
   std::vector<std::string> refusals; // empty: may be chosen
@@ -29,5 +30,23 @@ std::vector<TargetCandidate> target_candidates(const std::vector<disk::Disk> &al
                                                const std::vector<disk::Disk> &sources,
                                                std::uint64_t bytes_needed,
                                                const target::Layout &layout);
+
+// The parts of target_candidates, for tests.
+
+// The whole disks ("/dev/vda") holding the filesystems MOUNTS has at /,
+// /run/live/medium or /lib/live/mount/medium (through partitions and
+// device-mapper slaves, as sysfs tells).
+std::vector<std::string> boot_disks(const std::vector<target::MountEntry> &mounts);
+
+// The paths to offer, in order: EXPLICIT as given, then the rest of ALL
+// in its order; never a rom device (sr*, scd*, SCSI type 5), a loop
+// device not named in EXPLICIT, or one of BOOT (boot_disks).
+std::vector<std::string> offered_paths(const std::vector<disk::Disk> &all,
+                                       const std::vector<std::string> &explicit_paths,
+                                       const std::vector<std::string> &boot);
+
+// "ATA Samsung SSD 860, 465.8 GiB, GPT, 2 partitions": model (or "disk
+// image", "disk"), size, what is on it.
+std::string describe_disk(const disk::Disk &d, const target::Layout &layout);
 
 } // namespace kvmr::flow

@@ -127,8 +127,11 @@ struct PlanTarget {
 
 // The new host's choices, read by `kickstart --plan` and the wizard.
 struct KickstartChoices {
-  std::string dialect = "el7";                // el7, el8, el9
-  std::string os_disk;                        // /dev/disk/by-id name; may not exist here
+  std::string dialect = "el7"; // el7, el8, el9
+  std::string os_disk;         // /dev/disk/by-id name; may not exist here
+  // The rescued data disk's by-id name on the new host, when the target
+  // has none here (an image file, a directory); empty: the target's own.
+  std::string data_disk;
   std::string hostname;                       // default: the old host's
   std::map<std::string, std::string> nic_map; // old NIC name -> new NIC name or MAC
   std::string root_password = "locked";       // locked, hash, keep-old

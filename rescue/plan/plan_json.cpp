@@ -70,6 +70,7 @@ json target_json(const PlanTarget &t) {
 json kickstart_json(const KickstartChoices &k) {
   return {{"dialect", k.dialect},
           {"os_disk", k.os_disk},
+          {"data_disk", k.data_disk},
           {"hostname", k.hostname},
           {"nic_map", k.nic_map},
           {"root_password", k.root_password},
@@ -243,6 +244,9 @@ KickstartChoices kickstart_from(const Field &f) {
   KickstartChoices k;
   k.dialect = f.at("dialect").str();
   k.os_disk = f.at("os_disk").str();
+  if (f.j.contains("data_disk")) { // added after schema version 1's first plans
+    k.data_disk = f.at("data_disk").str();
+  }
   k.hostname = f.at("hostname").str();
   const Field nics = f.at("nic_map");
   if (!nics.j.is_object()) {

@@ -1,7 +1,7 @@
 // The steps after an item's bytes are on the target: XML path rewrites,
 // a new backing name in a qcow2 overlay, `qemu-img check`, and
 // `virt-xml-validate`. An interface so execute_plan can be tested without
-// the tools; cli::system_finisher() does them for real (rescue/finish).
+// the tools; flow::system_finisher() does them for real (rescue/finish).
 #pragma once
 
 #include "rescue/plan/plan.hpp"

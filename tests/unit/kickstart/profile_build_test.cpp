@@ -131,6 +131,12 @@ TEST_CASE("refusals: no OS disk, the OS disk is a source or the data disk, no da
   pl = story_plan();
   pl.target.disk->by_id.clear();
   CHECK_THROWS_WITH_AS(build_profile(pl, {}), doctest::Contains("--data-disk"), InputError);
+  // The answer file may name it (the wizard asks for an image target).
+  pl.kickstart.data_disk = "ata-NEW_DATA_D1";
+  CHECK(build_profile(pl, {}).data_disks.at(0).disk == "disk/by-id/ata-NEW_DATA_D1");
+  Overrides flag;
+  flag.data_disk = "ata-FLAG";
+  CHECK(build_profile(pl, flag).data_disks.at(0).disk == "disk/by-id/ata-FLAG");
   Overrides keep;
   keep.root_password = "keep-old";
   CHECK_THROWS_WITH_AS(build_profile(story_plan(), keep), doctest::Contains("never copies"),

@@ -80,6 +80,15 @@ TEST_CASE("to_json and plan_from_json round-trip exactly") {
   CHECK(plan::to_json(back).dump() == j.dump());
 }
 
+TEST_CASE("the kickstart's data_disk round-trips and may be absent (older answer files)") {
+  plan::RescuePlan p = full_plan();
+  p.kickstart.data_disk = "ata-NEW_DATA_D1";
+  json j = plan::to_json(p);
+  CHECK(plan::plan_from_json(j).kickstart.data_disk == "ata-NEW_DATA_D1");
+  j["kickstart"].erase("data_disk");
+  CHECK(plan::plan_from_json(j).kickstart.data_disk.empty());
+}
+
 TEST_CASE("load errors name the field") {
   const json good = plan::to_json(full_plan());
 

@@ -1,5 +1,5 @@
 // The real finishing steps through rescue/finish (see system_finisher.hpp).
-#include "rescue/cli/system_finisher.hpp"
+#include "rescue/flow/system_finisher.hpp"
 #include "rescue/finish/backing_rewrite.hpp"
 #include "rescue/finish/image_check.hpp"
 #include "rescue/finish/xml_rewrite.hpp"
@@ -11,7 +11,7 @@
 
 #include <chrono>
 
-namespace kvmr::cli {
+namespace kvmr::flow {
 namespace {
 
 class SystemFinisher final : public run::Finisher {
@@ -90,4 +90,4 @@ std::unique_ptr<run::Finisher> system_finisher() {
   return std::make_unique<SystemFinisher>();
 }
 
-} // namespace kvmr::cli
+} // namespace kvmr::flow

@@ -6,8 +6,8 @@
 
 #include <memory>
 
-namespace kvmr::cli {
+namespace kvmr::flow {
 
 std::unique_ptr<run::Finisher> system_finisher();
 
-} // namespace kvmr::cli
+} // namespace kvmr::flow

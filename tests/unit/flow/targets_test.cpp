@@ -1,0 +1,218 @@
+// flow::target_candidates: which disks are offered, in which order, how
+// each is described; and, with real loop devices, that a loop device
+// named explicitly is offered while a source image is refused.
+#include "rescue/flow/targets.hpp"
+
+#include "unit/rescue/test_util.hpp"
+#include "unit/target/target_fixture.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace kvmr {
+namespace {
+
+constexpr std::uint64_t kGiB = std::uint64_t{1} << 30U;
+
+disk::Disk block(const std::string &path, const std::string &transport = "sata") {
+  disk::Disk d;
+  d.path = path;
+  d.status = disk::DiskStatus::blank;
+  d.size = 4 * kGiB;
+  d.logical_sector_size = 512;
+  d.device.is_block_device = true;
+  d.device.transport = transport;
+  return d;
+}
+
+std::string joined(const std::vector<std::string> &v) {
+  std::string out;
+  for (const auto &s : v) {
+    out += s + "\n";
+  }
+  return out;
+}
+
+bool any_contains(const std::vector<std::string> &v, const std::string &part) {
+  return std::any_of(v.begin(), v.end(),
+                     [&](const std::string &s) { return s.find(part) != std::string::npos; });
+}
+
+std::string trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) {
+    s.pop_back();
+  }
+  return s;
+}
+
+// A loop device over IMAGE (read-write, as the wizard's user would have
+// attached it) for the test's lifetime.
+class TestLoop {
+public:
+  explicit TestLoop(const std::string &image)
+      : dev_(trimmed(test::sh_out("losetup --show -f '" + image + "'"))) {}
+  TestLoop(const TestLoop &) = delete;
+  TestLoop &operator=(const TestLoop &) = delete;
+  TestLoop(TestLoop &&) = delete;
+  TestLoop &operator=(TestLoop &&) = delete;
+  ~TestLoop() { test::sh("losetup -d " + dev_); }
+  [[nodiscard]] const std::string &dev() const { return dev_; }
+
+private:
+  std::string dev_;
+};
+
+class TmpfsMount {
+public:
+  TmpfsMount(std::string dir, const std::string &size) : dir_(std::move(dir)) {
+    test::sh("mount -t tmpfs -o size=" + size + " kvmr-test '" + dir_ + "'");
+  }
+  TmpfsMount(const TmpfsMount &) = delete;
+  TmpfsMount &operator=(const TmpfsMount &) = delete;
+  TmpfsMount(TmpfsMount &&) = delete;
+  TmpfsMount &operator=(TmpfsMount &&) = delete;
+  ~TmpfsMount() { test::sh("umount '" + dir_ + "'"); }
+
+private:
+  std::string dir_;
+};
+
+} // namespace
+
+TEST_CASE("offered_paths: explicit paths first, then the rest; never rom, boot, unnamed loops") {
+  const std::vector<disk::Disk> all = {
+      block("/dev/sdx"),       block("/dev/sr7"), block("/dev/loop97", "loop"),
+      block("/dev/kvmrboot0"), block("/dev/sdy"), block("/dev/nvme9n1", "nvme"),
+  };
+  const std::vector<std::string> boot = {"/dev/kvmrboot0"};
+
+  SUBCASE("no explicit paths: disks in their order, without rom, loop, boot medium") {
+    CHECK(flow::offered_paths(all, {}, boot) ==
+          std::vector<std::string>{"/dev/sdx", "/dev/sdy", "/dev/nvme9n1"});
+  }
+  SUBCASE("explicit paths come first, in their order, each once; a named loop device is offered") {
+    const std::vector<std::string> expl = {"/dev/sdy", "/dev/loop97", "/srv/kvmr-no-such-dir"};
+    CHECK(flow::offered_paths(all, expl, boot) ==
+          std::vector<std::string>{"/dev/sdy", "/dev/loop97", "/srv/kvmr-no-such-dir", "/dev/sdx",
+                                   "/dev/nvme9n1"});
+  }
+  SUBCASE("the boot medium and a rom device are not offered even when named") {
+    CHECK(flow::offered_paths(all, {"/dev/kvmrboot0", "/dev/sr7"}, boot) ==
+          std::vector<std::string>{"/dev/sdx", "/dev/sdy", "/dev/nvme9n1"});
+  }
+  SUBCASE("a loop device is known by its transport as well as its name") {
+    std::vector<disk::Disk> more = all;
+    more.push_back(block("/dev/kvmr-by-transport", "loop"));
+    CHECK(flow::offered_paths(more, {}, boot) ==
+          std::vector<std::string>{"/dev/sdx", "/dev/sdy", "/dev/nvme9n1"});
+  }
+}
+
+TEST_CASE("describe_disk: model or kind, size, what is on it") {
+  const target::Layout layout;
+  disk::Disk d = block("/dev/sdx");
+  d.device.model = "Samsung SSD 860";
+  CHECK(flow::describe_disk(d, layout) == "Samsung SSD 860, 4.0 GiB, empty");
+
+  d.status = disk::DiskStatus::ok;
+  d.table.type = "gpt";
+  d.table.partitions.resize(2);
+  CHECK(flow::describe_disk(d, layout) == "Samsung SSD 860, 4.0 GiB, GPT, 2 partitions");
+  d.table.partitions[0].fs.outcome = disk::ProbeOutcome::found;
+  d.table.partitions[0].fs.label = layout.label;
+  CHECK(flow::describe_disk(d, layout) == "Samsung SSD 860, 4.0 GiB, kvm-rescue data disk");
+
+  disk::Disk img;
+  img.path = "/srv/new.img";
+  img.status = disk::DiskStatus::ok;
+  img.size = 20 * kGiB;
+  img.table.type = "dos";
+  img.table.partitions.resize(1);
+  CHECK(flow::describe_disk(img, layout) == "disk image, 20 GiB, MBR, 1 partition");
+
+  disk::Disk bad = block("/dev/sdz");
+  bad.status = disk::DiskStatus::error;
+  bad.error = "I/O error";
+  CHECK(flow::describe_disk(bad, layout) == "disk, 4.0 GiB, unreadable: I/O error");
+}
+
+TEST_CASE("boot_disks: the whole disk under / as sysfs tells, nothing for other mounts") {
+  const auto mounts = target::read_mountinfo();
+  const auto root = std::find_if(mounts.rbegin(), mounts.rend(),
+                                 [](const target::MountEntry &m) { return m.mount_point == "/"; });
+  REQUIRE(root != mounts.rend());
+  const std::string name = target::block_name(root->major, root->minor);
+  if (name.empty() || !test::have("lsblk")) {
+    MESSAGE("SKIP: / is not on a block device here (or no lsblk)");
+    return;
+  }
+  // lsblk's answer: the top of the chain from / down to a whole disk.
+  const std::string expected = trimmed(test::sh_out("lsblk -s -n -r -o NAME,TYPE /dev/" + name +
+                                                    " | awk '$2==\"disk\"{print \"/dev/\"$1}' | "
+                                                    "sort -u | head -1"));
+  REQUIRE(!expected.empty());
+  const auto got = flow::boot_disks({*root});
+  INFO(joined(got));
+  CHECK(std::find(got.begin(), got.end(), expected) != got.end());
+
+  target::MountEntry elsewhere = *root;
+  elsewhere.mount_point = "/mnt/kvmr-not-boot";
+  CHECK(flow::boot_disks({elsewhere}).empty());
+  target::MountEntry live = *root;
+  live.mount_point = "/run/live/medium";
+  CHECK(flow::boot_disks({live}) == got);
+}
+
+TEST_CASE("target_candidates: a loop device named explicitly is offered, a source refused") {
+  if (!test::loop_and_mount_or_skip("target candidates on loop devices")) {
+    return;
+  }
+  const test::WorkDir w;
+  const std::string source = w / "source.img";
+  test::make_source_image(source, w.path());
+  const disk::Disk src = test::probe(source);
+  test::sh("truncate -s 2G '" + (w / "new.img") + "' && truncate -s 1G '" + (w / "other.img") +
+           "'");
+  const TestLoop target_loop(w / "new.img");
+  const TestLoop other_loop(w / "other.img");
+  const std::string dir = w / "mnt";
+  std::filesystem::create_directories(dir);
+  const TmpfsMount tmpfs(dir, "64m");
+
+  const std::vector<disk::Disk> all = {test::probe(other_loop.dev()),
+                                       test::probe(target_loop.dev()), src};
+  const target::Layout layout;
+  const auto c =
+      flow::target_candidates(all, {target_loop.dev(), source, dir}, {src}, kGiB, layout);
+  std::vector<std::string> paths;
+  paths.reserve(c.size());
+  for (const auto &x : c) {
+    paths.push_back(x.path);
+  }
+  INFO(joined(paths));
+  // The other loop device is not named: not offered.
+  REQUIRE(paths == std::vector<std::string>{target_loop.dev(), source, dir});
+
+  INFO(joined(c[0].refusals));
+  CHECK(c[0].refusals.empty());
+  CHECK_FALSE(c[0].is_directory);
+  CHECK(c[0].description == "disk image, 2.0 GiB, empty");
+  CHECK(c[0].capacity == target::data_capacity(2 * kGiB, 512, layout));
+
+  INFO(joined(c[1].refusals));
+  CHECK(any_contains(c[1].refusals, source + " is the source disk " + source));
+  CHECK(c[1].description.find("GPT, 1 partition") != std::string::npos);
+
+  CHECK(c[2].is_directory);
+  CHECK(c[2].description.rfind("directory on tmpfs", 0) == 0);
+  CHECK(c[2].capacity > 0);
+  CHECK(c[2].capacity <= 64U << 20U);
+  INFO(joined(c[2].refusals));
+  CHECK(any_contains(c[2].refusals, "is too small"));
+}
+
+} // namespace kvmr

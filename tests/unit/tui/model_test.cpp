@@ -1,0 +1,126 @@
+// The wizard's pure rules: default selections, totals, the typed wipe
+// confirmation, the OS disk refusals, bars and durations.
+#include "tui/model.hpp"
+
+#include "rescue/cli/text.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace kvmr::tui; // NOLINT(google-build-using-namespace)
+namespace disk = kvmr::disk;
+namespace scan = kvmr::scan;
+
+namespace {
+
+disk::Disk make_disk(const std::string &path, disk::DiskStatus st, const std::string &by_id = "") {
+  disk::Disk d;
+  d.path = path;
+  d.status = st;
+  d.size = std::uint64_t{500} << 30U;
+  if (!by_id.empty()) {
+    d.device.by_id.push_back(by_id);
+  }
+  return d;
+}
+
+scan::VmInfo make_vm(const std::string &name, scan::Readiness r, std::uint64_t alloc,
+                     std::uint64_t virt) {
+  scan::VmInfo vm;
+  vm.name = name;
+  vm.readiness = r;
+  vm.allocated = alloc;
+  scan::VmDisk d;
+  d.device = "disk";
+  d.virtual_size = virt;
+  vm.disks.push_back(d);
+  scan::VmDisk cd;
+  cd.device = "cdrom";
+  cd.virtual_size = 999;
+  vm.disks.push_back(cd);
+  return vm;
+}
+
+} // namespace
+
+TEST_CASE("the old host's disks default to every readable, non-blank disk but the target") {
+  const std::vector<disk::Disk> disks{
+      make_disk("/dev/sda", disk::DiskStatus::ok), make_disk("/dev/sdb", disk::DiskStatus::blank),
+      make_disk("/dev/sdc", disk::DiskStatus::problems),
+      make_disk("/dev/sdd", disk::DiskStatus::error), make_disk("/dev/sde", disk::DiskStatus::ok)};
+  CHECK(default_sources(disks, "/dev/sde") == std::vector<bool>{true, false, true, false, false});
+}
+
+TEST_CASE("ready VMs are ticked, not-ready ones are not; totals follow the ticks") {
+  scan::HostInventory inv;
+  inv.vms.push_back(make_vm("web", scan::Readiness::ready, 100, 1000));
+  inv.vms.push_back(make_vm("db", scan::Readiness::warnings, 200, 2000));
+  inv.vms.push_back(make_vm("broken", scan::Readiness::not_ready, 400, 4000));
+  const auto sel = default_vm_selection(inv);
+  CHECK(sel == std::vector<bool>{true, true, false});
+  const VmTotals t = totals(inv, sel);
+  CHECK(t.vms == 2);
+  CHECK(t.allocated == 300);
+  CHECK(t.virtual_bytes == 3000); // the CD-ROM does not count
+  CHECK(chosen_vms(inv, {false, true, true}) == std::vector<std::string>{"db", "broken"});
+}
+
+TEST_CASE("a wipe is confirmed by the path, the kernel name or the model, nothing else") {
+  CHECK(confirms_wipe("/dev/sdc", "/dev/sdc", "Samsung SSD 860"));
+  CHECK(confirms_wipe("  sdc ", "/dev/sdc", "Samsung SSD 860"));
+  CHECK(confirms_wipe("Samsung SSD 860", "/dev/sdc", "Samsung SSD 860"));
+  CHECK_FALSE(confirms_wipe("sdb", "/dev/sdc", "Samsung SSD 860"));
+  CHECK_FALSE(confirms_wipe("", "/dev/sdc", ""));
+  CHECK_FALSE(confirms_wipe("  ", "/dev/sdc", "  "));
+  CHECK_FALSE(confirms_wipe("yes", "/dev/sdc", ""));
+}
+
+TEST_CASE("the OS disk is never a source or the target, by path or by-id name") {
+  const std::vector<disk::Disk> disks{
+      make_disk("/dev/sda", disk::DiskStatus::ok, "/dev/disk/by-id/ata-OLD_1"),
+      make_disk("/dev/sdb", disk::DiskStatus::blank, "/dev/disk/by-id/ata-NEWDATA_2"),
+      make_disk("/dev/sdc", disk::DiskStatus::blank, "/dev/disk/by-id/ata-NEWOS_3")};
+  const std::vector<bool> src{true, false, false};
+  CHECK(os_disk_problem("ata-OLD_1", disks, src, "/dev/sdb").has_value());
+  CHECK(os_disk_problem("/dev/sda", disks, src, "/dev/sdb").has_value());
+  CHECK(os_disk_problem("/dev/disk/by-id/ata-NEWDATA_2", disks, src, "/dev/sdb").has_value());
+  CHECK(os_disk_problem("/dev/sdb", disks, src, "/dev/sdb").has_value());
+  CHECK(os_disk_problem("", disks, src, "/dev/sdb").has_value());
+  CHECK_FALSE(os_disk_problem("ata-NEWOS_3", disks, src, "/dev/sdb").has_value());
+  // Not attached here (the new SSD replaces the dead one): allowed.
+  CHECK_FALSE(os_disk_problem("nvme-Samsung_X", disks, src, "/dev/sdb").has_value());
+  CHECK(os_disk_choices(disks, src, "/dev/sdb") ==
+        std::vector<std::string>{"/dev/disk/by-id/ata-NEWOS_3"});
+}
+
+TEST_CASE("bars and durations") {
+  CHECK(bar(0, 100, 12) == "[..........]");
+  CHECK(bar(50, 100, 12) == "[#####.....]");
+  CHECK(bar(100, 100, 12) == "[##########]");
+  CHECK(bar(0, 0, 12) == "[##########]");
+  CHECK(duration_text(std::nullopt) == "--");
+  CHECK(duration_text(12.4) == "12s");
+  CHECK(duration_text(185) == "3m05s");
+  CHECK(duration_text(3720) == "1h02m");
+}
+
+TEST_CASE("a disk row names the boot verdict in words") {
+  disk::Disk d = make_disk("/dev/sda", disk::DiskStatus::ok);
+  d.table.type = "gpt";
+  d.boot.bios.verdict = disk::BootVerdict::does_not_boot;
+  d.boot.uefi.verdict = disk::BootVerdict::not_applicable;
+  const std::string row = disk_row(d);
+  CHECK(row.find("GPT 0 part.") != std::string::npos);
+  CHECK(row.find("does not boot") != std::string::npos);
+  d.boot.uefi.verdict = disk::BootVerdict::boots;
+  CHECK(boot_words(d) == "boots (UEFI)");
+  d.boot.bios.verdict = disk::BootVerdict::not_applicable;
+  d.boot.uefi.verdict = disk::BootVerdict::not_applicable;
+  CHECK(boot_words(d) == "no boot loader");
+}
+
+TEST_CASE("a long path keeps its end") {
+  CHECK(path_cell("/dev/sda", 10) == "/dev/sda  ");
+  CHECK(path_cell("/work/main/build/fixtures/story.img", 16) == "...es/story.img");
+  CHECK(kvmr::cli::columns(path_cell("/very/long/path/with/\xe6\x97\xa5\xe6\x9c\xac.img", 12)) ==
+        12);
+}

@@ -1,0 +1,40 @@
+// The ten screens of the wizard, in order. Each runs until the user moves
+// on (next), goes back a step, quits, or a signal stops the wizard; it
+// reads and changes only WizardState and calls the core through rescue/flow.
+#pragma once
+
+#include "tui/model.hpp"
+#include "tui/ui.hpp"
+
+#include <optional>
+#include <string>
+
+namespace kvmr::tui {
+
+enum class Nav { next, back, quit, stop };
+
+Nav screen_welcome(Ui &ui, WizardState &s);   // 1
+Nav screen_disks(Ui &ui, WizardState &s);     // 2
+Nav screen_old_host(Ui &ui, WizardState &s);  // 3
+Nav screen_vms(Ui &ui, WizardState &s);       // 4
+Nav screen_target(Ui &ui, WizardState &s);    // 5
+Nav screen_new_host(Ui &ui, WizardState &s);  // 6
+Nav screen_review(Ui &ui, WizardState &s);    // 7
+Nav screen_copy(Ui &ui, WizardState &s);      // 8
+Nav screen_kickstart(Ui &ui, WizardState &s); // 9
+Nav screen_done(Ui &ui, WizardState &s);      // 10
+
+// The replay's kickstart step: written without questions (to the OEMDRV
+// volume of a prepared target, else to the answer directory's ks.cfg);
+// a failure is kept in ks_error for the summary.
+Nav auto_kickstart(Ui &ui, WizardState &s);
+
+// What every screen does with the keys it does not use itself: help (F1,
+// '?'), quit ('q', Ctrl-C: asks first), a signal. Nothing for other keys.
+std::optional<Nav> common_key(Ui &ui, Key k, const std::string &screen, const std::string &help);
+
+// Probes the disks the wizard works on (the options' disks and target, or
+// every disk of the machine) on a worker thread. False when stopped.
+bool probe_all(Ui &ui, WizardState &s, int step);
+
+} // namespace kvmr::tui

@@ -1,0 +1,344 @@
+// Screens 7-10: the review (the plan made and saved), the copy, the
+// kickstart and the summary.
+#include "rescue/cli/text.hpp"
+#include "rescue/flow/kickstart_flow.hpp"
+#include "rescue/plan/plan_build.hpp"
+#include "rescue/plan/plan_json.hpp"
+#include "tui/copy_view.hpp"
+#include "tui/screens.hpp"
+#include "tui/task.hpp"
+#include "tui/widgets.hpp"
+
+#include "rescue/copy/atomic_file.hpp"
+
+#include <fmt/format.h>
+
+namespace kvmr::tui {
+namespace {
+
+std::vector<disk::Disk> source_disks(const WizardState &s) {
+  std::vector<disk::Disk> out;
+  for (std::size_t n = 0; n < s.disks.size(); ++n) {
+    if (n < s.source_checked.size() && s.source_checked[n]) {
+      out.push_back(s.disks[n]);
+    }
+  }
+  return out;
+}
+
+bool make_plan(Ui &ui, WizardState &s) {
+  plan::PlanChoices ch;
+  ch.vms = chosen_vms(s.source->inventory, s.vm_checked);
+  ch.include_not_ready = true; // the user ticked them knowingly
+  ch.backend = s.opts.backend;
+  ch.target_layout.el7_compatible = s.ks.dialect == "el7";
+  ch.kickstart = s.ks;
+  plan::RescuePlan p;
+  const TaskResult r = run_task(ui, "Making the plan", 7, [&](Task &t) {
+    t.set_status("listing every file to copy and sizing it...");
+    p = flow::make_plan(*s.source, s.target, ch);
+  });
+  if (!r.ok) {
+    if (!r.error.empty()) {
+      message_box(ui, "Plan", "No plan: " + r.error);
+    }
+    return false;
+  }
+  s.plan = std::move(p);
+  return true;
+}
+
+std::string review_text(const WizardState &s) {
+  const auto &p = *s.plan;
+  std::string out = plan::render_plan(p);
+  out += "\nThe new host (kickstart):\n";
+  out += fmt::format("  installs {} on {}, hostname {}\n", p.kickstart.dialect, p.kickstart.os_disk,
+                     p.kickstart.hostname);
+  for (const auto &[from, to] : p.kickstart.nic_map) {
+    out += fmt::format("  NIC {} is {} on the new machine\n", from, to);
+  }
+  out += "\nWhat will be written:\n";
+  if (!s.confirm_wipe.empty()) {
+    out += fmt::format("  {} is WIPED: new GPT, {} data filesystem, OEMDRV partition\n",
+                       p.target.path, p.target.fs_type);
+  }
+  out += fmt::format("  the VMs' files under {} (the target)\n", p.target.path);
+  out += "  ks.cfg: to the OEMDRV volume or a file, on the Kickstart step\n";
+  out += "  the old host's disks: nothing, they are only read\n";
+  return out;
+}
+
+} // namespace
+
+Nav screen_review(Ui &ui, WizardState &s) {
+  if (!s.plan && !make_plan(ui, s)) {
+    return Nav::back;
+  }
+  TextView view;
+  view.set_text(review_text(s));
+  const std::string shortfall = plan::space_shortfall(*s.plan);
+  for (;;) {
+    if (ui.frame("Review", 7,
+                 "Enter: start the copy  s: save answer file  Esc: back  ?: help  q: quit")) {
+      view.draw(ui, 2, ui.rows() - 5);
+      if (!shortfall.empty()) {
+        ui.put(ui.rows() - 3, 1, shortfall, Role::warning);
+      } else if (!s.plan_saved_to.empty()) {
+        ui.put(ui.rows() - 3, 1, "Answer file saved to " + s.plan_saved_to, Role::good);
+      }
+      ui.put(ui.rows() - 2, 1, "Nothing has been written yet.", Role::dim);
+    }
+    ui.refresh();
+    const Key k = ui.key();
+    if (view.handle(k, ui.rows() - 5)) {
+      continue;
+    }
+    if (k == 's') {
+      const std::string dflt = s.opts.answer_dir + "/kvm-rescue-plan.json";
+      if (auto path = ask_text(ui, "Save the answer file",
+                               "Where to save the plan (replay it with 'kvm-rescue wizard "
+                               "--replay FILE'):",
+                               s.plan_saved_to.empty() ? dflt : s.plan_saved_to)) {
+        try {
+          plan::save_plan(*s.plan, *path);
+          s.plan_saved_to = *path;
+        } catch (const std::exception &e) {
+          message_box(ui, "Not saved", e.what());
+        }
+      }
+    } else if (k == kEnter) {
+      if (!shortfall.empty()) {
+        message_box(ui, "Does not fit", shortfall);
+        continue;
+      }
+      const std::string q =
+          s.confirm_wipe.empty()
+              ? fmt::format("Copy {} VM(s) into {} now?", s.plan->vms.size(), s.plan->target.path)
+              : fmt::format("Wipe {} and copy {} VM(s) onto it now?", s.plan->target.path,
+                            s.plan->vms.size());
+      if (ask_yes_no(ui, "Start", q)) {
+        return Nav::next;
+      }
+    } else if (k == kEsc) {
+      return Nav::back;
+    } else if (const auto n = common_key(
+                   ui, k, "Review",
+                   "Everything the copy will do, and where. s saves this plan as an answer "
+                   "file: 'kvm-rescue wizard --replay FILE' or 'kvm-rescue copy --plan FILE' "
+                   "runs it again without questions. Enter starts the copy.")) {
+      return *n;
+    }
+  }
+}
+
+Nav screen_copy(Ui &ui, WizardState &s) {
+  for (;;) {
+    CopyView view(*s.plan);
+    flow::CopyOutcome outcome;
+    const std::vector<disk::Disk> sources = source_disks(s);
+    const TaskResult res = run_task(
+        ui, "Copying", 8,
+        [&](Task &t) {
+          flow::CopyRequest req;
+          req.confirm_wipe = s.confirm_wipe;
+          req.max_rate = s.opts.max_rate;
+          req.cancel = &t.cancel;
+          req.checkpoint = [&t] { t.checkpoint(); };
+          flow::CopyHooks hooks;
+          hooks.progress = &view;
+          hooks.note = [&t](const std::string &n) { t.set_status(n); };
+          hooks.item_begin = [&view](const plan::PlanItem &i, const std::string &) {
+            view.item_begin(i);
+          };
+          hooks.item_end = [&view](const plan::PlanItem &i, const run::ManifestItem &m) {
+            view.item_end(i, m);
+          };
+          outcome = flow::run_copy(*s.plan, sources, *s.source->host, req, hooks);
+        },
+        [&](Ui &u, const Task &t) {
+          const CopyView::Snapshot v = view.snapshot();
+          const int w = u.cols();
+          int r = 2;
+          u.put(r++, 1, fmt::format("Into {}   ({})", s.plan->target.path, t.status()));
+          ++r;
+          for (const auto &row : v.rows) {
+            if (r >= u.rows() - 6) {
+              break;
+            }
+            const std::string name = row.vm.empty() ? "(host files)" : row.vm;
+            u.put(r, 1, cli::fit(name, 18));
+            u.put(r, 20, bar(row.done, row.total, w - 40),
+                  row.finished ? Role::good : Role::normal);
+            u.put(
+                r, w - 19,
+                fmt::format("{:>7}/{:<9}", cli::short_size(row.done), cli::human_size(row.total)));
+            ++r;
+          }
+          const int b = u.rows() - 5;
+          u.put(b, 1, "Overall", Role::title);
+          u.put(b, 20, bar(v.done, v.total, w - 40));
+          u.put(b, w - 19,
+                fmt::format("{:>7}/{:<9}", cli::short_size(v.done), cli::human_size(v.total)));
+          u.put(b + 1, 1,
+                fmt::format("{} {}   rate {}/s   ETA {}", v.phase, v.item,
+                            cli::human_size(static_cast<std::uint64_t>(v.rate)),
+                            duration_text(v.eta)));
+          u.put(b + 2, 1,
+                fmt::format("unreadable: {}", v.bad_bytes == 0 ? std::string("none")
+                                                               : cli::human_size(v.bad_bytes) +
+                                                                     " (zero-filled, mapped)"),
+                v.bad_bytes == 0 ? Role::good : Role::warning);
+        },
+        "Stop the copy? What is copied stays; starting it again resumes where it stopped.");
+    if (res.signalled) {
+      return Nav::stop;
+    }
+    if (!res.ok) {
+      message_box(ui, "Copy",
+                  res.cancelled ? "Stopped before the copy began."
+                                : "The copy could not run: " + res.error);
+      return Nav::back;
+    }
+    s.copy = std::move(outcome);
+    if (!s.copy->cancelled) {
+      return Nav::next;
+    }
+    for (;;) {
+      if (ui.frame("Copy stopped", 8, "Enter: resume  Esc: back to the review  q: quit")) {
+        ui.put(2, 1, "The copy stopped cleanly: finished files are in place, the rest");
+        ui.put(3, 1, "is kept as .partial with its map. Enter resumes where it stopped.");
+      }
+      ui.refresh();
+      const Key k = ui.key();
+      if (k == kEnter) {
+        break;
+      }
+      if (k == kEsc) {
+        return Nav::back;
+      }
+      if (const auto n = common_key(ui, k, "Copy", "Enter resumes the copy.")) {
+        return *n;
+      }
+    }
+  }
+}
+
+Nav screen_kickstart(Ui &ui, WizardState &s) {
+  const auto &p = *s.plan;
+  const bool has_oemdrv = p.target.kind != plan::TargetKind::directory && p.target.oemdrv;
+  std::string file = s.opts.answer_dir + "/ks.cfg";
+  bool to_oemdrv = has_oemdrv;
+  for (;;) {
+    if (ui.frame("Kickstart", 9,
+                 "Enter: write  Space: OEMDRV or file  f: file name  Esc: back  ?: help")) {
+      ui.put(2, 1, "The kickstart that reinstalls the host and brings every VM back.");
+      ui.put(4, 3,
+             fmt::format("{} Write ks.cfg to the OEMDRV volume on {}{}", to_oemdrv ? "(*)" : "( )",
+                         p.target.path, has_oemdrv ? "" : " (none there)"));
+      ui.put(5, 3, fmt::format("{} Write it to the file {}", to_oemdrv ? "( )" : "(*)", file));
+      ui.put(7, 3,
+             fmt::format("Installs {} on {}; the VMs' disk is mounted untouched.",
+                         p.kickstart.dialect, p.kickstart.os_disk));
+    }
+    ui.refresh();
+    const Key k = ui.key();
+    if (k == kSpace || k == kUp || k == kDown) {
+      to_oemdrv = has_oemdrv && !to_oemdrv;
+    } else if (k == 'f') {
+      if (auto f = ask_text(ui, "Kickstart file", "Write ks.cfg to:", file)) {
+        file = *f;
+        to_oemdrv = false;
+      }
+    } else if (k == kEnter) {
+      try {
+        const flow::KickstartOutput ks = flow::make_kickstart(p, {});
+        if (to_oemdrv) {
+          s.ks_written_to =
+              "the OEMDRV volume on " + flow::write_to_oemdrv(p.target.path, p, ks.text);
+        } else {
+          copy::write_file_atomic(file, ks.text);
+          s.ks_written_to = file;
+        }
+        s.next_steps = flow::next_steps(ks.profile, to_oemdrv);
+        std::string text = "ks.cfg written to " + s.ks_written_to + ".\n\n";
+        for (const auto &w : ks.profile.warnings) {
+          text += "warning: " + w + "\n";
+        }
+        message_box(ui, "Kickstart written", text + s.next_steps);
+        return Nav::next;
+      } catch (const std::exception &e) {
+        message_box(ui, "No kickstart", e.what());
+      }
+    } else if (k == kEsc) {
+      return Nav::back;
+    } else if (const auto n = common_key(
+                   ui, k, "Kickstart",
+                   "On an OEMDRV volume the CentOS 7 installer (7.2 and later) finds ks.cfg by "
+                   "itself; in a file, put it on a USB stick labelled OEMDRV or give "
+                   "inst.ks=... on the installer's boot line.")) {
+      return *n;
+    }
+  }
+}
+
+Nav auto_kickstart(Ui &ui, WizardState &s) {
+  const auto &p = *s.plan;
+  ui.frame("Kickstart", 9, "");
+  ui.put(2, 1, "Writing the kickstart...");
+  ui.refresh();
+  try {
+    const flow::KickstartOutput ks = flow::make_kickstart(p, {});
+    const bool oemdrv = p.target.kind != plan::TargetKind::directory && p.target.oemdrv;
+    if (oemdrv) {
+      s.ks_written_to = "the OEMDRV volume on " + flow::write_to_oemdrv(p.target.path, p, ks.text);
+    } else {
+      const std::string file = s.opts.answer_dir + "/ks.cfg";
+      copy::write_file_atomic(file, ks.text);
+      s.ks_written_to = file;
+    }
+    s.next_steps = flow::next_steps(ks.profile, oemdrv);
+  } catch (const std::exception &e) {
+    s.ks_error = e.what();
+  }
+  return Nav::next;
+}
+
+Nav screen_done(Ui &ui, WizardState &s) {
+  TextView view;
+  std::string text;
+  if (s.copy) {
+    text += s.copy->report_text;
+  }
+  text += "\nThe report is also on the target: kvm-rescue/report.txt and report.json.\n";
+  if (!s.plan_saved_to.empty()) {
+    text += "Answer file: " + s.plan_saved_to + "\n";
+  }
+  if (!s.ks_written_to.empty()) {
+    text += "Kickstart: " + s.ks_written_to + "\n\n" + s.next_steps;
+  }
+  if (!s.ks_error.empty()) {
+    text += "No kickstart was written: " + s.ks_error +
+            "\n(write it with 'kvm-rescue kickstart --plan FILE')\n";
+  }
+  s.summary = text;
+  view.set_text(text);
+  if (!s.opts.replay.empty()) {
+    return Nav::next; // unattended: the summary is printed when the screen is gone
+  }
+  for (;;) {
+    if (ui.frame("Done", 10, "Arrows: scroll  Enter/q: leave the wizard")) {
+      view.draw(ui, 2, ui.rows() - 3);
+    }
+    ui.refresh();
+    const Key k = ui.key();
+    if (k == kStop) {
+      return Nav::stop;
+    }
+    if (k == kEnter || k == 'q' || k == kEsc) {
+      return Nav::next;
+    }
+    view.handle(k, ui.rows() - 3);
+  }
+}
+
+} // namespace kvmr::tui
