@@ -270,7 +270,7 @@ TEST_CASE("qcow2 map: read from the copy, a lost L2 table leaves its data cluste
   const auto hits = map_file(copy, {{l2, 512}, {data, 4096}});
   CHECK(hits[0].area == Qcow2Area::l2);
   // 512 bytes of entries: 64 guest clusters of 64 KiB.
-  CHECK(hits[0].guest_ranges == std::vector<Qcow2Range>{{0, 64 * 65536}});
+  CHECK(hits[0].guest_ranges == std::vector<Qcow2Range>{{0, std::uint64_t{64} * 65536}});
   CHECK(hits[0].detail.find("metadata (unreadable): L2 table entries") == 0);
   CHECK(hits[1].area == Qcow2Area::unknown);
   CHECK(hits[1].guest_ranges.empty());
