@@ -8,6 +8,7 @@
 #include "rescue/run/atomic_text.hpp"
 #include "rescue/run/execute.hpp"
 #include "rescue/run/finisher.hpp"
+#include "rescue/run/qcow2_damage.hpp"
 #include "rescue/run/report_json.hpp"
 #include "rescue/run/report_text.hpp"
 #include "rescue/target/target.hpp"
@@ -323,6 +324,9 @@ CopyOutcome run_copy(const plan::RescuePlan &p, const std::vector<disk::Disk> &s
   info.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   CopyOutcome out;
   out.report = run::summarize(p, res.manifest, info);
+  // Damaged qcow2 ranges in qcow2 terms, read from the copies (zeros
+  // where the old disk failed).
+  run::map_qcow2_damage(out.report, info.target_root);
   const nlohmann::json doc = run::to_json(out.report);
   out.report_json = doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   run::write_text_atomic(run::report_json_file(info.target_root), out.report_json);

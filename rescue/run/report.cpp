@@ -76,7 +76,7 @@ RunReport summarize(const plan::RescuePlan &p, const Manifest &m, const RunInfo 
     t.reused += i.reused ? 1U : 0U;
     t.resumed += i.resumed ? 1U : 0U;
     for (const auto &b : i.bad_ranges) {
-      r.damaged.push_back({i.vm, i.source, i.dest, b.offset, b.length});
+      r.damaged.push_back({i.vm, i.source, i.dest, i.format, b.offset, b.length, std::nullopt});
     }
     add_item_errors(i, r.errors);
     if (i.vm.empty()) {

@@ -8,8 +8,10 @@
 
 #include "rescue/plan/plan.hpp"
 #include "rescue/run/manifest.hpp"
+#include "rescue/scan/qcow2_map.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,8 +45,12 @@ struct DamagedRange {
   std::string vm;
   std::string source; // the old-host file or LV
   std::string dest;   // relative to the target root
+  std::string format; // the image format ("qcow2", "raw"); empty for other items
   std::uint64_t offset = 0;
   std::uint64_t length = 0;
+  // qcow2 images: what the range hit (header, tables, data and its guest
+  // offsets); set by map_qcow2_damage (qcow2_damage.hpp), not summarize.
+  std::optional<scan::Qcow2Hit> qcow2;
 };
 
 struct Totals {

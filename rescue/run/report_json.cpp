@@ -2,6 +2,24 @@
 #include "rescue/run/report_json.hpp"
 
 namespace kvmr::run {
+namespace {
+
+nlohmann::json qcow2_json(const scan::Qcow2Hit &h) {
+  nlohmann::json areas = nlohmann::json::array();
+  for (const auto a : h.areas) {
+    areas.push_back(scan::to_string(a));
+  }
+  nlohmann::json guest = nlohmann::json::array();
+  for (const auto &g : h.guest_ranges) {
+    guest.push_back({g.offset, g.length});
+  }
+  return {{"area", scan::to_string(h.area)},
+          {"areas", areas},
+          {"guest_ranges", guest},
+          {"detail", h.detail}};
+}
+
+} // namespace
 
 nlohmann::json to_json(const RunReport &r) {
   using nlohmann::json;
@@ -16,11 +34,12 @@ nlohmann::json to_json(const RunReport &r) {
   }
   json damaged = json::array();
   for (const auto &d : r.damaged) {
-    damaged.push_back({{"vm", d.vm},
-                       {"source", d.source},
-                       {"dest", d.dest},
-                       {"offset", d.offset},
-                       {"length", d.length}});
+    nlohmann::json j = {{"vm", d.vm},         {"source", d.source}, {"dest", d.dest},
+                        {"format", d.format}, {"offset", d.offset}, {"length", d.length}};
+    if (d.qcow2) {
+      j["qcow2"] = qcow2_json(*d.qcow2);
+    }
+    damaged.push_back(std::move(j));
   }
   const Totals &t = r.totals;
   return {{"schema_version", 1},

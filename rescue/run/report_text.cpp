@@ -39,6 +39,28 @@ const char *status_words(const std::string &status) {
   return "?";
 }
 
+// "qcow2 data: guest offset 0x100000 (4.0 KiB)", and what else it says.
+std::string qcow2_text(const scan::Qcow2Hit &h) {
+  std::vector<std::string> areas;
+  for (const auto a : h.areas) {
+    areas.emplace_back(scan::to_string(a));
+  }
+  std::string out = fmt::format("qcow2 {}", fmt::join(areas, "+"));
+  constexpr std::size_t kShown = 4;
+  for (std::size_t n = 0; n < h.guest_ranges.size() && n < kShown; ++n) {
+    const auto &g = h.guest_ranges[n];
+    out += fmt::format("{} guest offset 0x{:x} ({})", n == 0 ? ":" : ",", g.offset,
+                       size_text(g.length));
+  }
+  if (h.guest_ranges.size() > kShown) {
+    out += fmt::format(" and {} more guest ranges", h.guest_ranges.size() - kShown);
+  }
+  if (!h.detail.empty()) {
+    out += "; " + h.detail;
+  }
+  return out;
+}
+
 } // namespace
 
 std::string size_text(std::uint64_t bytes) {
@@ -109,6 +131,9 @@ std::string render_report(const RunReport &r) {
     for (const auto &d : r.damaged) {
       line(fmt::format("  {:<16} {} offset {} length {} -> {}", clean(d.vm), clean(d.source),
                        d.offset, d.length, clean(d.dest)));
+      if (d.qcow2) {
+        line("      " + clean(qcow2_text(*d.qcow2)));
+      }
     }
   }
   if (!r.errors.empty()) {

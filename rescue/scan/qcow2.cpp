@@ -62,6 +62,12 @@ void read_fixed_fields(Qcow2Header &h, Bytes head, std::string_view name) {
   h.cluster_bits = be32(head, 20);
   h.virtual_size = be64(head, 24);
   h.crypt_method = be32(head, 32);
+  h.l1_size = be32(head, 36);
+  h.l1_table_offset = be64(head, 40);
+  h.refcount_table_offset = be64(head, 48);
+  h.refcount_table_clusters = be32(head, 56);
+  h.nb_snapshots = be32(head, 60);
+  h.snapshots_offset = be64(head, 64);
   if (h.cluster_bits < min_cluster_bits || h.cluster_bits > max_cluster_bits) {
     fail(name, fmt::format("cluster_bits {} outside {}..{}", h.cluster_bits, min_cluster_bits,
                            max_cluster_bits));

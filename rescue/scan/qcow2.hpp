@@ -48,6 +48,13 @@ struct Qcow2Header {
   std::uint64_t cluster_size = 0;
   std::uint64_t virtual_size = 0; // bytes the guest sees
   std::uint32_t crypt_method = 0; // see Qcow2Crypt; other values are kept as read
+  // Where the tables are (as stored; not checked against the file size).
+  std::uint32_t l1_size = 0; // L1 entries
+  std::uint64_t l1_table_offset = 0;
+  std::uint64_t refcount_table_offset = 0;
+  std::uint32_t refcount_table_clusters = 0;
+  std::uint32_t nb_snapshots = 0;
+  std::uint64_t snapshots_offset = 0;
   std::uint64_t incompatible_features = 0;
   std::uint64_t compatible_features = 0;
   std::uint64_t autoclear_features = 0;
