@@ -197,6 +197,30 @@ std::string describe_disk(const disk::Disk &d, const target::Layout &layout) {
   return fmt::format("{}, {}, {}", what, cli::human_size(d.size), contents(d, layout));
 }
 
+std::vector<std::string> mounted_data_dirs(const std::vector<target::MountEntry> &mounts,
+                                           const std::vector<std::string> &boot) {
+  static const std::set<std::string> kDataFs{"xfs", "ext4", "ext3", "btrfs"};
+  std::vector<std::string> out;
+  for (const auto &m : mounts) {
+    const std::string &mp = m.mount_point;
+    if (m.major == 0 || kDataFs.count(m.fs_type) == 0 || mp == "/" || mp == "/boot" ||
+        starts_with(mp, "/boot/") || starts_with(mp, "/run/kvm-rescue") ||
+        std::find(std::begin(kBootMounts), std::end(kBootMounts), mp) != std::end(kBootMounts) ||
+        std::find(out.begin(), out.end(), mp) != out.end()) {
+      continue;
+    }
+    std::set<std::string> disks;
+    whole_disks_of(target::block_name(m.major, m.minor), disks);
+    const bool on_boot = std::any_of(disks.begin(), disks.end(), [&](const std::string &d) {
+      return std::find(boot.begin(), boot.end(), d) != boot.end();
+    });
+    if (!on_boot) {
+      out.push_back(mp);
+    }
+  }
+  return out;
+}
+
 std::vector<TargetCandidate> target_candidates(const std::vector<disk::Disk> &all,
                                                const std::vector<std::string> &explicit_paths,
                                                const std::vector<disk::Disk> &sources,
@@ -210,7 +234,14 @@ std::vector<TargetCandidate> target_candidates(const std::vector<disk::Disk> &al
     // refusals still see a mounted disk as in use.
   }
   std::vector<TargetCandidate> out;
-  for (const auto &path : offered_paths(all, explicit_paths, boot_disks(mounts))) {
+  const std::vector<std::string> boot = boot_disks(mounts);
+  std::vector<std::string> paths = offered_paths(all, explicit_paths, boot);
+  for (const auto &dir : mounted_data_dirs(mounts, boot)) {
+    if (!contains_path(paths, dir)) {
+      paths.push_back(dir);
+    }
+  }
+  for (const auto &path : paths) {
     std::error_code ec;
     if (fs::is_directory(path, ec)) {
       out.push_back(directory_candidate(path, sources, bytes_needed, layout));

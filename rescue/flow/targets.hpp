@@ -49,4 +49,11 @@ std::vector<std::string> offered_paths(const std::vector<disk::Disk> &all,
 // image", "disk"), size, what is on it.
 std::string describe_disk(const disk::Disk &d, const target::Layout &layout);
 
+// The mount points of data filesystems (xfs, ext4, ext3, btrfs on a block
+// device) a user may have mounted to receive the copy, e.g. /mnt/new: not
+// /, /boot and below, the live medium, kvm-rescue's own mounts
+// (/run/kvm-rescue), nor anything on a BOOT disk. In mountinfo order.
+std::vector<std::string> mounted_data_dirs(const std::vector<target::MountEntry> &mounts,
+                                           const std::vector<std::string> &boot);
+
 } // namespace kvmr::flow

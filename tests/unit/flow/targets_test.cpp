@@ -135,6 +135,45 @@ TEST_CASE("boot_disks: the whole disk under / as sysfs tells, nothing for other 
   CHECK(flow::boot_disks({live}) == got);
 }
 
+TEST_CASE("mounted_data_dirs: data filesystems a user mounted, not /boot, ours or the boot disk") {
+  const auto entry = [](unsigned major, unsigned minor, const std::string &mp,
+                        const std::string &fs) {
+    target::MountEntry m;
+    m.major = major;
+    m.minor = minor;
+    m.mount_point = mp;
+    m.fs_type = fs;
+    return m;
+  };
+  // 259:4000 names no block device here: not on the boot disk.
+  const std::vector<target::MountEntry> mounts = {entry(0, 50, "/mnt/tmp", "tmpfs"),
+                                                  entry(259, 4000, "/mnt/new", "xfs"),
+                                                  entry(259, 4001, "/boot", "xfs"),
+                                                  entry(259, 4002, "/boot/efi", "xfs"),
+                                                  entry(259, 4003, "/run/kvm-rescue/t", "xfs"),
+                                                  entry(259, 4000, "/mnt/new", "xfs"),
+                                                  entry(259, 4004, "/srv/data", "ext4"),
+                                                  entry(259, 4005, "/media/usb", "vfat"),
+                                                  entry(259, 4006, "/", "ext4")};
+  CHECK(flow::mounted_data_dirs(mounts, {}) == std::vector<std::string>{"/mnt/new", "/srv/data"});
+
+  // A filesystem on the disk the system booted from is never offered.
+  const auto real = target::read_mountinfo();
+  const auto root = std::find_if(real.rbegin(), real.rend(),
+                                 [](const target::MountEntry &m) { return m.mount_point == "/"; });
+  REQUIRE(root != real.rend());
+  const auto boot = flow::boot_disks({*root});
+  if (boot.empty()) {
+    MESSAGE("SKIP (boot-disk part): / is not on a block device here");
+    return;
+  }
+  target::MountEntry on_boot = *root;
+  on_boot.mount_point = "/srv/on-boot-disk";
+  on_boot.fs_type = "xfs";
+  CHECK(flow::mounted_data_dirs({on_boot}, boot).empty());
+  CHECK(flow::mounted_data_dirs({on_boot}, {}) == std::vector<std::string>{"/srv/on-boot-disk"});
+}
+
 TEST_CASE("target_candidates: a loop device named explicitly is offered, a source refused") {
   if (!test::loop_and_mount_or_skip("target candidates on loop devices")) {
     return;
