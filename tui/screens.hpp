@@ -34,7 +34,9 @@ Nav auto_kickstart(Ui &ui, WizardState &s);
 std::optional<Nav> common_key(Ui &ui, Key k, const std::string &screen, const std::string &help);
 
 // Probes the disks the wizard works on (the options' disks and target, or
-// every disk of the machine) on a worker thread. False when stopped.
+// every disk of the machine) on a worker thread; a rescan keeps the ticks
+// of the disks still there and the opened old host. False when stopped
+// or failed (the disks known before stay).
 bool probe_all(Ui &ui, WizardState &s, int step);
 
 } // namespace kvmr::tui

@@ -232,11 +232,13 @@ Nav screen_target(Ui &ui, WizardState &s) {
       return Nav::next;
     }
     if (k == 'r') {
-      if (!probe_all(ui, s, 5) || !refresh_candidates()) {
+      probe_all(ui, s, 5); // says why when it cannot; the old list stays then
+      if (!refresh_candidates()) {
         return Nav::stop;
       }
-      // probe_all forgets the opened host: keep the old one's selection.
-      return Nav::back;
+      fill();
+      list.cursor = 0;
+      continue;
     }
     if (k == kEsc) {
       return Nav::back;

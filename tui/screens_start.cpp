@@ -61,9 +61,18 @@ bool probe_all(Ui &ui, WizardState &s, int step) {
     }
     return false;
   }
+  // A rescan keeps the user's ticks (by path) and the opened old host: the
+  // Old host screen opens it again only when the ticks change.
+  std::vector<bool> ticks = default_sources(found, s.opts.target);
+  for (std::size_t n = 0; n < found.size(); ++n) {
+    for (std::size_t m = 0; m < s.disks.size() && m < s.source_checked.size(); ++m) {
+      if (s.disks[m].path == found[n].path) {
+        ticks[n] = s.source_checked[m];
+      }
+    }
+  }
   s.disks = std::move(found);
-  s.source_checked = default_sources(s.disks, s.opts.target);
-  s.source.reset();
+  s.source_checked = std::move(ticks);
   return true;
 }
 

@@ -167,6 +167,10 @@ def case_happy(c, binary, fixtures, work):
         w.keys("Enter")
         s = w.wait("Where the VMs go")
         c.true("a: the source is shown refused", re.search(r"story\.img.*\[refused\]", s), s)
+        w.keys("r")  # a rescan stays on this screen, the old host still open
+        time.sleep(3)  # the disks are read again (under a second here)
+        s = w.wait("Where the VMs go")
+        c.true("a: after a rescan the target is listed again", "new.img" in s, s)
         w.keys("Down", "Enter")
         s = w.wait("Target refused")
         c.true("a: the refusal names the source", "source" in s.lower(), s)
