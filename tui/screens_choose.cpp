@@ -15,7 +15,7 @@ namespace {
 // Estimated bytes the chosen VMs need on the target, with the plan's margin.
 std::uint64_t estimate_needed(const WizardState &s) {
   const VmTotals t = totals(s.source->inventory, s.vm_checked);
-  return t.allocated + plan::kMarginFixed + t.allocated * plan::kMarginPercent / 100;
+  return plan::with_margin(t.allocated);
 }
 
 std::string vm_details(const scan::VmInfo &vm) {

@@ -180,5 +180,9 @@ struct RescuePlan {
 // bytes_needed = sum(allocated) + kMarginFixed + sum(allocated) * kMarginPercent / 100.
 inline constexpr std::uint64_t kMarginFixed = std::uint64_t{64} << 20U; // 64 MiB
 inline constexpr std::uint64_t kMarginPercent = 2;
+// ALLOCATED bytes of items plus that margin.
+constexpr std::uint64_t with_margin(std::uint64_t allocated) {
+  return allocated + kMarginFixed + allocated * kMarginPercent / 100;
+}
 
 } // namespace kvmr::plan

@@ -27,7 +27,7 @@ std::uint64_t item_bytes(const RescuePlan &plan) {
 
 std::uint64_t bytes_needed(const RescuePlan &plan) {
   const std::uint64_t sum = item_bytes(plan);
-  return sum + kMarginFixed + sum * kMarginPercent / 100;
+  return with_margin(sum);
 }
 
 std::string space_shortfall(const RescuePlan &plan) {
