@@ -258,4 +258,16 @@ std::string duration_text(std::optional<double> seconds) {
   return fmt::format("{}s", s);
 }
 
+std::string session_log_words(const WizardState &s) {
+  if (!s.log || !s.log->on()) {
+    return {};
+  }
+  if (!s.log_on_target.empty()) {
+    return fmt::format("\nSession log: {} (also {} here)\n", s.log_on_target, s.log->path());
+  }
+  return fmt::format("\nSession log: {} only (not on any target; copy it off before you "
+                     "power off if you need it)\n",
+                     s.log->path());
+}
+
 } // namespace kvmr::tui

@@ -10,6 +10,8 @@
 #include "rescue/flow/targets.hpp"
 #include "rescue/plan/plan.hpp"
 #include "rescue/scan/inventory.hpp"
+#include "tui/session_log.hpp"
+#include "tui/wizard_lock.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -27,6 +29,7 @@ struct WizardOptions {
   std::string backend = "auto";
   std::string answer_dir = "."; // where the Review screen saves the answer file
   std::uint64_t max_rate = 0;   // the copy's read rate limit, bytes/s; 0: none
+  std::string log;              // the session log file; empty: none
 };
 
 struct WizardState {
@@ -47,6 +50,9 @@ struct WizardState {
   std::string ks_error;
   std::string next_steps;
   std::string summary; // the Done screen's text, printed again after the wizard
+  std::shared_ptr<SessionLog> log = std::make_shared<SessionLog>(); // off unless opts.log
+  std::string log_on_target;      // where the copy left the session log on the target
+  std::optional<WizardLock> lock; // taken when the work on the disks begins
 };
 
 // The boot verdict in a few plain words: "boots (BIOS)", "does not boot",
@@ -57,6 +63,11 @@ std::string path_cell(const std::string &path, std::size_t width);
 // One line for the Disks screen: path, model, size, table, boot verdict,
 // damage and a failing SMART verdict.
 std::string disk_row(const disk::Disk &d);
+
+// Where the session log is, for the summary: on the target when the copy
+// put it there, else only here (in RAM on the rescue medium). Empty when
+// there is no log.
+std::string session_log_words(const WizardState &s);
 
 // The disks ticked as the old host's.
 std::vector<disk::Disk> chosen_sources(const WizardState &s);

@@ -29,6 +29,10 @@ Nav screen_done(Ui &ui, WizardState &s);      // 10
 // a failure is kept in ks_error for the summary.
 Nav auto_kickstart(Ui &ui, WizardState &s);
 
+// Takes the one-wizard-at-a-time lock (wizard_lock.hpp) unless held; when
+// another wizard holds it, says which one and returns false.
+bool claim_disks(Ui &ui, WizardState &s);
+
 // What every screen does with the keys it does not use itself: help (F1,
 // '?'), quit ('q', Ctrl-C: asks first), a signal. Nothing for other keys.
 std::optional<Nav> common_key(Ui &ui, Key k, const std::string &screen, const std::string &help);

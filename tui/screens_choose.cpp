@@ -201,6 +201,7 @@ Nav screen_target(Ui &ui, WizardState &s) {
         continue;
       }
       if (c.is_directory) {
+        ui.note("target: the directory " + c.path);
         s.target = c.path;
         s.confirm_wipe.clear();
         s.plan.reset();
@@ -226,6 +227,8 @@ Nav screen_target(Ui &ui, WizardState &s) {
                     fmt::format("'{}' does not name {}: nothing chosen.", *typed, c.path));
         continue;
       }
+      ui.note(fmt::format("target: {} ({}), its wipe confirmed by typing '{}'", c.path,
+                          c.description, *typed));
       s.target = c.path;
       s.confirm_wipe = c.path;
       s.plan.reset();

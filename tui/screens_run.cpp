@@ -12,6 +12,7 @@
 #include "rescue/copy/atomic_file.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace kvmr::tui {
 namespace {
@@ -34,6 +35,8 @@ bool make_plan(Ui &ui, WizardState &s) {
     }
     return false;
   }
+  ui.note(fmt::format("plan: {} VM(s) ({}), {} item(s) into {}", p.vms.size(),
+                      fmt::join(p.vms, ", "), p.items.size(), p.target.path));
   s.plan = std::move(p);
   return true;
 }
@@ -92,6 +95,7 @@ Nav screen_review(Ui &ui, WizardState &s) {
         try {
           plan::save_plan(*s.plan, *path);
           s.plan_saved_to = *path;
+          ui.note("answer file saved to " + *path);
         } catch (const std::exception &e) {
           message_box(ui, "Not saved", e.what());
         }
@@ -136,12 +140,35 @@ Nav screen_copy(Ui &ui, WizardState &s) {
           req.checkpoint = [&t] { t.checkpoint(); };
           flow::CopyHooks hooks;
           hooks.progress = &view;
-          hooks.note = [&t](const std::string &n) { t.set_status(n); };
+          hooks.note = [&t, &s](const std::string &n) {
+            t.set_status(n);
+            s.log->line("copy: " + n);
+          };
+          hooks.finished = [&s](const std::string &report_dir) {
+            // The session log joins the report while the target is mounted.
+            std::string why;
+            if (s.log->on()) {
+              s.log->line("the session log is copied to the target's kvm-rescue directory");
+              if (s.log->copy_to(report_dir, why)) {
+                s.log_on_target = "kvm-rescue/session.log on " + s.plan->target.path;
+              } else {
+                s.log->line("the session log could not go onto the target: " + why);
+              }
+            }
+          };
           hooks.item_begin = [&view](const plan::PlanItem &i, const std::string &) {
             view.item_begin(i);
           };
-          hooks.item_end = [&view](const plan::PlanItem &i, const run::ManifestItem &m) {
+          hooks.item_end = [&view, &s](const plan::PlanItem &i, const run::ManifestItem &m) {
             view.item_end(i, m);
+            std::uint64_t bad = 0;
+            for (const auto &r : m.bad_ranges) {
+              bad += r.length;
+            }
+            s.log->line(fmt::format("copied {} ({}): {} bytes, {}{}", i.dest,
+                                    i.vm.empty() ? "host" : i.vm, m.size,
+                                    m.verified ? "verified" : "NOT verified",
+                                    bad != 0 ? fmt::format(", {} bytes unreadable", bad) : ""));
           };
           outcome = flow::run_copy(*s.plan, sources, *s.source->host, req, hooks);
         },
@@ -184,12 +211,19 @@ Nav screen_copy(Ui &ui, WizardState &s) {
       return Nav::stop;
     }
     if (!res.ok) {
-      message_box(ui, "Copy",
-                  res.cancelled ? "Stopped before the copy began."
-                                : "The copy could not run: " + res.error);
+      const std::string why =
+          res.cancelled ? "Stopped before the copy began." : "The copy could not run: " + res.error;
+      if (!s.opts.replay.empty()) {
+        s.copy_error = why; // unattended: no box waits for a key; the summary says it
+        return Nav::quit;
+      }
+      message_box(ui, "Copy", why);
       return Nav::back;
     }
     s.copy = std::move(outcome);
+    ui.note(fmt::format("copy: {} (exit {}); report in {}/kvm-rescue on the target",
+                        s.copy->cancelled ? "stopped" : "finished", s.copy->exit_code,
+                        s.plan->layout.images_dir));
     if (!s.copy->cancelled) {
       return Nav::next;
     }
@@ -250,6 +284,7 @@ Nav screen_kickstart(Ui &ui, WizardState &s) {
           s.ks_written_to = file;
         }
         s.next_steps = flow::next_steps(ks.profile, to_oemdrv);
+        ui.note("kickstart: ks.cfg written to " + s.ks_written_to);
         std::string text = "ks.cfg written to " + s.ks_written_to + ".\n\n";
         for (const auto &w : ks.profile.warnings) {
           text += "warning: " + w + "\n";
@@ -287,8 +322,10 @@ Nav auto_kickstart(Ui &ui, WizardState &s) {
       s.ks_written_to = file;
     }
     s.next_steps = flow::next_steps(ks.profile, oemdrv);
+    ui.note("kickstart: ks.cfg written to " + s.ks_written_to);
   } catch (const std::exception &e) {
     s.ks_error = e.what();
+    ui.note("kickstart: none written: " + s.ks_error);
   }
   return Nav::next;
 }
@@ -310,6 +347,7 @@ Nav screen_done(Ui &ui, WizardState &s) {
     text += "No kickstart was written: " + s.ks_error +
             "\n(write it with 'kvm-rescue kickstart --plan FILE')\n";
   }
+  text += session_log_words(s);
   s.summary = text;
   view.set_text(text);
   if (!s.opts.replay.empty()) {

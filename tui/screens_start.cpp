@@ -8,6 +8,7 @@
 #include "tui/widgets.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <sys/stat.h>
 
@@ -76,7 +77,25 @@ bool probe_all(Ui &ui, WizardState &s, int step) {
   return true;
 }
 
-Nav screen_welcome(Ui &ui, WizardState & /*s*/) {
+bool claim_disks(Ui &ui, WizardState &s) {
+  if (s.lock) {
+    return true;
+  }
+  std::string holder;
+  s.lock = WizardLock::take(holder);
+  if (s.lock) {
+    ui.note("this wizard works on the disks: " + describe_this_wizard());
+    return true;
+  }
+  message_box(ui, "Another wizard is running",
+              fmt::format("Another kvm-rescue wizard works on the disks ({}). Only one at a "
+                          "time may: use that console, or leave that wizard first, then press "
+                          "Enter here again.",
+                          holder));
+  return false;
+}
+
+Nav screen_welcome(Ui &ui, WizardState &s) {
   static const char *const kText[] = {
       "This wizard brings the KVM guests of a host that no longer boots back to",
       "a new disk, and writes the kickstart that rebuilds the host around them.",
@@ -102,7 +121,10 @@ Nav screen_welcome(Ui &ui, WizardState & /*s*/) {
     ui.refresh();
     const Key k = ui.key();
     if (k == kEnter || k == 'n') {
-      return Nav::next;
+      if (claim_disks(ui, s)) {
+        return Nav::next;
+      }
+      continue;
     }
     if (k == kEsc) {
       if (const auto n = common_key(ui, static_cast<Key>('q'), "Welcome", "")) {
@@ -263,6 +285,8 @@ Nav screen_old_host(Ui &ui, WizardState &s) {
         continue;
       }
       s.source = std::move(opened);
+      ui.note(fmt::format("old host opened read-only from {}: {} VM(s) found",
+                          fmt::join(paths, ", "), s.source->inventory.vms.size()));
       s.vm_checked = default_vm_selection(s.source->inventory);
       opened_with = list.checked;
       s.source_checked = list.checked;

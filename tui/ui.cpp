@@ -117,6 +117,10 @@ bool Ui::frame(const std::string &title, int step, const std::string &keys) {
     put(r + 1, 0, "Make the window larger; the wizard goes on by itself.");
     return false;
   }
+  if (title != last_title_) {
+    last_title_ = title;
+    note("screen: " + title);
+  }
   const std::string right = step > 0 ? fmt::format("step {} of 10 ", step) : "";
   line(0, " kvm-rescue: " + title, Role::title);
   put(0, cols() - static_cast<int>(right.size()), right, Role::title);

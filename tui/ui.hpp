@@ -8,6 +8,7 @@
 #include "tui/terminal.hpp"
 
 #include <atomic>
+#include <functional>
 #include <string>
 
 namespace kvmr::tui {
@@ -70,11 +71,24 @@ public:
   // itself, anything else as kChar.
   [[nodiscard]] const std::string &typed() const { return typed_; }
 
+  // Where the screens shown, message boxes and answers are noted (the
+  // session log); empty: nowhere.
+  void set_journal(std::function<void(const std::string &)> journal) {
+    journal_ = std::move(journal);
+  }
+  void note(const std::string &text) const {
+    if (journal_) {
+      journal_(text);
+    }
+  }
+
 private:
   const std::atomic<bool> &stop_;
   WINDOW *win_ = nullptr; // stdscr
   Palette palette_ = Palette::monochrome;
   std::string typed_;
+  std::function<void(const std::string &)> journal_;
+  std::string last_title_; // the screen last noted
 };
 
 } // namespace kvmr::tui

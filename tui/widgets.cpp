@@ -151,6 +151,7 @@ bool TextField::handle(Key k, const Ui &ui) {
 }
 
 void message_box(Ui &ui, const std::string &title, const std::string &text) {
+  ui.note(title + ": " + text);
   auto body = wrapped(ui, text);
   for (;;) {
     box(ui, title, body, 1);
@@ -177,15 +178,18 @@ bool ask_yes_no(Ui &ui, const std::string &title, const std::string &question) {
     ui.refresh();
     const Key k = ui.key();
     if (k == kStop || k == kEsc || k == 'n' || k == 'N') {
+      ui.note(title + ": " + question + " -> no");
       return false;
     }
     if (k == 'y' || k == 'Y') {
+      ui.note(title + ": " + question + " -> yes");
       return true;
     }
     if (k == kLeft || k == kRight || k == kTab || k == kBackTab) {
       yes = !yes;
     }
     if (k == kEnter) {
+      ui.note(title + ": " + question + (yes ? " -> yes" : " -> no"));
       return yes;
     }
   }

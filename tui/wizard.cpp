@@ -8,6 +8,8 @@
 #include "tui/ui.hpp"
 #include "tui/widgets.hpp"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <iostream>
 
@@ -25,8 +27,23 @@ int outcome_code(const WizardState &s) {
   return s.copy->exit_code == 0 ? 0 : 1;
 }
 
+// A replay that cannot go on: no box waits for a key (nobody may be
+// there); the summary printed after the screen says why.
+void replay_failed(Ui &ui, WizardState &s, const std::string &why) {
+  ui.note("replay: " + why);
+  s.summary = fmt::format("kvm-rescue wizard --replay {}: {}\nNothing was copied by this run.\n",
+                          s.opts.replay, why) +
+              session_log_words(s);
+}
+
 // The answer file's sources found again and opened, for a replay.
 bool open_replay(Ui &ui, WizardState &s) {
+  std::string holder;
+  s.lock = WizardLock::take(holder);
+  if (!s.lock) {
+    replay_failed(ui, s, "another kvm-rescue wizard works on the disks (" + holder + ")");
+    return false;
+  }
   std::unique_ptr<flow::OpenedSource> opened;
   std::vector<disk::Disk> located;
   const TaskResult r = run_task(ui, "Replaying " + s.opts.replay, 3, [&](Task &t) {
@@ -43,11 +60,15 @@ bool open_replay(Ui &ui, WizardState &s) {
         flow::open_source(paths, s.plan->backend, [&t] { t.checkpoint(); }));
   });
   if (!r.ok) {
-    if (!r.signalled && !r.cancelled) {
-      message_box(ui, "Replay", "The answer file cannot be replayed: " + r.error);
+    if (!r.signalled) {
+      replay_failed(ui, s,
+                    r.cancelled ? "stopped before the copy began"
+                                : "the answer file cannot be replayed: " + r.error);
     }
     return false;
   }
+  ui.note(fmt::format("replay: {} opened; {} VM(s) into {}", s.opts.replay, s.plan->vms.size(),
+                      s.plan->target.path));
   s.disks = std::move(located);
   s.source_checked.assign(s.disks.size(), true);
   s.source = std::move(opened);
@@ -65,6 +86,9 @@ int replay(Ui &ui, WizardState &s) {
   static constexpr std::array<Screen, 3> kSteps{screen_copy, auto_kickstart, screen_done};
   for (const Screen step : kSteps) {
     if (step(ui, s) != Nav::next) {
+      if (!s.copy_error.empty()) {
+        replay_failed(ui, s, s.copy_error);
+      }
       return outcome_code(s);
     }
   }
@@ -101,16 +125,22 @@ int screens(Ui &ui, WizardState &s) {
 int run_wizard(const WizardOptions &opts, const std::atomic<bool> &stop) {
   WizardState s;
   s.opts = opts;
+  s.log = std::make_shared<SessionLog>(opts.log); // throws naming the file
+  s.log->line(fmt::format("kvm-rescue wizard started ({}){}", describe_this_wizard(),
+                          opts.replay.empty() ? "" : ", replaying " + opts.replay));
   int code = kExitLeft;
   {
     Ui ui(stop);
+    ui.set_journal([log = s.log](const std::string &t) { log->line(t); });
     code = screens(ui, s);
   }
+  s.log->line(fmt::format("kvm-rescue wizard ended, exit {}", code));
   // What the person needs after the screen is gone stays on the terminal.
   if (!s.summary.empty()) {
     std::cout << s.summary;
   } else if (code == kExitLeft) {
-    std::cout << "kvm-rescue wizard: left before the end; nothing more was written.\n";
+    std::cout << "kvm-rescue wizard: left before the end; nothing more was written.\n"
+              << session_log_words(s);
   }
   return code;
 }

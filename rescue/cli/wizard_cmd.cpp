@@ -6,6 +6,7 @@
 #include "rescue/cli/commands.hpp"
 #include "rescue/cli/exit_codes.hpp"
 #include "rescue/cli/signals.hpp"
+#include "rescue/util/error.hpp"
 #include "tui/wizard.hpp"
 
 #include <iostream>
@@ -28,7 +29,12 @@ int run_wizard(const tui::WizardOptions &opts) {
   }
   HoldSignals hold;
   CancelWatch watch;
-  return tui::run_wizard(opts, watch.flag());
+  try {
+    return tui::run_wizard(opts, watch.flag());
+  } catch (const InputError &e) { // the session log cannot be opened
+    std::cerr << "kvm-rescue wizard: " << e.what() << "\n";
+    return kExitUsage;
+  }
 }
 
 Runner add_wizard(CLI::App &app) {
@@ -53,6 +59,9 @@ Runner add_wizard(CLI::App &app) {
                   "Read the old disks at most this fast, bytes per second (K, M, G suffixes: "
                   "KiB, MiB, GiB); spares a failing disk")
       ->transform(CLI::AsSizeValue(false));
+  cmd->add_option("--log", o->log,
+                  "Append a session log (screens, answers, copy notes, results) to this file; "
+                  "the copy puts a copy beside the report on the target");
   return [o] { return run_wizard(*o); };
 }
 

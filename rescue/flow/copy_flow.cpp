@@ -332,6 +332,10 @@ CopyOutcome run_copy(const plan::RescuePlan &p, const std::vector<disk::Disk> &s
   run::write_text_atomic(run::report_json_file(info.target_root), out.report_json);
   out.report_text = run::render_report(out.report);
   run::write_text_atomic(run::report_text_file(info.target_root), out.report_text);
+  if (hooks.finished) {
+    hooks.finished(
+        std::filesystem::path(run::report_text_file(info.target_root)).parent_path().string());
+  }
   out.cancelled = res.cancelled;
   out.exit_code = res.cancelled ? 130 : out.report.exit_code();
   return out;

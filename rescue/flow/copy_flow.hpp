@@ -52,6 +52,10 @@ struct CopyHooks {
   std::function<void(const std::string &)> note; // target notes, engine log lines
   std::function<void(const plan::PlanItem &, const std::string &dest_path)> item_begin;
   std::function<void(const plan::PlanItem &, const run::ManifestItem &)> item_end;
+  // After the reports are written, while the target is still mounted: the
+  // target's report directory (ROOT/kvm-rescue), for files that belong
+  // beside the report (the wizard's session log).
+  std::function<void(const std::string &report_dir)> finished;
 };
 
 struct CopyOutcome {

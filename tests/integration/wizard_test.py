@@ -8,10 +8,14 @@
     kickstart on the OEMDRV volume; then every copied file has the source's
     hash (copy_test's checks), the answer file loads, the source is unchanged;
 (b) the answer file replayed (--replay) with no keystrokes onto a new image;
+    a missing answer file ends the replay by itself, saying why;
 (c) 132x43, TERM=vt100 (monochrome: no colour codes), broken-vms.img: a VM
     with a missing image shown NOT READY, help on '?', a 64 MiB target
     refused as too small, Ctrl-C asks and quits, the target untouched;
-(d) SIGTERM while the old host is open (TERM=vt220): exit 130.
+(d) SIGTERM while the old host is open (TERM=vt220): exit 130; meanwhile a
+    second wizard is refused the disks and names the first one's pid.
+(a) also keeps a session log (--log): screens, the typed confirmation,
+    answers, the copy's end, the kickstart; a copy lands on the target.
 Nothing may stay attached after any case (SystemState).
 """
 import json
@@ -124,8 +128,9 @@ def case_happy(c, binary, fixtures, work):
     target = os.path.join(work, "new.img")
     copy_test.new_image(target, 4 << 30)
     before = t.sha256(story)
+    log = os.path.join(work, "log", "session-a.log")
     w = Term("happy", [binary, "wizard", story, "--target", target, "--answer-dir", work,
-                       "--max-rate", "256K"], 80, 24, "xterm", work)
+                       "--max-rate", "256K", "--log", log], 80, 24, "xterm", work)
     try:
         s = w.wait("This wizard brings")
         expected_screen(c, "a: the welcome screen", s, "welcome-80x24.txt")
@@ -235,7 +240,27 @@ def case_happy(c, binary, fixtures, work):
     ks = oemdrv_ks(binary, target)
     c.true("a: ks.cfg on the OEMDRV volume names the OS disk", "ata-NEW_SSD_S1" in ks, ks[:500])
     c.true("a: ks.cfg names the data disk", "ata-NEW_DATA_D1" in ks, ks[:500])
-    _, rep, _ = copy_test.check_copy(c, "a", binary, story, target, work)
+    with open(log, encoding="utf-8") as f:
+        log_text = f.read()
+    for what, pattern in (("the screens shown", r"screen: Disks\n(.|\n)*screen: Review"),
+                          ("the typed wipe confirmation", r"target: .*new\.img.*wipe confirmed"),
+                          ("the answer file", r"answer file saved to "),
+                          ("the stop asked and answered", r"Stop\?: .* -> yes"),
+                          ("the copy's end", r"copy: finished \(exit 0\)"),
+                          ("the kickstart", r"kickstart: ks.cfg written to the OEMDRV"),
+                          ("the exit", r"wizard ended, exit 0")):
+        c.true(f"a: the session log has {what}", re.search(pattern, log_text), log_text[-3000:])
+
+    def log_on_target(tgt, man, rep, tree):
+        on_target = os.path.join(tgt, "kvm-rescue/session.log")
+        c.true("a: the session log is on the target", os.path.isfile(on_target))
+        if os.path.isfile(on_target):
+            with open(on_target, encoding="utf-8") as f:
+                got = f.read()
+            c.true("a: the target's session log reaches the copy",
+                   "session log is copied to the target" in got and "copied " in got, got[-2000:])
+
+    _, rep, _ = copy_test.check_copy(c, "a", binary, story, target, work, log_on_target)
     c.true("a: the report counts the resumed or reused items",
            rep["totals"]["resumed"] + rep["totals"]["reused"] > 0, str(rep["totals"]))
     return plan_file
@@ -266,6 +291,19 @@ def case_replay(c, binary, fixtures, work, plan_file):
     c.true("b: ks.cfg on the new target's OEMDRV volume", "ata-NEW_DATA_D1" in ks, ks[:300])
     copy_test.check_copy(c, "b", binary, story, target, work)
     c.eq("b: the source is unchanged", t.sha256(story), before)
+
+    # An answer file that cannot be replayed: nobody may be at the
+    # console, so no box waits for a key; the reason is printed.
+    missing = os.path.join(work, "no-such-plan.json")
+    w = Term("replay-bad", [binary, "wizard", "--replay", missing], 80, 24, "linux", work)
+    try:
+        rc = w.exit_code(timeout=60)
+        s = w.screen()
+    finally:
+        w.close()
+    c.eq("b: a replay that cannot start exits 130 by itself", rc, 130)
+    c.true("b: it names the answer file and says why",
+           "no-such-plan.json" in s and "cannot be replayed" in s, s)
 
 
 def case_small(c, binary, fixtures, work):
@@ -320,6 +358,23 @@ def case_sigterm(c, binary, fixtures, work):
         pids = subprocess.run(["pgrep", "-P", shell, "-x", "kvm-rescue"], capture_output=True,
                               text=True).stdout.split()
         c.eq("d: one wizard process", len(pids), 1)
+        # A second wizard (another console) may show its welcome but not
+        # work on the disks while this one does; it names the holder.
+        other = Term("other", [binary, "wizard", story], 80, 24, "vt220", work)
+        try:
+            other.wait("This wizard brings")
+            other.keys("Enter")
+            s = other.wait("Another wizard is running")
+            c.true("d: the second wizard names the first's pid",
+                   bool(pids) and re.search(rf"pid {pids[0]} on\s(.|\n)*/dev/pts/", s), s)
+            other.keys("Enter")
+            other.wait("This wizard brings")
+            other.keys("q")
+            other.wait("Leave the wizard")
+            other.keys("y")
+            c.eq("d: the second wizard leaves with 130", other.exit_code(), 130)
+        finally:
+            other.close()
         if pids:
             os.kill(int(pids[0]), 15)
         c.eq("d: SIGTERM leaves with 130", w.exit_code(), 130)
