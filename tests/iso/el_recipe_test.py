@@ -255,7 +255,11 @@ def check_units(c, post):
     script = start.group(1) if start else ""
     c.true(f"wizard unit's ExecStart {script} is written by %post", script in files, sorted(files))
     c.true("the wizard script runs /usr/sbin/kvm-rescue wizard (where the RPM puts it)",
-           "/usr/sbin/kvm-rescue wizard" in files.get(script, ""))
+           re.search(r"^\s*(exec\s+)?/usr/sbin/kvm-rescue wizard\b", files.get(script, ""), re.M)
+           is not None)
+    other = re.sub(r"/usr/sbin/kvm-rescue\b", "", files.get(script, ""))
+    c.true("the wizard script names no other kvm-rescue binary",
+           re.search(r"/(usr/)?(local/)?s?bin/kvm-rescue\b", other) is None)
     shell = files.get("/etc/systemd/system/kvm-rescue-shell@.service", "")
     c.true("%post writes kvm-rescue-shell@.service with ConditionKernelCommandLine=kvm-rescue.shell",
            re.search(r"^ConditionKernelCommandLine=kvm-rescue\.shell$", shell, re.M) is not None)
