@@ -18,7 +18,8 @@ checks what can be checked and what would break the medium:
   rescue/ without joining the list; the kickstart has the repositories;
   its %post creates and enables the wizard units for tty1 and ttyS0 (with
   the kvm-rescue.shell condition, the getty conflicts, the tty) and the
-  shell units; the LVM edit of %post, run against this machine's lvm.conf
+  shell units, and `systemd-analyze verify` loads all four without a
+  complaint; the LVM edit of %post, run against this machine's lvm.conf
   (lvm2 2.03 writes the same file on EL 9), leaves event activation off
   and an empty auto-activation list as lvmconfig reads it; the LVM and md
   udev rules are masked; the kernel command line (bootloader --append)
@@ -278,6 +279,34 @@ def check_units(c, post):
            re.search(r"^systemctl set-default multi-user\.target$", post, re.M) is not None)
 
 
+def check_units_verify(c, post, workdir):
+    """systemd-analyze verify on the four unit instances as %post writes them
+    (the console script's path moved into WORKDIR so it exists)."""
+    if not shutil.which("systemd-analyze"):
+        print("SKIP: systemd-analyze verify of the console units: systemd is not installed")
+        return
+    files = heredocs(post)
+    units = os.path.join(workdir, "units")
+    script = "/usr/libexec/kvm-rescue/console-wizard"
+    moved = os.path.join(workdir, "console-wizard")
+    for path, text in files.items():
+        if path.startswith("/etc/systemd/system/"):
+            dest = os.path.join(units, path[len("/etc/systemd/system/"):])
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            with open(dest, "w", encoding="utf-8") as f:
+                f.write(text.replace(script, moved))
+        elif path == script:
+            with open(moved, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.chmod(moved, 0o755)
+    if not os.path.isdir(units):
+        c.true("%post writes unit files under /etc/systemd/system", False)
+        return
+    p = t.run(["systemd-analyze", "verify", "--man=no", *[f"./{u}" for u in UNITS]], cwd=units)
+    c.eq("systemd-analyze verify: the console units load cleanly",
+         (p.returncode, p.stderr.strip()), (0, ""))
+
+
 def lvm_block(post):
     m = re.search(r"^lvmconf=/etc/lvm/lvm\.conf\n(.*?)\n\n", post + "\n\n", re.S | re.M)
     return m.group(1) if m else None
@@ -380,6 +409,7 @@ def main():
         check_runtime_commands(c, src, spec_for_checks, packages)
         check_repos(c, commands, readme)
         check_units(c, post)
+        check_units_verify(c, post, workdir)
         check_lvm(c, post, workdir)
         check_kernel_line(c, commands, readme)
         check_bash(c, sections, workdir)
