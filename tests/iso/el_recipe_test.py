@@ -206,6 +206,17 @@ def check_version_and_files(c, src, spec_text):
     c.true("spec builds Release without sanitizers",
            "-DCMAKE_BUILD_TYPE=Release" in spec_text and "-DKVMR_SANITIZE=OFF" in spec_text)
     c.true("spec keeps the project's libraries static", "-DBUILD_SHARED_LIBS=OFF" in spec_text)
+    # %check runs unit tests that %build built and tests/CMakeLists.txt defines.
+    ct = re.search(r"^%ctest -R '\^test_\(([\w|]+)\)\$'", spec_text, re.M)
+    built = re.search(r"^%cmake_build --target kvm-rescue %\{\?with_check:([^}]*)\}", spec_text, re.M)
+    checked = {f"test_{n}" for n in ct.group(1).split("|")} if ct else set()
+    c.true("spec %check runs some unit tests (%ctest -R '^test_(...)$')", bool(checked))
+    c.eq("spec %build builds the unit tests %check runs",
+         set(built.group(1).split()) if built else set(), checked)
+    defined = set(re.findall(r"^kvmr_unit_test\((\w+)", read(os.path.join(src, "tests", "CMakeLists.txt")),
+                             re.M))
+    c.true("the unit tests %check runs are defined in tests/CMakeLists.txt", checked <= defined,
+           sorted(checked - defined))
 
 
 def check_runtime_commands(c, src, spec_text, packages):
