@@ -161,9 +161,10 @@ def check_ksvalidator(c, ks):
         return
     p = t.run([validator, "-e", "-v", "RHEL9", ks])
     out = p.stdout + p.stderr
+    said = re.sub(r"^Checking kickstart file .*$", "", out, flags=re.M)  # the path may say anything
     c.eq("ksvalidator -e -v RHEL9 kvm-rescue-live.ks", (p.returncode, out[-600:]), (0, out[-600:]))
     c.true("ksvalidator: no deprecation or error",
-           not re.search(r"deprecat|error", out, re.I), out[-600:])
+           not re.search(r"deprecat|error|problem", said, re.I), said[-600:])
 
 
 def check_rpmspec(c, spec):
