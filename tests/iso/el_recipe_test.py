@@ -204,6 +204,12 @@ def check_version_and_files(c, src, spec_text):
     c.true("spec %files has the binary in %{_sbindir} (or /usr/sbin)",
            files is not None and re.search(r"^(%\{_sbindir\}|/usr/sbin)/kvm-rescue$",
                                            files.group(1), re.M) is not None)
+    docs = [w for m in re.finditer(r"^%doc\s+(.*)$", spec_text, re.M) for w in m.group(1).split()]
+    names = [os.path.basename(w.rstrip("/")) for w in docs]
+    c.true("spec %doc files exist in the tree", all(os.path.exists(os.path.join(src, w)) for w in docs),
+           docs)
+    c.eq("spec %doc base names are unique (they share one directory)",
+         sorted(n for n in set(names) if names.count(n) > 1), [])
     c.true("spec builds Release without sanitizers",
            "-DCMAKE_BUILD_TYPE=Release" in spec_text and "-DKVMR_SANITIZE=OFF" in spec_text)
     c.true("spec keeps the project's libraries static", "-DBUILD_SHARED_LIBS=OFF" in spec_text)
