@@ -12,7 +12,9 @@ checks what can be checked and what would break the medium:
 - Static checks neither tool makes: every library CMake looks for
   (pkg_check_modules / find_package / the doctest header) has a
   BuildRequires; the spec's Version is CMake's project VERSION and it ships
-  the binary where CMake installs it; every program kvm-rescue runs is
+  the binary where CMake installs it, builds the unit tests %check runs
+  (defined in tests/CMakeLists.txt), lists %doc files that exist under
+  distinct names; every program kvm-rescue runs is
   provided by a package in the spec's Requires or the kickstart's
   %packages (and is not excluded there), and no new program appeared in
   rescue/ without joining the list; the kickstart has the repositories;
