@@ -104,7 +104,7 @@ std::vector<bool> default_sources(const std::vector<disk::Disk> &disks, const st
   out.reserve(disks.size());
   for (const auto &d : disks) {
     out.push_back(d.path != target && d.status != disk::DiskStatus::blank &&
-                  d.status != disk::DiskStatus::error);
+                  d.status != disk::DiskStatus::error && !flow::is_rescue_medium(d));
   }
   return out;
 }
@@ -241,7 +241,14 @@ std::string bar(std::uint64_t done, std::uint64_t total, int width) {
   const double f =
       total == 0 ? 1.0 : std::min(1.0, static_cast<double>(done) / static_cast<double>(total));
   const auto full = static_cast<std::size_t>(std::floor(f * static_cast<double>(inner)));
-  return "[" + std::string(full, '#') + std::string(inner - full, '.') + "]";
+  // Built in place: "[" + std::string(...) trips GCC 12's -Wrestrict at -O3.
+  std::string out;
+  out.reserve(inner + 2);
+  out += '[';
+  out.append(full, '#');
+  out.append(inner - full, '.');
+  out += ']';
+  return out;
 }
 
 std::string duration_text(std::optional<double> seconds) {

@@ -72,7 +72,8 @@ std::string session_log_words(const WizardState &s);
 // The disks ticked as the old host's.
 std::vector<disk::Disk> chosen_sources(const WizardState &s);
 
-// Disks offered as the old host: not the target, not blank, readable.
+// Disks offered as the old host: not the target, not blank, readable,
+// not the rescue medium (a DVD drive, the stick labelled KVMRESCUE).
 std::vector<bool> default_sources(const std::vector<disk::Disk> &disks, const std::string &target);
 
 // Ready VMs (and those with warnings) are ticked; not-ready ones are not.

@@ -2,6 +2,7 @@
 #include "rescue/flow/copy_flow.hpp"
 
 #include "rescue/disk/probe.hpp"
+#include "rescue/disk/sysfs.hpp"
 #include "rescue/flow/system_finisher.hpp"
 #include "rescue/plan/identity.hpp"
 #include "rescue/plan/plan_json.hpp"
@@ -181,7 +182,21 @@ std::vector<disk::Disk> locate_sources(const plan::RescuePlan &p) {
     for (const auto &path : paths) {
       candidates.push_back(disk::probe_disk(path, runner, po));
     }
-    const plan::Located at = plan::locate_disk(want, candidates);
+    plan::Located at = plan::locate_disk(want, candidates);
+    if (at.path.empty()) {
+      // Neither the planned path nor a by-id name leads to it (a plan made
+      // on an image file, a disk without by-id names): any disk of this
+      // machine with the same identity (table and filesystem UUIDs).
+      for (const auto &path : disk::list_block_devices()) {
+        if (std::find(paths.begin(), paths.end(), path) == paths.end()) {
+          paths.push_back(path);
+          candidates.push_back(disk::probe_disk(path, runner, po));
+        }
+      }
+      if (plan::Located again = plan::locate_disk(want, candidates); !again.path.empty()) {
+        at = std::move(again);
+      }
+    }
     if (at.path.empty()) {
       problems.push_back(fmt::format(
           "source disk {} is not the one the plan was made on{}", want.path,

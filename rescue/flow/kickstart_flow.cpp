@@ -43,6 +43,35 @@ std::optional<std::uint64_t> os_disk_size(const std::string &name) {
   return d.size;
 }
 
+// The data disk's by-id name found here when the plan has none (an answer
+// file made on an image file, its target pointed at a device of this
+// machine): the target device's own by-id name, but only when the device
+// holds the plan's data filesystem (its UUID, else its label and type).
+std::optional<std::string> data_disk_here(const plan::RescuePlan &plan) {
+  if (plan.target.kind != plan::TargetKind::device || !plan.kickstart.data_disk.empty() ||
+      (plan.target.disk && !plan.target.disk->by_id.empty())) {
+    return std::nullopt;
+  }
+  std::error_code ec;
+  if (!std::filesystem::exists(plan.target.path, ec)) {
+    return std::nullopt;
+  }
+  SystemCommandRunner runner;
+  disk::ProbeOptions po;
+  po.smart = false;
+  const disk::Disk d = disk::probe_disk(plan.target.path, runner, po);
+  const bool holds_data =
+      std::any_of(d.table.partitions.begin(), d.table.partitions.end(), [&](const auto &p) {
+        return plan.target.fs_uuid.empty()
+                   ? p.fs.label == plan.target.label && p.fs.type == plan.target.fs_type
+                   : p.fs.uuid == plan.target.fs_uuid;
+      });
+  if (!holds_data || d.device.by_id.empty()) {
+    return std::nullopt;
+  }
+  return plan::identify_disk(d).by_id.front(); // sorted, as the plan records them
+}
+
 } // namespace
 
 KickstartOutput make_kickstart(const plan::RescuePlan &plan, const kickstart::Overrides &o,
@@ -51,6 +80,9 @@ KickstartOutput make_kickstart(const plan::RescuePlan &plan, const kickstart::Ov
   kickstart::Overrides with = o;
   if (!with.local_nics) {
     with.local_nics = kickstart::read_local_nics();
+  }
+  if (!with.data_disk) {
+    with.data_disk = data_disk_here(plan);
   }
   if (!with.os_disk_bytes) {
     with.os_disk_bytes = os_disk_size(o.os_disk.value_or(plan.kickstart.os_disk));

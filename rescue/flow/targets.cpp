@@ -52,6 +52,25 @@ bool is_rom(const disk::Disk &d) {
          target::read_sys_line("/sys/class/block/" + name + "/device/type") == "5";
 }
 
+bool is_iso_labelled_medium(const disk::Filesystem &fs) {
+  return fs.type == "iso9660" && fs.label == kRescueMediumLabel;
+}
+
+} // namespace
+
+bool is_rescue_medium(const disk::Disk &d) {
+  if (is_rom(d)) {
+    return true;
+  }
+  if (d.whole_disk && is_iso_labelled_medium(*d.whole_disk)) {
+    return true;
+  }
+  return std::any_of(d.table.partitions.begin(), d.table.partitions.end(),
+                     [](const disk::Partition &p) { return is_iso_labelled_medium(p.fs); });
+}
+
+namespace {
+
 bool is_loop(const disk::Disk &d) {
   return d.device.transport == "loop" || starts_with(base_name(resolved(d.path)), "loop");
 }
@@ -165,7 +184,7 @@ std::vector<std::string> offered_paths(const std::vector<disk::Disk> &all,
     if (contains_path(boot, path) || contains_path(out, path)) {
       return true;
     }
-    return d != nullptr && is_rom(*d);
+    return d != nullptr && is_rescue_medium(*d);
   };
   const auto probed = [&](const std::string &path) -> const disk::Disk * {
     for (const auto &d : all) {

@@ -38,9 +38,18 @@ std::vector<TargetCandidate> target_candidates(const std::vector<disk::Disk> &al
 // device-mapper slaves, as sysfs tells).
 std::vector<std::string> boot_disks(const std::vector<target::MountEntry> &mounts);
 
+// The volume label of the rescue media (iso/build-debian, iso/el).
+inline constexpr const char *kRescueMediumLabel = "KVMRESCUE";
+
+// A rom device (sr*, scd*, SCSI type 5), or a disk holding an ISO 9660
+// filesystem labelled KVMRESCUE: the rescue medium itself, also when it
+// was written to a USB stick (an initramfs root mounts nothing from it,
+// so boot_disks cannot see it). Never a target, never ticked as a source.
+bool is_rescue_medium(const disk::Disk &d);
+
 // The paths to offer, in order: EXPLICIT as given, then the rest of ALL
-// in its order; never a rom device (sr*, scd*, SCSI type 5), a loop
-// device not named in EXPLICIT, or one of BOOT (boot_disks).
+// in its order; never a rescue medium (is_rescue_medium), a loop device
+// not named in EXPLICIT, or one of BOOT (boot_disks).
 std::vector<std::string> offered_paths(const std::vector<disk::Disk> &all,
                                        const std::vector<std::string> &explicit_paths,
                                        const std::vector<std::string> &boot);

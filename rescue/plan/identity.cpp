@@ -87,7 +87,10 @@ std::vector<std::string> identity_differences(const DiskIdentity &planned,
                               cli::human_size(now.size), now.size, cli::human_size(planned.size),
                               planned.size));
   }
-  if (planned.serial != now.serial) {
+  // A serial number known on one side only is no difference: the plan was
+  // made on an image file of the disk (no serial), or the disk is read
+  // through one now; the table and filesystem UUIDs still tell it apart.
+  if (planned.serial != now.serial && !planned.serial.empty() && !now.serial.empty()) {
     out.push_back(
         fmt::format(R"(serial number is "{}", the plan has "{}")", now.serial, planned.serial));
   }

@@ -44,8 +44,11 @@ std::vector<std::string> data_mkfs_argv(const std::string &dev, const Layout &la
 
 std::vector<std::string> oemdrv_mkfs_argv(const std::string &path, std::uint64_t offset,
                                           std::uint64_t size, unsigned sector_size) {
-  // FAT16 up to 512 MiB (mkfs.fat would guess from the whole image).
-  std::vector<std::string> argv{"mkfs.vfat", "-F",
+  // FAT16 up to 512 MiB (mkfs.fat would guess from the whole image). -I:
+  // on a real disk the kernel has just made partitions from our new GPT,
+  // and without it mkfs.fat refuses a whole disk that has partitions; the
+  // filesystem goes at the OEMDRV partition's offset all the same.
+  std::vector<std::string> argv{"mkfs.vfat", "-I", "-F",
                                 size < 512 * (std::uint64_t{1} << 20U) ? "16" : "32"};
   if (sector_size != 512) {
     argv.insert(argv.end(), {"-S", std::to_string(sector_size)});

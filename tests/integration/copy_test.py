@@ -23,6 +23,7 @@
     the same hashes and sparse copies as (a);
 (l) SIGKILL mid-copy: loop devices are left (nothing can run), the next
     run releases them and continues the copy to the same hashes.
+(m) a block device (a loop device over a blank image) as the target.
 Nothing may stay attached after any case (SystemState).
 """
 import glob
@@ -406,6 +407,23 @@ def case_identity(c, binary, fixtures, work):
            "table" in p.stderr.lower() or "guid" in p.stderr.lower(), p.stderr)
     c.eq("h: target untouched", t.sha256(target), before)
 
+    # A plan made on an image file, run where the same disk is a block
+    # device under another name with no by-id link (the image moved away,
+    # a loop device over it): found by its table and filesystem UUIDs.
+    src2 = os.path.join(work, "planned-as-image.img")
+    t.run(["cp", "--sparse=always", os.path.join(fixtures, "story.img"), src2], check_rc=0)
+    plan2 = os.path.join(work, "plan2.json")
+    t.run([binary, "plan", src2, "--target", target, "-o", plan2], check_rc=0)
+    loop = t.run(["losetup", "-r", "-f", "--show", src2], check_rc=0).stdout.strip()
+    moved = src2 + ".moved"
+    os.rename(src2, moved)
+    try:
+        p = t.run([binary, "copy", "--plan", plan2, "--confirm-wipe", target])
+        c.true("h: a plan made on an image runs from the disk found by identity",
+               p.returncode == 0, f"exit {p.returncode}: {p.stderr[-1500:]}")
+    finally:
+        t.run(["losetup", "-d", loop])
+
 
 def case_directory(c, binary, fixtures, work):
     story = os.path.join(fixtures, "story.img")
@@ -481,16 +499,41 @@ def case_guestfs(c, binary, fixtures, work):
     c.eq("k: the source is unchanged", t.sha256(story), before)
 
 
+def case_block_device(c, binary, fixtures, work):
+    """A real block device as the target (a loop device over a blank image):
+    mkfs.vfat refuses a block device that carries a partition table unless
+    told (-I), which image files never showed."""
+    story = os.path.join(fixtures, "story.img")
+    image = os.path.join(work, "blockdev-new.img")
+    new_image(image, 4 << 30)
+    before = t.sha256(story)
+    dev = t.run(["losetup", "-f", "--show", image], check_rc=0).stdout.strip()
+    try:
+        p = rescue(binary, story, dev)
+        c.eq("m: rescue onto a block device exit code", p.returncode, 0)
+        if p.returncode != 0:
+            print(p.stdout[-3000:], p.stderr[-3000:])
+            return
+        doc, _ = t.probe_json(binary, "--no-smart", dev)
+        labels = [q["filesystem"]["label"] for q in doc["disks"][0]["partition_table"]["partitions"]]
+        c.true("m: an OEMDRV filesystem on the device", "OEMDRV" in labels, str(labels))
+        check_copy(c, "m", binary, story, dev, work)
+    finally:
+        t.run(["losetup", "-d", dev])
+    c.eq("m: the source is unchanged", t.sha256(story), before)
+
+
 def main():
     t.require_root_and_loop()
     t.require_tools("sfdisk", "losetup", "mount", "qemu-img", "virt-xml-validate", "mkfs.xfs")
     binary = t.env_path("KVMR_BIN")
     fixtures = t.env_path("KVMR_FIXTURES")
     c = t.Checker()
-    only = os.environ.get("KVMR_COPY_CASES", "abcdefghijkl")
+    only = os.environ.get("KVMR_COPY_CASES", "abcdefghijklm")
     cases = {"a": case_story, "b": case_no_confirm, "c": case_source_copy, "d": case_too_small,
              "e": case_block_vm, "f": case_hostile, "g": case_cancel, "h": case_identity,
-             "i": case_directory, "j": case_broken, "k": case_guestfs, "l": case_sigkill}
+             "i": case_directory, "j": case_broken, "k": case_guestfs, "l": case_sigkill,
+             "m": case_block_device}
     work = tempfile.mkdtemp(prefix="copy-test.", dir=os.path.dirname(fixtures))
     try:
         for key, fn in cases.items():

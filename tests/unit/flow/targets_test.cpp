@@ -72,6 +72,18 @@ TEST_CASE("offered_paths: explicit paths first, then the rest; never rom, boot, 
     CHECK(flow::offered_paths(all, {"/dev/kvmrboot0", "/dev/sr7"}, boot) ==
           std::vector<std::string>{"/dev/sdx", "/dev/sdy", "/dev/nvme9n1"});
   }
+  SUBCASE("the rescue medium written to a USB stick (ISO 9660 labelled KVMRESCUE) is not offered") {
+    std::vector<disk::Disk> more = all;
+    disk::Disk stick = block("/dev/sdz", "usb");
+    disk::Partition p;
+    p.number = 1;
+    p.fs.type = "iso9660";
+    p.fs.label = "KVMRESCUE";
+    stick.table.partitions.push_back(p);
+    more.push_back(stick);
+    CHECK(flow::offered_paths(more, {"/dev/sdz"}, boot) ==
+          std::vector<std::string>{"/dev/sdx", "/dev/sdy", "/dev/nvme9n1"});
+  }
   SUBCASE("a loop device is known by its transport as well as its name") {
     std::vector<disk::Disk> more = all;
     more.push_back(block("/dev/kvmr-by-transport", "loop"));

@@ -66,6 +66,23 @@ TEST_CASE("identity_differences names each difference in plain words") {
   CHECK(diff[2] == "partition UUID partuuid-2 is gone");
 }
 
+TEST_CASE("a serial number known on one side only is no difference (a plan made on an image)") {
+  const plan::DiskIdentity on_disk = plan::identify_disk(source_disk("/dev/sdb"));
+  plan::DiskIdentity image = on_disk;
+  image.path = "/srv/old-host.img";
+  image.serial.clear();
+  image.model.clear();
+  image.by_id.clear();
+  CHECK(plan::identity_differences(image, on_disk).empty());
+  CHECK(plan::identity_differences(on_disk, image).empty());
+  const auto l = plan::locate_disk(image, {source_disk("/dev/sda")});
+  CHECK(l.path == "/dev/sda");
+  // The UUIDs still tell a different disk apart.
+  plan::DiskIdentity other = image;
+  other.fs_uuids = {"fs-other"};
+  CHECK_FALSE(plan::identity_differences(other, on_disk).empty());
+}
+
 TEST_CASE("locate_disk: same path, renamed device, changed disk, image files") {
   const plan::DiskIdentity planned = plan::identify_disk(source_disk("/dev/sdb"));
 

@@ -50,6 +50,27 @@ TEST_CASE("the old host's disks default to every readable, non-blank disk but th
   CHECK(default_sources(disks, "/dev/sde") == std::vector<bool>{true, false, true, false, false});
 }
 
+TEST_CASE(
+    "the rescue medium is never ticked as the old host: a DVD, or a stick labelled KVMRESCUE") {
+  disk::Disk dvd = make_disk("/dev/sr0", disk::DiskStatus::ok);
+  disk::Disk stick = make_disk("/dev/sdb", disk::DiskStatus::problems);
+  disk::Partition p;
+  p.number = 1;
+  p.fs.type = "iso9660";
+  p.fs.label = "KVMRESCUE";
+  stick.table.partitions.push_back(p);
+  disk::Disk bare_iso = make_disk("/dev/sdc", disk::DiskStatus::ok);
+  bare_iso.whole_disk = p.fs;
+  disk::Disk other_iso = make_disk("/dev/sdd", disk::DiskStatus::ok);
+  other_iso.whole_disk = p.fs;
+  other_iso.whole_disk->label = "CentOS 7 x86_64"; // an installer DVD image: a disk like any other
+  const std::vector<disk::Disk> disks{make_disk("/dev/sda", disk::DiskStatus::ok), dvd, stick,
+                                      bare_iso, other_iso};
+  CHECK(default_sources(disks, "") == std::vector<bool>{true, false, false, false, true});
+  CHECK(kvmr::flow::is_rescue_medium(stick));
+  CHECK_FALSE(kvmr::flow::is_rescue_medium(disks[0]));
+}
+
 TEST_CASE("ready VMs are ticked, not-ready ones are not; totals follow the ticks") {
   scan::HostInventory inv;
   inv.vms.push_back(make_vm("web", scan::Readiness::ready, 100, 1000));
