@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <chrono>
+
 #include <sys/stat.h>
 
 namespace kvmr::tui {
@@ -45,10 +47,16 @@ bool probe_all(Ui &ui, WizardState &s, int step) {
   }
   std::vector<disk::Disk> found;
   const TaskResult r = run_task(ui, "Looking at the disks", step, [&](Task &t) {
+    SystemCommandRunner runner;
     if (paths.empty()) {
+      // Disks still being announced (just after boot on the rescue medium,
+      // or a disk plugged in a moment ago) get their /dev/disk/by-id names
+      // from udev first. No udev (a container): nothing to wait for.
+      t.set_status("waiting for the disks to settle (udev)...");
+      (void)runner.run({"udevadm", "settle", "--timeout=30"}, std::chrono::seconds(40));
+      t.checkpoint();
       paths = disk::list_block_devices();
     }
-    SystemCommandRunner runner;
     disk::ProbeOptions po;
     for (const auto &p : paths) {
       t.checkpoint();
