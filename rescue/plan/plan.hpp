@@ -82,7 +82,10 @@ struct PlanItem {
   std::string format;     // images: "raw", "qcow2", ...
   std::uint64_t size = 0; // apparent bytes
   std::uint64_t allocated = 0; // bytes on the source's disk (what the copy reads at most)
-  bool secret = false;         // mode 0600, never printed
+  // Images: the guest disk it is, in the VM's words: "vda", or "vda
+  // (backing file)" for a file further down the chain. Empty otherwise.
+  std::string guest_disk;
+  bool secret = false; // mode 0600, never printed
   // qcow2 overlays whose backing file moved: the backing name to write
   // into the copy's header (`qemu-img rebase -u` semantics); empty: keep.
   std::string new_backing_name;

@@ -60,7 +60,7 @@ struct Builder {
   }
 
   void image(const std::string &vm, const std::string &path, const std::string &format,
-             std::uint64_t size, std::uint64_t allocated) {
+             std::uint64_t size, std::uint64_t allocated, const std::string &guest_disk) {
     const Placement p = place_image(plan.layout, path);
     PlanItem i;
     i.kind = ItemKind::image;
@@ -71,11 +71,15 @@ struct Builder {
     i.format = format;
     i.size = size;
     i.allocated = allocated;
+    i.guest_disk = guest_disk;
     add(std::move(i));
   }
 
-  void chain_items(const scan::VmInfo &vm, const scan::ImageChain &chain) {
-    for (const auto &m : chain.members) {
+  void chain_items(const scan::VmInfo &vm, const scan::VmDisk &d, const scan::ImageChain &chain) {
+    for (std::size_t n = 0; n < chain.members.size(); ++n) {
+      const auto &m = chain.members[n];
+      const std::string guest =
+          d.target.empty() ? "" : (n == 0 ? d.target : d.target + " (backing file)");
       if (!m.exists) {
         plan.warnings.push_back(
             fmt::format("{}: {} is missing and is not copied", vm.name, m.path));
@@ -85,9 +89,10 @@ struct Builder {
       if (format.empty()) {
         format = m.declared_format.empty() ? "raw" : m.declared_format;
       }
-      image(vm.name, m.path, format, m.size, m.allocated);
+      image(vm.name, m.path, format, m.size, m.allocated, guest);
       if (m.data_file && m.data_file->exists && !m.data_file->path.empty()) {
-        image(vm.name, m.data_file->path, "raw", m.data_file->size, m.data_file->allocated);
+        image(vm.name, m.data_file->path, "raw", m.data_file->size, m.data_file->allocated,
+              guest.empty() ? "" : guest + " (external data file)");
         if (place_image(plan.layout, m.data_file->path).relocated) {
           plan.warnings.push_back(
               fmt::format("{}: the external data file {} moves, and the name in {}'s header "
@@ -115,6 +120,7 @@ struct Builder {
     i.format = "raw";
     i.size = lv.size;
     i.allocated = lv.size;
+    i.guest_disk = d.target;
     add(std::move(i));
   }
 
@@ -123,7 +129,7 @@ struct Builder {
       if (d.lv) {
         lv_item(vm, d);
       } else if (d.chain) {
-        chain_items(vm, *d.chain);
+        chain_items(vm, d, *d.chain);
       }
     }
     if (vm.nvram && vm.nvram->present) {

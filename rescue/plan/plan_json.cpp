@@ -38,6 +38,7 @@ json item_json(const PlanItem &i) {
           {"format", i.format},
           {"size", i.size},
           {"allocated", i.allocated},
+          {"guest_disk", i.guest_disk},
           {"secret", i.secret},
           {"new_backing_name", i.new_backing_name},
           {"new_backing_format", i.new_backing_format},
@@ -203,6 +204,10 @@ PlanItem item_from(const Field &f) {
   i.format = f.at("format").str();
   i.size = f.at("size").u64();
   i.allocated = f.at("allocated").u64();
+  // Added after schema 1 was out: answer files without it still load.
+  if (f.j.contains("guest_disk")) {
+    i.guest_disk = f.at("guest_disk").str();
+  }
   i.secret = f.at("secret").boolean();
   i.new_backing_name = f.at("new_backing_name").str();
   i.new_backing_format = f.at("new_backing_format").str();

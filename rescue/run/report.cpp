@@ -52,6 +52,10 @@ RunReport summarize(const plan::RescuePlan &p, const Manifest &m, const RunInfo 
   for (const auto &s : p.sources) {
     r.sources.push_back(s.path);
   }
+  std::map<std::string, std::string> guest_disk_of; // by dest
+  for (const auto &item : p.items) {
+    guest_disk_of[item.dest] = item.guest_disk;
+  }
   std::map<std::string, VmOutcome> by_vm;
   for (const auto &name : p.vms) {
     by_vm[name] = VmOutcome{name, "copied", {}, 0, 0, 0};
@@ -76,7 +80,8 @@ RunReport summarize(const plan::RescuePlan &p, const Manifest &m, const RunInfo 
     t.reused += i.reused ? 1U : 0U;
     t.resumed += i.resumed ? 1U : 0U;
     for (const auto &b : i.bad_ranges) {
-      r.damaged.push_back({i.vm, i.source, i.dest, i.format, b.offset, b.length, std::nullopt});
+      r.damaged.push_back({i.vm, guest_disk_of[i.dest], i.source, i.dest, i.format, b.offset,
+                           b.length, std::nullopt});
     }
     add_item_errors(i, r.errors);
     if (i.vm.empty()) {

@@ -43,9 +43,10 @@ struct VmOutcome {
 
 struct DamagedRange {
   std::string vm;
-  std::string source; // the old-host file or LV
-  std::string dest;   // relative to the target root
-  std::string format; // the image format ("qcow2", "raw"); empty for other items
+  std::string guest_disk; // "vda", "vda (backing file)"; empty when not an image
+  std::string source;     // the old-host file or LV
+  std::string dest;       // relative to the target root
+  std::string format;     // the image format ("qcow2", "raw"); empty for other items
   std::uint64_t offset = 0;
   std::uint64_t length = 0;
   // qcow2 images: what the range hit (header, tables, data and its guest

@@ -34,8 +34,9 @@ nlohmann::json to_json(const RunReport &r) {
   }
   json damaged = json::array();
   for (const auto &d : r.damaged) {
-    nlohmann::json j = {{"vm", d.vm},         {"source", d.source}, {"dest", d.dest},
-                        {"format", d.format}, {"offset", d.offset}, {"length", d.length}};
+    nlohmann::json j = {{"vm", d.vm},        {"guest_disk", d.guest_disk}, {"source", d.source},
+                        {"dest", d.dest},    {"format", d.format},         {"offset", d.offset},
+                        {"length", d.length}};
     if (d.qcow2) {
       j["qcow2"] = qcow2_json(*d.qcow2);
     }

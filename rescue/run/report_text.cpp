@@ -129,8 +129,9 @@ std::string render_report(const RunReport &r) {
     line("");
     line("Damaged ranges (unreadable on the old disk, zeros on the target):");
     for (const auto &d : r.damaged) {
-      line(fmt::format("  {:<16} {} offset {} length {} -> {}", clean(d.vm), clean(d.source),
-                       d.offset, d.length, clean(d.dest)));
+      line(fmt::format("  {:<16} {}{} offset {} length {} -> {}", clean(d.vm),
+                       d.guest_disk.empty() ? "" : "disk " + clean(d.guest_disk) + ": ",
+                       clean(d.source), d.offset, d.length, clean(d.dest)));
       if (d.qcow2) {
         line("      " + clean(qcow2_text(*d.qcow2)));
       }

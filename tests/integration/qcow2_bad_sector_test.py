@@ -160,6 +160,7 @@ def run_test(c, tmp, binary, fuse_bin, story, undo):
         return
     d = damaged[0]
     c.eq("damaged: the VM", d["vm"], "app01")
+    c.eq("damaged: the guest disk", d.get("guest_disk"), "vda")
     c.eq("damaged: the image", os.path.basename(d["dest"]), "app01.qcow2")
     c.eq("damaged: the file range", (d["offset"], d["length"]), (host, BAD_LENGTH))
     c.eq("damaged: the format", d["format"], "qcow2")
@@ -170,6 +171,8 @@ def run_test(c, tmp, binary, fuse_bin, story, undo):
 
     with Mounted(binary, target, os.path.join(tmp, "target")) as m:
         text = open(os.path.join(m.where, "kvm-rescue/report.txt"), encoding="utf-8").read()
+        c.true("report.txt names the guest disk", "app01            disk vda: " in text,
+               text[-1500:])
         c.true("report.txt names the guest offset",
                f"qcow2 data: guest offset {guest:#x} (4.0 KiB)" in text, text[-1500:])
         copy = os.path.join(m.where, d["dest"])

@@ -127,6 +127,10 @@ TEST_CASE("images outside images_dir are relocated; XML and backing names rewrit
   CHECK(top.new_backing_name.empty()); // relative, moved together: still resolves
   const auto &base = item(p, "/srv/vms/srv-base.qcow2");
   CHECK(base.dest == "relocated/srv/vms/srv-base.qcow2");
+  // The guest disk each file is, for the report's damaged ranges.
+  CHECK(top.guest_disk == "vda");
+  CHECK(base.guest_disk == "vda (backing file)");
+  CHECK(item(p, "/etc/libvirt/qemu/srv01.xml").guest_disk.empty());
 
   const auto &data = item(p, kImages + "/data.qcow2");
   CHECK(data.dest == "data.qcow2");

@@ -52,7 +52,8 @@ TEST_CASE("report: all copied: exit 0, skipped VM listed with its reason") {
 }
 
 TEST_CASE("report: bad sectors name the VM, the disk and the offset; exit 1") {
-  const auto p = sample_plan();
+  auto p = sample_plan();
+  p.items[3].guest_disk = "vdb";
   auto m = copied_manifest(p);
   m.items[3].status = run::ItemStatus::copied_with_bad_sectors;
   m.items[3].bad_ranges = {{1048576, 4096}};
@@ -64,12 +65,14 @@ TEST_CASE("report: bad sectors name the VM, the disk and the offset; exit 1") {
   REQUIRE(r.damaged.size() == 1);
   CHECK(r.damaged[0].vm == "db01");
   CHECK(r.damaged[0].source == "centos/db01");
+  CHECK(r.damaged[0].guest_disk == "vdb");
   CHECK(r.damaged[0].offset == 1048576);
   const std::string text = run::render_report(r);
   CHECK(text.find("COPIED WITH BAD SECTORS") != std::string::npos);
-  CHECK(text.find("centos/db01 offset 1048576 length 4096") != std::string::npos);
+  CHECK(text.find("disk vdb: centos/db01 offset 1048576 length 4096") != std::string::npos);
   const auto j = run::to_json(r);
   CHECK(j.at("damaged").at(0).at("vm") == "db01");
+  CHECK(j.at("damaged").at(0).at("guest_disk") == "vdb");
   CHECK(j.at("exit_code") == 1);
 }
 
