@@ -25,8 +25,9 @@ bool holds(const std::string &mp, const std::string &dir) {
 
 // "/dev/sdb1 (xfs, UUID 1234...)" or "/dev/sdb1 (xfs, no UUID found)".
 std::string described(const DirDataDisk &d) {
-  return fmt::format("{} ({}, {})", d.device, d.fs_type,
-                     d.fs_uuid.empty() ? std::string("no UUID found") : "UUID " + d.fs_uuid);
+  const std::string uuid = d.fs_uuid.empty() ? "no UUID found" : "UUID " + d.fs_uuid;
+  return d.fs_type.empty() ? fmt::format("{} ({})", d.device, uuid)
+                           : fmt::format("{} ({}, {})", d.device, d.fs_type, uuid);
 }
 
 std::string sys_line(const std::string &path) {
@@ -47,42 +48,12 @@ const target::MountEntry *mount_holding(const std::vector<target::MountEntry> &m
   return found;
 }
 
-DirDataDisk dir_data_disk(const std::string &target, const std::string &dir,
-                          const std::vector<target::MountEntry> &mounts, const BlockFacts &facts,
-                          const std::string &planned_uuid) {
-  const target::MountEntry *m = mount_holding(mounts, dir);
-  if (m == nullptr) {
-    throw InputError(fmt::format("the plan's target {}: no mounted filesystem holds it", target));
-  }
-  std::string name = m->major == 0 ? std::string() : facts.name_of(m->major, m->minor);
-  if (name.empty() && m->source.rfind("/dev/", 0) == 0) {
-    name = facts.name_of_path(m->source); // btrfs: its numbers are not its device's
-  }
-  DirDataDisk d;
-  d.mount_point = m->mount_point;
-  d.fs_type = m->fs_type;
-  d.device = name.empty() ? m->source : "/dev/" + name;
-  if (!name.empty()) {
-    d.fs_uuid = facts.fs_uuid_of(name);
-  }
-  if (m->mount_point == "/") {
-    throw InputError(fmt::format(
-        "the plan's target {} is on the root filesystem {} of this machine, not on a disk of "
-        "its own: the kickstart keeps the data disk untouched while it reinstalls the OS disk, "
-        "so the rescued VMs must be on a filesystem of their own; mount the data disk there",
-        target, described(d)));
-  }
-  const std::string where = fmt::format("the plan's target {} is on {} mounted at {}", target,
-                                        described(d), d.mount_point);
-  if (name.empty()) {
-    throw InputError(where + ", which is not on a block device: the installer cannot find it; "
-                             "give the data disk with --data-disk ID");
-  }
-  if (!planned_uuid.empty() && !d.fs_uuid.empty() && planned_uuid != d.fs_uuid) {
-    throw InputError(fmt::format("{}, but the plan's target had filesystem UUID {}: mount the "
-                                 "planned filesystem there, or give --data-disk ID",
-                                 where, planned_uuid));
-  }
+namespace {
+
+// D (its device NAME) on the disk the installer finds by its first by-id
+// name; WHERE says what was found, for the errors.
+DirDataDisk on_disk(DirDataDisk d, const std::string &name, const std::string &where,
+                    const BlockFacts &facts) {
   if (facts.is_stacked(name)) {
     throw InputError(where + ", a device-mapper or md device: the kickstart mounts the data "
                              "only from a partition or a whole disk; give --data-disk ID and "
@@ -114,6 +85,69 @@ DirDataDisk dir_data_disk(const std::string &target, const std::string &dir,
   return d;
 }
 
+} // namespace
+
+DirDataDisk dir_data_disk(const std::string &target, const std::string &dir,
+                          const std::vector<target::MountEntry> &mounts, const BlockFacts &facts,
+                          const std::string &planned_uuid) {
+  const target::MountEntry *m = mount_holding(mounts, dir);
+  DirDataDisk d;
+  std::string name;
+  if (m != nullptr) {
+    name = m->major == 0 ? std::string() : facts.name_of(m->major, m->minor);
+    if (name.empty() && m->source.rfind("/dev/", 0) == 0) {
+      name = facts.name_of_path(m->source); // btrfs: its numbers are not its device's
+    }
+    d.mount_point = m->mount_point;
+    d.fs_type = m->fs_type;
+    d.device = name.empty() ? m->source : "/dev/" + name;
+    if (!name.empty()) {
+      d.fs_uuid = facts.fs_uuid_of(name);
+    }
+  }
+  const bool on_root = m == nullptr || m->mount_point == "/";
+  if (on_root && !planned_uuid.empty() && d.fs_uuid != planned_uuid) {
+    // Not mounted (any more): the planned filesystem, if it is attached.
+    const std::string unmounted = facts.name_of_uuid(planned_uuid);
+    if (!unmounted.empty()) {
+      DirDataDisk u;
+      u.device = "/dev/" + unmounted;
+      u.fs_uuid = planned_uuid;
+      return on_disk(u, unmounted,
+                     fmt::format("the plan's target {} is not mounted here; its filesystem is {}",
+                                 target, described(u)),
+                     facts);
+    }
+  }
+  if (m == nullptr) {
+    throw InputError(fmt::format("the plan's target {}: no mounted filesystem holds it{}: give the "
+                                 "data disk with --data-disk ID",
+                                 target,
+                                 planned_uuid.empty() ? std::string()
+                                                      : " and no filesystem with the plan's UUID " +
+                                                            planned_uuid + " is attached here"));
+  }
+  if (on_root) {
+    throw InputError(fmt::format(
+        "the plan's target {} is on the root filesystem {} of this machine, not on a disk of "
+        "its own: the kickstart keeps the data disk untouched while it reinstalls the OS disk, "
+        "so the rescued VMs must be on a filesystem of their own; mount the data disk there",
+        target, described(d)));
+  }
+  const std::string where = fmt::format("the plan's target {} is on {} mounted at {}", target,
+                                        described(d), d.mount_point);
+  if (name.empty()) {
+    throw InputError(where + ", which is not on a block device: the installer cannot find it; "
+                             "give the data disk with --data-disk ID");
+  }
+  if (!planned_uuid.empty() && !d.fs_uuid.empty() && planned_uuid != d.fs_uuid) {
+    throw InputError(fmt::format("{}, but the plan's target had filesystem UUID {}: mount the "
+                                 "planned filesystem there, or give --data-disk ID",
+                                 where, planned_uuid));
+  }
+  return on_disk(d, name, where, facts);
+}
+
 BlockFacts system_block_facts() {
   BlockFacts f;
   f.name_of = [](unsigned major, unsigned minor) { return target::block_name(major, minor); };
@@ -124,6 +158,12 @@ BlockFacts system_block_facts() {
       return std::string();
     }
     return real.filename().string();
+  };
+  f.name_of_uuid = [name_of_path = f.name_of_path](const std::string &uuid) {
+    std::error_code ec;
+    const std::string link = "/dev/disk/by-uuid/" + uuid;
+    return uuid.find('/') == std::string::npos && fs::exists(link, ec) ? name_of_path(link)
+                                                                       : std::string();
   };
   f.parent_of = [](const std::string &name) { return target::parent_disk(name); };
   f.partition_number = [](const std::string &name) {
@@ -171,10 +211,13 @@ BlockFacts system_block_facts() {
 DirDataDisk dir_data_disk_here(const std::string &target, const std::string &planned_uuid) {
   std::error_code ec;
   const std::string dir = fs::canonical(target, ec).string();
-  if (ec) {
-    throw InputError(fmt::format("the plan's target {}: cannot resolve the directory on this "
-                                 "machine ({}): give the data disk with --data-disk ID",
-                                 target, ec.message()));
+  if (ec) { // not here: only the planned filesystem's UUID can find it
+    if (planned_uuid.empty()) {
+      throw InputError(fmt::format("the plan's target {}: cannot resolve the directory on this "
+                                   "machine ({}): give the data disk with --data-disk ID",
+                                   target, ec.message()));
+    }
+    return dir_data_disk(target, target, {}, system_block_facts(), planned_uuid);
   }
   return dir_data_disk(target, dir, target::read_mountinfo(), system_block_facts(), planned_uuid);
 }

@@ -22,6 +22,9 @@ struct BlockFacts {
   // Kernel name of a /dev path (a btrfs mount's numbers are not its
   // device's); "" when unknown.
   std::function<std::string(const std::string &)> name_of_path;
+  // Kernel name of the device holding the filesystem with UUID
+  // (/dev/disk/by-uuid); "" when none is attached.
+  std::function<std::string(const std::string &)> name_of_uuid;
   // The whole disk of partition NAME; "" when NAME is a whole disk.
   std::function<std::string(const std::string &)> parent_of;
   // The partition number of partition NAME (sysfs "partition"); 0: none.
@@ -51,7 +54,9 @@ const target::MountEntry *mount_holding(const std::vector<target::MountEntry> &m
 
 // The data disk of canonical directory DIR (the plan's target TARGET, as
 // the user named it, for messages). PLANNED_UUID: the filesystem UUID the
-// plan recorded for the directory ("" none): another UUID is refused.
+// plan recorded for the directory ("" none): another UUID is refused; when
+// DIR is on the root filesystem or on none (not mounted any more), the
+// attached filesystem with that UUID is the data.
 // Throws InputError naming DIR and the filesystem found (device, type, UUID).
 DirDataDisk dir_data_disk(const std::string &target, const std::string &dir,
                           const std::vector<target::MountEntry> &mounts, const BlockFacts &facts,
@@ -60,7 +65,8 @@ DirDataDisk dir_data_disk(const std::string &target, const std::string &dir,
 // sysfs, /dev/disk/by-id and libblkid of this machine.
 BlockFacts system_block_facts();
 
-// dir_data_disk for TARGET on this machine (/proc/self/mountinfo).
+// dir_data_disk for TARGET on this machine (/proc/self/mountinfo); a
+// TARGET that does not exist here is found by PLANNED_UUID only.
 DirDataDisk dir_data_disk_here(const std::string &target, const std::string &planned_uuid);
 
 } // namespace kvmr::flow

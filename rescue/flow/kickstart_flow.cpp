@@ -105,7 +105,9 @@ KickstartOutput make_kickstart(const plan::RescuePlan &plan, const kickstart::Ov
   if (dir) {
     kickstart::DataDisk &d = out.profile.data_disks.front();
     d.fs_uuid = dir->fs_uuid;
-    d.fstype = dir->fs_type;
+    if (!dir->fs_type.empty()) { // not known when the filesystem is not mounted here
+      d.fstype = dir->fs_type;
+    }
   }
   const kickstart::RestoreSpec spec =
       kickstart::build_restore_spec(plan, out.profile.dialect, facts);

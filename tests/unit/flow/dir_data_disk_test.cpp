@@ -21,7 +21,7 @@ target::MountEntry mount(unsigned major, unsigned minor, const std::string &mp,
 }
 
 // A machine with sda (root, sda1 and sda2), sdb (data, sdb1 and sdb2),
-// loop0 (no by-id name) and dm-0 (LVM over sdc1).
+// sdc (sdc1 not mounted), loop0 (no by-id name) and dm-0 (LVM).
 flow::BlockFacts machine() {
   flow::BlockFacts f;
   f.name_of = [](unsigned major, unsigned minor) -> std::string {
@@ -33,6 +33,9 @@ flow::BlockFacts machine() {
   };
   f.name_of_path = [](const std::string &path) {
     return path.rfind("/dev/", 0) == 0 ? path.substr(5) : std::string();
+  };
+  f.name_of_uuid = [](const std::string &uuid) -> std::string {
+    return uuid == "cccccccc-2222-3333-4444-555555555555" ? "sdc1" : "";
   };
   f.parent_of = [](const std::string &name) -> std::string {
     if (name.rfind("sd", 0) == 0 && name.size() > 3) {
@@ -46,6 +49,9 @@ flow::BlockFacts machine() {
   f.by_id_of = [](const std::string &name) -> std::vector<std::string> {
     if (name == "sda") {
       return {"/dev/disk/by-id/ata-ROOT_1"};
+    }
+    if (name == "sdc") {
+      return {"/dev/disk/by-id/ata-THIRD_3"};
     }
     if (name == "sdb") { // unsorted on purpose: the first sorted is chosen
       return {"/dev/disk/by-id/wwn-0x5000c500a1b2c3d4", "/dev/disk/by-id/ata-DATA_2"};
@@ -151,6 +157,30 @@ TEST_CASE("a tmpfs, a device-mapper device and another UUID than planned are ref
   const std::string other = error_of("/mnt/new", "99999999-2222-3333-4444-555555555555");
   CHECK(has(other, "99999999-2222-3333-4444-555555555555"));
   CHECK(has(other, "11111111-2222-3333-4444-555555555555"));
+}
+
+TEST_CASE("a directory not mounted (any more) is found by the plan's filesystem UUID") {
+  const std::string planned = "cccccccc-2222-3333-4444-555555555555";
+  // The empty mount point left on the root filesystem.
+  const auto d = flow::dir_data_disk("/mnt/gone", "/mnt/gone", mounts(), machine(), planned);
+  CHECK(d.device == "/dev/sdc1");
+  CHECK(d.fs_uuid == planned);
+  CHECK(d.mount_point.empty());
+  CHECK(d.partition == "/dev/disk/by-id/ata-THIRD_3-part1");
+  // A directory that does not exist here: no mounts to look at.
+  CHECK(flow::dir_data_disk("/mnt/gone", "/mnt/gone", {}, machine(), planned).disk ==
+        "/dev/disk/by-id/ata-THIRD_3");
+  // The planned filesystem is not attached: on / is refused, nowhere is an error.
+  const std::string absent = "dddddddd-2222-3333-4444-555555555555";
+  CHECK(has(error_of("/mnt/gone", absent), "root filesystem"));
+  std::string e;
+  try {
+    flow::dir_data_disk("/mnt/gone", "/mnt/gone", {}, machine(), absent);
+  } catch (const InputError &x) {
+    e = x.what();
+  }
+  CHECK(has(e, absent));
+  CHECK(has(e, "--data-disk"));
 }
 
 } // namespace
