@@ -131,8 +131,11 @@ DirDataDisk dir_data_disk(const std::string &target, const std::string &dir,
     throw InputError(fmt::format(
         "the plan's target {} is on the root filesystem {} of this machine, not on a disk of "
         "its own: the kickstart keeps the data disk untouched while it reinstalls the OS disk, "
-        "so the rescued VMs must be on a filesystem of their own; mount the data disk there",
-        target, described(d)));
+        "so the rescued VMs must be on a filesystem of their own; mount the data disk there{}",
+        target, described(d),
+        planned_uuid.empty()
+            ? std::string()
+            : " (the plan's filesystem, UUID " + planned_uuid + ", is not attached here)"));
   }
   const std::string where = fmt::format("the plan's target {} is on {} mounted at {}", target,
                                         described(d), d.mount_point);

@@ -172,7 +172,9 @@ TEST_CASE("a directory not mounted (any more) is found by the plan's filesystem 
         "/dev/disk/by-id/ata-THIRD_3");
   // The planned filesystem is not attached: on / is refused, nowhere is an error.
   const std::string absent = "dddddddd-2222-3333-4444-555555555555";
-  CHECK(has(error_of("/mnt/gone", absent), "root filesystem"));
+  const std::string on_root = error_of("/mnt/gone", absent);
+  CHECK(has(on_root, "root filesystem"));
+  CHECK(has(on_root, absent));
   std::string e;
   try {
     flow::dir_data_disk("/mnt/gone", "/mnt/gone", {}, machine(), absent);
