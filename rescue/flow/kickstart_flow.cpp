@@ -6,6 +6,7 @@
 #include "kickstart/render.hpp"
 #include "kickstart/restore.hpp"
 #include "rescue/disk/probe.hpp"
+#include "rescue/flow/dir_data_disk.hpp"
 #include "rescue/plan/identity.hpp"
 #include "rescue/target/target.hpp"
 #include "rescue/util/command.hpp"
@@ -84,6 +85,16 @@ KickstartOutput make_kickstart(const plan::RescuePlan &plan, const kickstart::Ov
   if (!with.data_disk) {
     with.data_disk = data_disk_here(plan);
   }
+  // A directory target: the filesystem holding it here names the data disk.
+  std::optional<DirDataDisk> dir;
+  if (!with.data_disk && plan.target.kind == plan::TargetKind::directory &&
+      plan.kickstart.data_disk.empty()) {
+    dir = dir_data_disk_here(plan.target.path, plan.target.fs_uuid);
+    with.data_disk = dir->disk;
+    if (!with.data_partition) {
+      with.data_partition = dir->partition;
+    }
+  }
   if (!with.os_disk_bytes) {
     with.os_disk_bytes = os_disk_size(o.os_disk.value_or(plan.kickstart.os_disk));
   }
@@ -91,6 +102,13 @@ KickstartOutput make_kickstart(const plan::RescuePlan &plan, const kickstart::Ov
   const kickstart::PayloadFacts facts =
       root.empty() ? kickstart::PayloadFacts{} : kickstart::read_payload_facts(plan, root);
   out.profile = kickstart::build_profile(plan, with, facts);
+  if (dir) {
+    kickstart::DataDisk &d = out.profile.data_disks.front();
+    d.fs_uuid = dir->fs_uuid;
+    if (!dir->fs_type.empty()) { // not known when the filesystem is not mounted here
+      d.fstype = dir->fs_type;
+    }
+  }
   const kickstart::RestoreSpec spec =
       kickstart::build_restore_spec(plan, out.profile.dialect, facts);
   out.text = kickstart::render(
@@ -137,8 +155,11 @@ std::string next_steps(const kickstart::Profile &p, bool on_oemdrv) {
   std::ostringstream o;
   o << "Next steps at the server:\n"
     << "  1. Attach the new OS disk (" << p.os_disk << ")\n"
-    << "     and the disk with the rescued VMs (" << p.data_disks.front().disk << ").\n"
-    << "  2. Boot the " << (p.dialect == kickstart::Dialect::el7 ? "CentOS 7" : "EL")
+    << "     and the disk with the rescued VMs (" << p.data_disks.front().disk << ").\n";
+  if (!p.data_disks.front().fs_uuid.empty()) {
+    o << "     Its filesystem UUID is " << p.data_disks.front().fs_uuid << ".\n";
+  }
+  o << "  2. Boot the " << (p.dialect == kickstart::Dialect::el7 ? "CentOS 7" : "EL")
     << " installation DVD.\n"
     << "     " << where << "\n"
     << "  3. After the install, set the firmware's boot order to the OS disk only.\n"

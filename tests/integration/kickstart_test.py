@@ -8,7 +8,10 @@ and keyboard are carried over, OVMF is installed for app01 (UEFI). The
 restore script is cut out of %post and run by bash against a stand-in
 virsh: it defines every VM from the payload, the hostile name intact, and
 nothing runs that the old disk's names spell. Refusals: no OS disk, the
-OS disk being the data disk. pykickstart's ksvalidator checks each dialect
+OS disk being the data disk. A directory target on a mounted XFS loop
+filesystem: refused without --data-disk (a loop device has no by-id name),
+naming the directory and the filesystem's UUID; written with it; a
+directory on / refused. pykickstart's ksvalidator checks each dialect
 when KVMR_KSVALIDATOR names it (Debian has no package; else it says SKIP).
 
 EL9 on the copied story: the plan is copied into a tmpfs target, the EL9
@@ -17,6 +20,7 @@ kickstart's restore script runs with the new host's paths under a sandbox
 /usr/share/edk2/ovmf: app01 is defined from a copy naming the EL9 firmware,
 which virt-xml-validate accepts; its NVRAM lands in the sandbox.
 """
+import json
 import os
 import re
 import shutil
@@ -223,6 +227,65 @@ def check_refusals(c, binary, plan, workdir):
     c.true("nothing written when refused", not os.path.exists(out))
 
 
+def check_directory_target(c, binary, story, workdir):
+    """A directory target on a mounted XFS loop filesystem: a loop device has
+    no /dev/disk/by-id name, so without --data-disk the kickstart is refused
+    naming the directory, the loop device and the filesystem's UUID; with
+    --data-disk it is written with that disk. A directory on / is refused."""
+    fs = os.path.join(workdir, "dir-target.xfs")
+    with open(fs, "wb") as f:
+        f.truncate(1 << 30)
+    t.run(["mkfs.xfs", "-q", fs], check_rc=0)
+    mnt = os.path.join(workdir, "dir-target")
+    os.makedirs(mnt, exist_ok=True)
+    loop = t.run(["losetup", "-f", "--show", fs], check_rc=0).stdout.strip()
+    try:
+        uuid = t.run(["blkid", "-p", "-s", "UUID", "-o", "value", loop], check_rc=0).stdout.strip()
+        t.run(["mount", loop, mnt], check_rc=0)
+        try:
+            plan = os.path.join(workdir, "dir-target.plan.json")
+            p = t.run([binary, "plan", story, "--target", mnt, "-o", plan])
+            c.true("dir: plan written", p.returncode in (0, 1) and os.path.exists(plan), p.stderr)
+            out = os.path.join(workdir, "dir-ks.cfg")
+            p = kickstart(binary, plan, "--os-disk", OS_DISK, "-o", out)
+            if p.returncode in (0, 1):
+                print(f"SKIP: dir: {loop} has a /dev/disk/by-id name here; the refusal is "
+                      "not checked")
+            else:
+                for what in (mnt, loop, uuid, "xfs", "/dev/disk/by-id", "--data-disk"):
+                    c.true(f"dir: refusal names {what}", what in p.stderr, p.stderr)
+                c.true("dir: nothing written when refused", not os.path.exists(out))
+            p = kickstart(binary, plan, "--os-disk", OS_DISK, "--data-disk", DATA_DISK, "-o", out)
+            c.true("dir: with --data-disk written", p.returncode in (0, 1), p.stderr)
+            ks = open(out, encoding="utf-8").read() if os.path.exists(out) else ""
+            c.true("dir: the given data disk mounted unformatted",
+                   f"part /var/lib/libvirt/images --onpart=disk/by-id/{DATA_DISK}-part1 "
+                   "--noformat" in ks.splitlines(), ks[:3000])
+            c.true("dir: ignoredisk names the OS and data disks",
+                   f"ignoredisk --only-use=disk/by-id/{OS_DISK},disk/by-id/{DATA_DISK}"
+                   in ks.splitlines(), ks[:3000])
+            # The same plan pointed at a directory on the root filesystem.
+            onroot = os.path.join(workdir, "on-root")
+            os.makedirs(onroot, exist_ok=True)
+            if t.run(["findmnt", "-n", "-o", "TARGET", "-T", onroot]).stdout.strip() != "/":
+                print(f"SKIP: dir: {onroot} is not on the root filesystem here")
+            else:
+                doc = json.load(open(plan, encoding="utf-8"))
+                doc["target"]["path"] = onroot
+                doc["target"]["fs_uuid"] = ""
+                root_plan = os.path.join(workdir, "on-root.plan.json")
+                with open(root_plan, "w", encoding="utf-8") as f:
+                    json.dump(doc, f)
+                p = kickstart(binary, root_plan, "--os-disk", OS_DISK, "-o", out + ".root")
+                c.true("dir on /: refused", p.returncode not in (0, 1), p.stderr)
+                c.true("dir on /: says why", onroot in p.stderr and "root filesystem" in p.stderr
+                       and "disk of its own" in p.stderr, p.stderr)
+        finally:
+            t.run(["umount", mnt], check_rc=0)
+    finally:
+        t.run(["losetup", "-d", loop], check_rc=0)
+
+
 def check_hostile(c, binary, plan, workdir):
     out = os.path.join(workdir, "hostile-ks.cfg")
     p = kickstart(binary, plan, "--os-disk", OS_DISK, "--data-disk", DATA_DISK, "-o", out)
@@ -284,6 +347,7 @@ def main():
         story_plan = make_plan(binary, story, workdir)
         check_story(c, binary, story_plan, workdir)
         check_refusals(c, binary, story_plan, workdir)
+        check_directory_target(c, binary, story, workdir)
         check_oemdrv(c, binary, story_plan, story, workdir)
         check_hostile(c, binary, make_plan(binary, hostile, workdir), workdir)
         check_el9_restore(c, binary, story, workdir)
