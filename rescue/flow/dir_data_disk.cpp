@@ -1,9 +1,8 @@
 // The data disk of a directory target (see dir_data_disk.hpp).
 #include "rescue/flow/dir_data_disk.hpp"
 
-#include "rescue/disk/blkid.hpp"
+#include "rescue/target/target.hpp"
 #include "rescue/util/error.hpp"
-#include "rescue/util/fd.hpp"
 
 #include <fmt/format.h>
 
@@ -195,19 +194,7 @@ BlockFacts system_block_facts() {
     const fs::directory_iterator it("/sys/class/block/" + name + "/slaves", ec);
     return !ec && it != fs::directory_iterator();
   };
-  f.fs_uuid_of = [](const std::string &name) {
-    const std::string dev = "/dev/" + name;
-    try {
-      UniqueFd fd = open_read_only(dev);
-      auto pr = disk::blkid::superblock_probe(fd.get(), dev, 0, 0);
-      if (disk::blkid::safeprobe(pr.get()) == disk::ProbeOutcome::found) {
-        return disk::blkid::lookup(pr.get(), "UUID").value_or("");
-      }
-    } catch (const std::exception &) {
-      // unreadable: the UUID stays unknown
-    }
-    return std::string();
-  };
+  f.fs_uuid_of = [](const std::string &name) { return target::fs_uuid_of("/dev/" + name); };
   return f;
 }
 

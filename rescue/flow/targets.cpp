@@ -222,7 +222,7 @@ std::vector<std::string> mounted_data_dirs(const std::vector<target::MountEntry>
   std::vector<std::string> out;
   for (const auto &m : mounts) {
     const std::string &mp = m.mount_point;
-    if (m.major == 0 || kDataFs.count(m.fs_type) == 0 || mp == "/" || mp == "/boot" ||
+    if (m.major == 0 || !kDataFs.contains(m.fs_type) || mp == "/" || mp == "/boot" ||
         starts_with(mp, "/boot/") || starts_with(mp, "/run/kvm-rescue") ||
         std::find(std::begin(kBootMounts), std::end(kBootMounts), mp) != std::end(kBootMounts) ||
         std::find(out.begin(), out.end(), mp) != out.end()) {

@@ -20,9 +20,6 @@
 namespace kvmr::target {
 namespace fs = std::filesystem;
 
-namespace {
-
-// UUID of the filesystem on block device DEV (empty when unreadable).
 std::string fs_uuid_of(const std::string &dev) {
   try {
     UniqueFd fd = open_read_only(dev);
@@ -35,6 +32,8 @@ std::string fs_uuid_of(const std::string &dev) {
   }
   return {};
 }
+
+namespace {
 
 void inspect_directory(const std::string &path, TargetInfo &info) {
   std::error_code ec;

@@ -49,6 +49,10 @@ struct TargetInfo {
 // regular file.
 TargetInfo inspect_target(const std::string &path);
 
+// UUID of the filesystem on block device DEV, read with libblkid; empty
+// when there is none or DEV cannot be read (tmpfs, no permission).
+std::string fs_uuid_of(const std::string &dev);
+
 struct Layout {
   std::string fs_type = "xfs"; // "xfs" or "ext4"
   bool el7_compatible = true;  // mkfs.xfs -m crc=1,finobt=0,... (FACTS.md)

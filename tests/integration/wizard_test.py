@@ -266,6 +266,16 @@ def case_happy(c, binary, fixtures, work):
     return plan_file
 
 
+def unattended(name, argv, work, timeout):
+    """A wizard run with no keystrokes: its exit code and last screen."""
+    w = Term(name, argv, 80, 24, "linux", work)
+    try:
+        rc = w.exit_code(timeout=timeout)
+        return rc, w.screen()
+    finally:
+        w.close()
+
+
 def case_replay(c, binary, fixtures, work, plan_file):
     """The answer file, pointed at a second blank image, replayed unattended."""
     story = os.path.join(fixtures, "story.img")
@@ -278,13 +288,8 @@ def case_replay(c, binary, fixtures, work, plan_file):
     with open(replay_file, "w", encoding="utf-8") as f:
         json.dump(plan, f)
     before = t.sha256(story)
-    w = Term("replay", [binary, "wizard", "--replay", replay_file, "--confirm-wipe", target,
-                        "--answer-dir", work], 80, 24, "linux", work)
-    try:
-        rc = w.exit_code(timeout=600)
-        s = w.screen()
-    finally:
-        w.close()
+    rc, s = unattended("replay", [binary, "wizard", "--replay", replay_file, "--confirm-wipe",
+                                  target, "--answer-dir", work], work, 600)
     c.eq("b: replay exit code", rc, 0)
     c.true("b: the summary stays on the terminal", "Kickstart: the OEMDRV volume" in s, s)
     ks = oemdrv_ks(binary, target)
@@ -295,12 +300,7 @@ def case_replay(c, binary, fixtures, work, plan_file):
     # An answer file that cannot be replayed: nobody may be at the
     # console, so no box waits for a key; the reason is printed.
     missing = os.path.join(work, "no-such-plan.json")
-    w = Term("replay-bad", [binary, "wizard", "--replay", missing], 80, 24, "linux", work)
-    try:
-        rc = w.exit_code(timeout=60)
-        s = w.screen()
-    finally:
-        w.close()
+    rc, s = unattended("replay-bad", [binary, "wizard", "--replay", missing], work, 60)
     c.eq("b: a replay that cannot start exits 130 by itself", rc, 130)
     c.true("b: it names the answer file and says why",
            "no-such-plan.json" in s and "cannot be replayed" in s, s)

@@ -28,7 +28,7 @@ const plan::PlanItem &item(const plan::RescuePlan &p, const std::string &source)
   throw std::logic_error("unreachable");
 }
 
-plan::RescuePlan build(const scan::HostInventory &inv, plan::PlanChoices ch = {},
+plan::RescuePlan build(const scan::HostInventory &inv, const plan::PlanChoices &ch = {},
                        std::uint64_t capacity = 100 * GiB) {
   return plan::build_plan(inv, {}, dir_target(capacity), ch);
 }
