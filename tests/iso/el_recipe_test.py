@@ -374,6 +374,24 @@ def check_kernel_line(c, commands, readme):
          r.group(1).split() if r else None, words)
 
 
+def check_fetch_plan(c, src, spec_text, post):
+    """kvm-rescue.plan=: the shared fetch-plan script is packaged and used."""
+    script = os.path.join(src, "iso/fetch-plan")
+    c.true("iso/fetch-plan exists", os.path.isfile(script))
+    p = t.run(["bash", "-n", script])
+    c.eq("bash -n iso/fetch-plan", (p.returncode, p.stderr), (0, ""))
+    c.true("spec installs iso/fetch-plan into %{_libexecdir}/kvm-rescue",
+           re.search(r"^install .*iso/fetch-plan .*%\{_libexecdir\}/kvm-rescue/fetch-plan$",
+                     spec_text, re.M) is not None)
+    c.true("spec %files lists fetch-plan",
+           re.search(r"^%\{_libexecdir\}/kvm-rescue/fetch-plan$", spec_text, re.M) is not None)
+    wizard = heredocs(post).get("/usr/libexec/kvm-rescue/console-wizard", "")
+    c.true("the console script fetches kvm-rescue.plan= with the packaged fetch-plan",
+           "opt plan" in wizard and "/usr/libexec/kvm-rescue/fetch-plan" in wizard)
+    c.true("the console script replays it with kvm-rescue.confirm-wipe= passed on",
+           re.search(r"wizard --replay .*\n?.*--confirm-wipe", wizard) is not None, wizard[:400])
+
+
 def check_bash(c, sections, workdir):
     n = 0
     for header, body in sections:
@@ -433,6 +451,7 @@ def main():
         check_lvm(c, post, workdir)
         check_kernel_line(c, commands, readme)
         check_bash(c, sections, workdir)
+        check_fetch_plan(c, src, spec_text, post)
     c.finish()
 
 
