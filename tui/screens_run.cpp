@@ -4,6 +4,7 @@
 #include "rescue/flow/kickstart_flow.hpp"
 #include "rescue/plan/plan_build.hpp"
 #include "rescue/plan/plan_json.hpp"
+#include "rescue/run/report.hpp"
 #include "tui/copy_view.hpp"
 #include "tui/screens.hpp"
 #include "tui/task.hpp"
@@ -161,10 +162,7 @@ Nav screen_copy(Ui &ui, WizardState &s) {
           };
           hooks.item_end = [&view, &s](const plan::PlanItem &i, const run::ManifestItem &m) {
             view.item_end(i, m);
-            std::uint64_t bad = 0;
-            for (const auto &r : m.bad_ranges) {
-              bad += r.length;
-            }
+            const std::uint64_t bad = run::bad_bytes_of(m);
             s.log->line(fmt::format("copied {} ({}): {} bytes, {}{}", i.dest,
                                     i.vm.empty() ? "host" : i.vm, m.size,
                                     m.verified ? "verified" : "NOT verified",

@@ -26,6 +26,8 @@ void add_item_errors(const ManifestItem &i, std::vector<std::string> &errors) {
   }
 }
 
+} // namespace
+
 std::uint64_t bad_bytes_of(const ManifestItem &i) {
   std::uint64_t n = 0;
   for (const auto &r : i.bad_ranges) {
@@ -33,8 +35,6 @@ std::uint64_t bad_bytes_of(const ManifestItem &i) {
   }
   return n;
 }
-
-} // namespace
 
 int RunReport::exit_code() const {
   if (info.cancelled) {

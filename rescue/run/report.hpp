@@ -86,4 +86,7 @@ struct RunReport {
 
 RunReport summarize(const plan::RescuePlan &p, const Manifest &m, const RunInfo &info);
 
+// The unreadable bytes of one copied item (the sum of its bad ranges).
+std::uint64_t bad_bytes_of(const ManifestItem &i);
+
 } // namespace kvmr::run
