@@ -12,6 +12,7 @@
 #include "rescue/run/qcow2_damage.hpp"
 #include "rescue/run/report_json.hpp"
 #include "rescue/run/report_text.hpp"
+#include "rescue/run/target_failure.hpp"
 #include "rescue/target/target.hpp"
 #include "rescue/util/command.hpp"
 #include "rescue/volume/registry.hpp"
@@ -332,6 +333,10 @@ CopyOutcome run_copy(const plan::RescuePlan &p, const std::vector<disk::Disk> &s
   const run::ExecuteResult res = run::execute_plan(p, host, lvs, info.target_root, opt);
 
   info.cancelled = res.cancelled;
+  if (!res.target_failure.empty()) {
+    info.target_failure =
+        fmt::format("{}; {}", res.target_failure, run::target_failure_advice(res.target_errno));
+  }
   if (res.resumed) {
     info.warnings.emplace_back("continued an earlier run of this plan");
   }
@@ -344,15 +349,24 @@ CopyOutcome run_copy(const plan::RescuePlan &p, const std::vector<disk::Disk> &s
   run::map_qcow2_damage(out.report, info.target_root);
   const nlohmann::json doc = run::to_json(out.report);
   out.report_json = doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  run::write_text_atomic(run::report_json_file(info.target_root), out.report_json);
   out.report_text = run::render_report(out.report);
-  run::write_text_atomic(run::report_text_file(info.target_root), out.report_text);
-  if (hooks.finished) {
+  try {
+    run::write_text_atomic(run::report_json_file(info.target_root), out.report_json);
+    run::write_text_atomic(run::report_text_file(info.target_root), out.report_text);
+  } catch (const SysError &e) {
+    if (info.target_failure.empty()) {
+      throw;
+    }
+    // The target is gone: the report goes to the terminal only.
+    out.report_text +=
+        fmt::format("\nThe report could not be written to the target: {}\n", e.what());
+  }
+  if (hooks.finished && info.target_failure.empty()) {
     hooks.finished(
         std::filesystem::path(run::report_text_file(info.target_root)).parent_path().string());
   }
   out.cancelled = res.cancelled;
-  out.exit_code = res.cancelled ? 130 : out.report.exit_code();
+  out.exit_code = res.cancelled && info.target_failure.empty() ? 130 : out.report.exit_code();
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include "rescue/copy/copy_item.hpp"
 #include "rescue/plan/plan_json.hpp"
 #include "rescue/run/item_source.hpp"
+#include "rescue/run/target_failure.hpp"
 #include "rescue/run/text_item.hpp"
 #include "rescue/run/throttle.hpp"
 #include "rescue/util/error.hpp"
@@ -179,6 +180,12 @@ void finish_checks(const plan::PlanItem &item, const std::string &root, const Ex
   }
 }
 
+void stop_for_target(ExecuteResult &res, const SysError &e, const ExecuteOptions &opt) {
+  res.target_failure = e.what();
+  res.target_errno = e.error_code();
+  log_line(opt, fmt::format("{}; stopping: {}", e.what(), target_failure_advice(e.error_code())));
+}
+
 } // namespace
 
 std::string plan_file(const std::string &target_root) {
@@ -260,9 +267,8 @@ ExecuteResult execute_plan(const plan::RescuePlan &p, access::OldHost &host, con
     } catch (const SysError &e) {
       m.status = ItemStatus::failed;
       m.error = e.what();
-      if (e.error_code() == ENOSPC) {
-        log_line(opt, fmt::format("{}: the target is full; stopping", item.dest));
-        save_manifest(man, mpath);
+      if (is_target_failure(e, target_root)) {
+        stop_for_target(res, e, opt);
         break;
       }
     } catch (const std::exception &e) {
@@ -276,9 +282,27 @@ ExecuteResult execute_plan(const plan::RescuePlan &p, access::OldHost &host, con
       log_line(opt, fmt::format("{}: FAILED: {}", item.dest, m.error));
     }
     man.updated = utc_now();
-    save_manifest(man, mpath);
+    try {
+      save_manifest(man, mpath);
+    } catch (const SysError &e) {
+      if (!is_target_failure(e, target_root)) {
+        throw;
+      }
+      stop_for_target(res, e, opt);
+      break;
+    }
   }
 
+  if (!res.target_failure.empty()) {
+    // Nothing more can be written; the manifest of what was done is saved
+    // if the target still takes it (a full one may).
+    try {
+      man.updated = utc_now();
+      save_manifest(man, mpath);
+    } catch (const SysError &) { // NOLINT(bugprone-empty-catch): the failure is already reported
+    }
+    return res;
+  }
   if (!res.cancelled) {
     for (std::size_t n = 0; n < p.items.size(); ++n) {
       if (opt.cancel != nullptr && opt.cancel->load()) {

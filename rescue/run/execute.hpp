@@ -42,6 +42,10 @@ struct ExecuteResult {
   Manifest manifest;
   bool cancelled = false;
   bool resumed = false; // an earlier run's manifest was found and continued
+  // The target gave out (target_failure.hpp): the error, and its errno;
+  // the run stopped there and the manifest may not have been saved.
+  std::string target_failure;
+  int target_errno = 0;
 };
 
 // The files under TARGET_ROOT/kvm-rescue.
@@ -55,8 +59,9 @@ std::string report_text_file(const std::string &target_root);
 std::string target_path(const std::string &target_root, const std::string &dest);
 
 // Copies P's items (see above). Item failures are recorded in the
-// manifest, not thrown; throws only when the target itself cannot be
-// written (the kvm-rescue directory, the manifest).
+// manifest, not thrown. When the target gives out (is_target_failure) the
+// run stops and says so in the result; throws only when the target cannot
+// be written before the first item (the kvm-rescue directory, the plan).
 ExecuteResult execute_plan(const plan::RescuePlan &p, access::OldHost &host, const LvMaps &lvs,
                            const std::string &target_root, const ExecuteOptions &opt);
 

@@ -37,6 +37,9 @@ std::uint64_t bad_bytes_of(const ManifestItem &i) {
 }
 
 int RunReport::exit_code() const {
+  if (!info.target_failure.empty()) {
+    return 3;
+  }
   if (info.cancelled) {
     return 130;
   }

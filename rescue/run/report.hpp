@@ -27,6 +27,9 @@ struct RunInfo {
   std::string finished;
   double seconds = 0;
   bool cancelled = false;
+  // The target gave out mid-run (run/target_failure.hpp): the error and
+  // what to do; "" when it did not.
+  std::string target_failure;
   std::vector<std::string> warnings;
 };
 

@@ -53,6 +53,7 @@ nlohmann::json to_json(const RunReport &r) {
           {"finished", r.info.finished},
           {"seconds", r.info.seconds},
           {"cancelled", r.info.cancelled},
+          {"target_failure", r.info.target_failure},
           {"exit_code", r.exit_code()},
           {"vms", vms},
           {"damaged", damaged},

@@ -99,6 +99,7 @@ std::string render_report(const RunReport &r) {
   const int code = r.exit_code();
   line(code == 0     ? "Result: every planned item was copied and verified."
        : code == 130 ? "Result: cancelled; what is done is kept, a rerun resumes."
+       : code == 3   ? "Result: STOPPED, the target failed: " + clean(r.info.target_failure)
                      : "Result: PARTIAL; see below.");
   line("");
   line("Virtual machines:");

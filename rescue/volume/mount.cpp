@@ -122,9 +122,31 @@ void Mount::unmount() {
   target_.clear();
 }
 
-bool is_mount_point(const std::string &path) {
+std::string mount_path_of(const std::string &path) {
+  // Only the parent is resolved: the mount point itself may be a dead
+  // filesystem (shut down, its disk gone) whose root cannot be stat()ed,
+  // and it must still be found to be unmounted.
+  namespace fs = std::filesystem;
   std::error_code ec;
-  const std::string canon = std::filesystem::weakly_canonical(path, ec).string();
+  const fs::path abs = fs::absolute(path, ec).lexically_normal();
+  fs::path parent = abs.parent_path();
+  fs::path name = abs.filename();
+  if (name.empty()) { // "dir/"
+    name = parent.filename();
+    parent = parent.parent_path();
+  }
+  if (fs::is_symlink(abs, ec)) { // lstat: a dead filesystem's root is no link
+    const fs::path target = fs::weakly_canonical(abs, ec);
+    if (!ec) {
+      return target.string();
+    }
+  }
+  const fs::path canon_parent = fs::weakly_canonical(parent, ec);
+  return ec ? abs.string() : (canon_parent / name).string();
+}
+
+bool is_mount_point(const std::string &path) {
+  const std::string canon = mount_path_of(path);
   std::ifstream in("/proc/self/mountinfo");
   std::string line;
   while (std::getline(in, line)) {

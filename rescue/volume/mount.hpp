@@ -53,7 +53,13 @@ private:
 // resort. Never throws; returns whether something was unmounted.
 bool unmount_if_mounted(const std::string &target) noexcept;
 
-// True when PATH is a mount point (in /proc/self/mountinfo).
+// PATH as /proc/self/mountinfo names a mount there: absolute, its parent
+// resolved (symbolic links, ".."), PATH itself not touched (a dead
+// filesystem's root cannot be stat()ed).
+std::string mount_path_of(const std::string &path);
+
+// True when PATH is a mount point (in /proc/self/mountinfo); also when
+// the filesystem mounted there no longer answers.
 bool is_mount_point(const std::string &path);
 
 // A private directory (mode 0700) made under PARENT, removed (only when

@@ -24,6 +24,12 @@
 (l) SIGKILL mid-copy: loop devices are left (nothing can run), the next
     run releases them and continues the copy to the same hashes.
 (m) a block device (a loop device over a blank image) as the target.
+(n) the target gives out mid-copy (its XFS shut down with xfs_io, as the
+    kernel does when a disk vanishes or fails): exit 3 naming the target
+    and saying to rerun, no further item tried, nothing left attached, no
+    file under its final name that differs from the source; a prepared
+    target: the rerun completes to the source's hashes; a directory target:
+    the same after it is mounted again.
 Nothing may stay attached after any case (SystemState).
 """
 import glob
@@ -523,17 +529,145 @@ def case_block_device(c, binary, fixtures, work):
     c.eq("m: the source is unchanged", t.sha256(story), before)
 
 
+def shutdown_mid_copy(argv, mount_of, nth=1):
+    """Runs ARGV (a rescue), shuts down the target's XFS (MOUNT_OF(pid)
+    gives its path) once the NTH image is being copied; returns (rc,
+    output, that image's dest)."""
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = []
+    shut = None
+    dest = None
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if not line:
+            break
+        seen.append(line)
+        if " -> " in line and (".img" in line.split(" -> ")[-1] or ".qcow2" in line):
+            nth -= 1
+            if nth > 0:
+                continue
+            dest = line.split(" -> ")[-1].strip()
+            time.sleep(1.5)
+            try:
+                where = mount_of(proc.pid)
+            except AssertionError:
+                proc.send_signal(signal.SIGINT)  # it cleans up; the test fails below
+                break
+            shut = t.run(["xfs_io", "-x", "-c", "shutdown", where])
+            break
+    out, err = proc.communicate(timeout=300)
+    assert shut is not None and shut.returncode == 0, \
+        f"could not shut the target down: {shut and shut.stderr} {''.join(seen)[-2000:]}"
+    return proc.returncode, "".join(seen) + out + err, dest
+
+
+def tool_mount_of(image):
+    """The kvm-rescue process's mount of the data partition of IMAGE (a
+    loop device over it), as a path this process can open."""
+    def find(pid):
+        loops = {"/dev/" + k for k, v in t.loop_devices().items()
+                 if os.path.realpath(v) == os.path.realpath(image)}
+        with open(f"/proc/{pid}/mountinfo", encoding="utf-8") as f:
+            for line in f:
+                fields = line.split()
+                sep = fields.index("-")
+                if fields[sep + 1] == "xfs" and os.path.realpath(fields[sep + 2]) in loops:
+                    return f"/proc/{pid}/root" + fields[4]
+        raise AssertionError(f"no xfs mount of {image} in process {pid}")
+    return find
+
+
+def final_files_match(c, name, binary, source, root, work):
+    """Every plan item under ROOT with its final name (the plan the run
+    left in ROOT/kvm-rescue) has the source's bytes; returns how many."""
+    plan = load(os.path.join(root, "kvm-rescue/plan.json"))
+    checked = 0
+    with SourceTree(binary, source, os.path.join(work, f"{name}-source")) as tree:
+        for it in plan["items"]:
+            dest = os.path.join(root, it["dest"])
+            if it["kind"] not in ("image", "nvram") or it.get("new_backing_name") \
+                    or not os.path.isfile(dest):
+                continue
+            checked += 1
+            c.eq(f"{name}: {it['dest']} under its final name is the source's",
+                 t.file_sha256(dest), t.file_sha256(os.path.join(tree, it["source"].lstrip("/"))))
+    return checked
+
+
+def case_target_fails(c, binary, fixtures, work):
+    story = os.path.join(fixtures, "story.img")
+    before = t.sha256(story)
+
+    # A prepared target (an image the tool partitions and mounts itself).
+    target = os.path.join(work, "failing.img")
+    new_image(target, 4 << 30)
+    argv = [binary, "rescue", story, "--target", target, "--confirm-wipe", target,
+            "--max-rate", "1M"]
+    rc, seen, _ = shutdown_mid_copy(argv, tool_mount_of(target))
+    c.eq("n: exit code when the target fails", rc, 3)
+    c.true("n: says the target stopped taking writes and to rerun",
+           "stopped taking writes" in seen and "rerun" in seen, seen[-2000:])
+    c.true("n: the report on the terminal says STOPPED", "Result: STOPPED, the target failed"
+           in seen, seen[-2000:])
+    stop = seen.find("; stopping: ")
+    c.true("n: no item tried after the stop", stop > 0 and " -> " not in seen[stop:],
+           seen[-2000:])
+    t.run(["udevadm", "settle"])
+    p = rescue(binary, story, target)
+    c.eq("n: the rerun exit code", p.returncode, 0)
+    if p.returncode != 0:
+        print(p.stdout[-3000:], p.stderr[-3000:])
+    else:
+        def extra(tgt, man, rep, tree):
+            c.true("n: the rerun continued the stopped one",
+                   any("continued" in w for w in rep["warnings"]), str(rep["warnings"]))
+            c.eq("n: the report has no target failure", rep["target_failure"], "")
+        check_copy(c, "n", binary, story, target, work, extra)
+
+    # A directory target (a filesystem the user mounted).
+    fs = os.path.join(work, "failing-dir.xfs")
+    new_image(fs, 1 << 30)
+    t.run(["mkfs.xfs", "-q", fs], check_rc=0)
+    mnt = os.path.join(work, "failing-dir")
+    os.makedirs(mnt, exist_ok=True)
+    loop = t.run(["losetup", "-f", "--show", fs], check_rc=0).stdout.strip()
+    try:
+        t.run(["mount", loop, mnt], check_rc=0)
+        try:
+            # The second image: the first is complete (and synced) by then.
+            rc, seen, dest = shutdown_mid_copy([binary, "rescue", story, "--target", mnt,
+                                                "--max-rate", "1M"], lambda pid: mnt, nth=2)
+            c.eq("n: directory target: exit code", rc, 3)
+            c.true("n: directory target: the error names the directory", mnt in seen, seen[-2000:])
+        finally:
+            t.run(["umount", mnt], check_rc=0)
+        t.run(["mount", loop, mnt], check_rc=0)  # the log is replayed
+        try:
+            n = final_files_match(c, "n-dir", binary, story, mnt, work)
+            c.true("n: directory target: an image was complete before the failure", n > 0,
+                   str(n))
+            c.true(f"n: directory target: {dest}, copied when the target failed, does not "
+                   "carry its final name", not os.path.exists(os.path.join(mnt, dest)))
+        finally:
+            t.run(["umount", mnt])
+    finally:
+        t.run(["losetup", "-d", loop])
+    c.eq("n: the source is unchanged", t.sha256(story), before)
+
+
 def main():
     t.require_root_and_loop()
-    t.require_tools("sfdisk", "losetup", "mount", "qemu-img", "virt-xml-validate", "mkfs.xfs")
+    t.require_tools("sfdisk", "losetup", "mount", "qemu-img", "virt-xml-validate", "mkfs.xfs",
+                    "xfs_io")
     binary = t.env_path("KVMR_BIN")
     fixtures = t.env_path("KVMR_FIXTURES")
     c = t.Checker()
-    only = os.environ.get("KVMR_COPY_CASES", "abcdefghijklm")
+    only = os.environ.get("KVMR_COPY_CASES", "abcdefghijklmn")
     cases = {"a": case_story, "b": case_no_confirm, "c": case_source_copy, "d": case_too_small,
              "e": case_block_vm, "f": case_hostile, "g": case_cancel, "h": case_identity,
              "i": case_directory, "j": case_broken, "k": case_guestfs, "l": case_sigkill,
-             "m": case_block_device}
+             "m": case_block_device, "n": case_target_fails}
     work = tempfile.mkdtemp(prefix="copy-test.", dir=os.path.dirname(fixtures))
     try:
         for key, fn in cases.items():

@@ -107,6 +107,26 @@ TEST_CASE("report: cancelled: exit 130, incomplete VMs, next step resumes") {
   CHECK(run::render_report(r).find("CANCELLED") != std::string::npos);
 }
 
+TEST_CASE("report: the target failed: exit 3, the error in text and JSON, next step resumes") {
+  const auto p = sample_plan();
+  auto m = copied_manifest(p);
+  m.items[2].status = run::ItemStatus::failed;
+  m.items[2].error = "/run/kvm-rescue/target.x/web01.img.partial: write: Input/output error";
+  for (std::size_t n = 3; n < m.items.size(); ++n) {
+    m.items[n].status = run::ItemStatus::pending;
+  }
+  auto i = info();
+  i.target_failure = m.items[2].error + "; the target stopped taking writes";
+  const auto r = run::summarize(p, m, i);
+  CHECK(r.exit_code() == 3);
+  CHECK(r.next_steps.front().find("kvm-rescue copy --plan") != std::string::npos);
+  CHECK(run::render_report(r).find("Result: STOPPED, the target failed: /run/kvm-rescue/") !=
+        std::string::npos);
+  const auto j = run::to_json(r);
+  CHECK(j.at("exit_code") == 3);
+  CHECK(j.at("target_failure").get<std::string>().find("Input/output error") != std::string::npos);
+}
+
 TEST_CASE("report: text replaces control characters from the old disk") {
   auto p = sample_plan();
   p.vms[0] = "we\x1b[2Jb01";

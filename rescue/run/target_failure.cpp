@@ -1,0 +1,44 @@
+// Target failures (see target_failure.hpp).
+#include "rescue/run/target_failure.hpp"
+
+#include <cerrno>
+
+namespace kvmr::run {
+
+bool is_target_failure(const SysError &e, const std::string &target_root) {
+  if (target_root.empty()) {
+    return false;
+  }
+  const std::string &p = e.path();
+  const bool under =
+      p == target_root ||
+      (p.size() > target_root.size() && p.compare(0, target_root.size(), target_root) == 0 &&
+       (target_root.back() == '/' || p[target_root.size()] == '/'));
+  if (!under) {
+    return false;
+  }
+  switch (e.error_code()) {
+  case EIO:
+  case EROFS:
+  case ENODEV:
+  case ENXIO:
+  case ENOSPC:
+  case EDQUOT:
+  case ESTALE:
+  case ENOTCONN:
+  case ESHUTDOWN: return true;
+  default: return false;
+  }
+}
+
+std::string target_failure_advice(int error_code) {
+  if (error_code == ENOSPC || error_code == EDQUOT) {
+    return "the target is full: free space on it or choose a larger one, then rerun the "
+           "same command; what was copied and verified is kept";
+  }
+  return "the target stopped taking writes (unplugged, failing, or its filesystem shut "
+         "down: see `dmesg`); what was copied and verified before is complete on it. Check "
+         "the disk and its cable, then rerun the same command: it resumes";
+}
+
+} // namespace kvmr::run
