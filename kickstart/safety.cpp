@@ -78,11 +78,11 @@ public:
   [[nodiscard]] std::string holding(const std::string &device) const {
     const std::string dev = strip_dev(device);
     for (const auto &d : disks_) {
-      if (dev == d || dev.rfind(d + "-part", 0) == 0 || parts_.count(dev) != 0) {
+      if (dev == d || dev.rfind(d + "-part", 0) == 0 || parts_.contains(dev)) {
         return d;
       }
     }
-    return parts_.count(dev) != 0 ? dev : "";
+    return parts_.contains(dev) ? dev : "";
   }
 
 private:

@@ -115,7 +115,10 @@ std::vector<std::string> structure_problems(const std::string &ks, const Profile
   for (const auto &[vg, members] : volgroups) {
     for (const auto &m : members) {
       if (!pvs.contains(m)) {
-        bad.push_back("volgroup " + vg + " uses " + m + ", which no part defines");
+        std::string msg = "volgroup " + vg;
+        msg += " uses " + m;
+        msg += ", which no part defines";
+        bad.push_back(msg);
       }
     }
   }
