@@ -8,6 +8,22 @@ const char *to_string(RootPolicy p) noexcept {
   return p == RootPolicy::hash ? "hash" : "locked";
 }
 
+std::vector<std::string> disks_of(const DataDisk &data) {
+  if (data.member_disks.empty()) {
+    return {data.disk};
+  }
+  return data.member_disks;
+}
+
+const char *to_string(DataKind k) noexcept {
+  switch (k) {
+  case DataKind::lvm: return "lvm";
+  case DataKind::md: return "md";
+  case DataKind::partition: break;
+  }
+  return "partition";
+}
+
 RootPolicy parse_root_policy(const std::string &s) {
   if (s == "locked") {
     return RootPolicy::locked;

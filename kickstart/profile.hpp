@@ -35,14 +35,29 @@ enum class RootPolicy {
 const char *to_string(RootPolicy p) noexcept;
 RootPolicy parse_root_policy(const std::string &s); // throws InputError
 
+// What the data filesystem sits on: a partition (or whole disk), an
+// existing LVM logical volume, or an existing md array.
+enum class DataKind { partition, lvm, md };
+
 // The disk that holds the rescued data and how the new host mounts it.
 struct DataDisk {
   std::string disk;      // whole disk, as ignoredisk names it: "disk/by-id/ata-..."
-  std::string partition; // --onpart value: "disk/by-id/ata-...-part1"
+  std::string partition; // --onpart value: "disk/by-id/ata-...-part1" (partition kind only)
   std::string fs_uuid;   // the data filesystem's UUID (for the report and checks)
   std::string fstype = "xfs";
   std::string mountpoint = "/var/lib/libvirt/images";
+  DataKind kind = DataKind::partition;
+  std::string vg; // lvm: the existing VG ("vg-a", not dm-escaped)
+  std::string lv; // lvm: the existing LV in it
+  std::string md; // md: the array as `raid --device=` names it ("data", "md127")
+  // lvm/md: every disk holding a PV or array member ("disk/by-id/..."),
+  // sorted; disk is one of them. Empty for the partition kind.
+  std::vector<std::string> member_disks;
 };
+
+// Every disk DATA is on: member_disks, or disk alone.
+std::vector<std::string> disks_of(const DataDisk &data);
+const char *to_string(DataKind k) noexcept;
 
 struct Profile {
   Dialect dialect = Dialect::el7;

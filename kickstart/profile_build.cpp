@@ -164,6 +164,27 @@ DataDisk data_disk_of(const plan::RescuePlan &plan, const Overrides &o) {
   d.mountpoint = plan.layout.images_dir;
   d.fstype = plan.target.fs_type;
   d.fs_uuid = plan.target.fs_uuid;
+  if (o.data_stack && o.data_stack->kind != DataKind::partition) {
+    const DataDisk &st = *o.data_stack;
+    d.kind = st.kind;
+    d.vg = st.vg;
+    d.lv = st.lv;
+    d.md = st.md;
+    for (const auto &m : st.member_disks) {
+      d.member_disks.push_back(by_id_name(m));
+    }
+    std::sort(d.member_disks.begin(), d.member_disks.end());
+    d.member_disks.erase(std::unique(d.member_disks.begin(), d.member_disks.end()),
+                         d.member_disks.end());
+    if (d.member_disks.empty() || (d.kind == DataKind::lvm && (d.vg.empty() || d.lv.empty())) ||
+        (d.kind == DataKind::md && d.md.empty())) {
+      throw InputError(fmt::format("the plan's target {} is on {} data without its names or "
+                                   "disks: give --data-disk ID and --data-partition ID",
+                                   plan.target.path, to_string(d.kind)));
+    }
+    d.disk = o.data_disk ? by_id_name(*o.data_disk) : d.member_disks.front();
+    return d;
+  }
   if (o.data_disk) {
     d.disk = by_id_name(*o.data_disk);
   } else if (!plan.kickstart.data_disk.empty()) {
@@ -228,10 +249,16 @@ Profile build_profile(const plan::RescuePlan &plan, const Overrides &o, const Pa
       }
     }
   }
-  if (p.os_disk == p.data_disks.front().disk) {
-    throw InputError(fmt::format("the OS disk {} is the disk holding the rescued VMs", p.os_disk));
+  for (const auto &d : disks_of(p.data_disks.front())) {
+    if (p.os_disk == d) {
+      throw InputError(
+          fmt::format("the OS disk {} is the disk holding the rescued VMs", p.os_disk));
+    }
   }
-  const auto vgs = source_vgs(plan);
+  auto vgs = source_vgs(plan);
+  if (p.data_disks.front().kind == DataKind::lvm) {
+    vgs.insert(p.data_disks.front().vg);
+  }
   for (int n = 1; vgs.contains(p.vg_name); ++n) {
     p.vg_name = fmt::format("kvmhost{}", n);
   }

@@ -23,6 +23,10 @@ struct Overrides {
   std::optional<std::string> os_disk;
   std::optional<std::string> data_disk; // the whole data disk, by-id
   std::optional<std::string> data_partition;
+  // The data is on an existing LVM LV or md array (a directory target
+  // there): kind, vg/lv or md and member_disks of this DataDisk are used
+  // (data_disk, when unset, is the first member disk).
+  std::optional<DataDisk> data_stack;
   std::optional<std::string> hostname;
   std::map<std::string, std::string> nic_map; // old NIC -> new NIC (wins over MAC matching)
   // The NICs of the machine kvm-rescue runs on (the new host), for MAC
@@ -43,7 +47,8 @@ std::string by_id_name(const std::string &name);
 
 // Throws InputError when something the kickstart needs is missing (the
 // OS disk, the data disk of a directory or image target) or the OS disk
-// is a source or the data disk.
+// is a source or the data disk (or one of the data's PV/member disks).
+// The OS VG (vg_name) differs from the source disks' VGs and the data VG.
 //
 // NICs: an old NIC named in nic_map (the plan's, then --nic) gets that
 // name; otherwise one whose MAC a local NIC has gets the local NIC's

@@ -123,8 +123,10 @@ namespace {
 void add_storage(std::vector<std::string> &ks, const Profile &p) {
   std::vector<std::string> use{p.os_disk};
   for (const auto &d : p.data_disks) {
-    if (std::find(use.begin(), use.end(), d.disk) == use.end()) {
-      use.push_back(d.disk);
+    for (const auto &disk : disks_of(d)) {
+      if (std::find(use.begin(), use.end(), disk) == use.end()) {
+        use.push_back(disk);
+      }
     }
   }
   ks.push_back("ignoredisk --only-use=" + ks_quote(join(use, ",")));
@@ -139,9 +141,25 @@ void add_storage(std::vector<std::string> &ks, const Profile &p) {
   ks.push_back("logvol swap --vgname=" + p.vg_name + " --name=swap " +
                (swap == 0 ? std::string("--recommended") : fmt::format("--size={}", swap)));
   ks.push_back("logvol / --vgname=" + p.vg_name + " --name=root --fstype=xfs --size=10240 --grow");
+  // pykickstart: --noformat on volgroup, logvol and raid means "use the
+  // existing one" (it sets preexist itself), and an existing VG or array
+  // takes no member list.
   for (const auto &d : p.data_disks) {
-    ks.push_back("part " + ks_quote(d.mountpoint) + " --onpart=" + ks_quote(d.partition) +
-                 " --noformat");
+    switch (d.kind) {
+    case DataKind::lvm:
+      ks.push_back("volgroup " + ks_quote(d.vg) + " --noformat --useexisting");
+      ks.push_back("logvol " + ks_quote(d.mountpoint) + " --vgname=" + ks_quote(d.vg) +
+                   " --name=" + ks_quote(d.lv) + " --noformat --useexisting");
+      break;
+    case DataKind::md:
+      ks.push_back("raid " + ks_quote(d.mountpoint) + " --device=" + ks_quote(d.md) +
+                   " --noformat --useexisting");
+      break;
+    case DataKind::partition:
+      ks.push_back("part " + ks_quote(d.mountpoint) + " --onpart=" + ks_quote(d.partition) +
+                   " --noformat");
+      break;
+    }
   }
 }
 

@@ -52,24 +52,44 @@ class DataDisks {
 public:
   explicit DataDisks(const Profile &p) {
     for (const auto &d : p.data_disks) {
-      disks_.push_back(strip_dev(d.disk));
-      parts_.insert(strip_dev(d.partition));
+      for (const auto &disk : disks_of(d)) { // every PV or md member disk too
+        disks_.push_back(strip_dev(disk));
+      }
+      if (!d.partition.empty()) {
+        parts_.insert(strip_dev(d.partition));
+      }
+      if (d.kind == DataKind::lvm) {
+        vgs_.insert(d.vg);
+      } else if (d.kind == DataKind::md) {
+        mds_.insert(md_name(d.md));
+      }
     }
+  }
+  [[nodiscard]] bool is_vg(const std::string &vg) const { return vgs_.contains(vg); }
+  [[nodiscard]] bool is_md(const std::string &device) const {
+    return mds_.contains(md_name(device));
+  }
+  // "/dev/md/data", "md/data" and "data" name the same array.
+  static std::string md_name(const std::string &device) {
+    std::string s = strip_dev(device);
+    return s.rfind("md/", 0) == 0 ? s.substr(3) : s;
   }
   // The data disk DEVICE is (or is a partition of); "" when none.
   [[nodiscard]] std::string holding(const std::string &device) const {
     const std::string dev = strip_dev(device);
     for (const auto &d : disks_) {
-      if (dev == d || dev.rfind(d + "-part", 0) == 0 || parts_.count(dev) != 0) {
+      if (dev == d || dev.rfind(d + "-part", 0) == 0 || parts_.contains(dev)) {
         return d;
       }
     }
-    return parts_.count(dev) != 0 ? dev : "";
+    return parts_.contains(dev) ? dev : "";
   }
 
 private:
   std::vector<std::string> disks_;
   std::set<std::string> parts_;
+  std::set<std::string> vgs_; // existing VGs holding rescued data
+  std::set<std::string> mds_; // existing md arrays holding rescued data
 };
 
 } // namespace
@@ -191,13 +211,31 @@ std::vector<std::string> check_safety(std::string_view ks_text, const Profile &p
       if (mnt.rfind("pv.", 0) == 0 && ondisk) {
         pv_disk[mnt] = *ondisk;
       }
-    } else if (cmd == "volgroup" && w.size() > 2) {
+    } else if (cmd == "volgroup" && w.size() > 1) {
+      if (data.is_vg(w[1]) && !has_flag(w, "noformat")) {
+        bad.push_back(fmt::format("volgroup {} without --noformat would create or reformat the "
+                                  "VG holding rescued data",
+                                  w[1]));
+      }
       vg_pvs[w[1]] = std::vector<std::string>(w.begin() + 2, w.end());
       if (has_flag(w, "noformat") || has_flag(w, "useexisting")) {
         vg_pvs[w[1]].clear();
       }
     } else if (cmd == "logvol") {
+      const auto vg = option(w, "vgname");
+      if (vg && data.is_vg(*vg) && !has_flag(w, "noformat")) {
+        bad.push_back(fmt::format("logvol {} without --noformat would format a volume in the VG "
+                                  "{} holding rescued data",
+                                  w.size() > 1 ? w[1] : "?", *vg));
+      }
       logvols.push_back(w);
+    } else if (cmd == "raid") {
+      const auto dev = option(w, "device");
+      if (dev && data.is_md(*dev) && !has_flag(w, "noformat")) {
+        bad.push_back(fmt::format("raid {} without --noformat would create or reformat the md "
+                                  "array {} holding rescued data",
+                                  w.size() > 1 ? w[1] : "?", *dev));
+      }
     }
   }
   for (const auto &w : logvols) {

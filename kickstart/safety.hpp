@@ -1,6 +1,8 @@
 // The check every kickstart passes before it is written: no disk that
-// holds rescued data may fall under clearpart, zerombr, autopart or a
-// formatting part/logvol, and clearpart must name its drives. It reads the
+// holds rescued data (every PV or md member disk of an LVM/md data
+// volume included) may fall under clearpart, zerombr, autopart or a
+// formatting part/logvol; the data VG and md array appear only with
+// --noformat (volgroup, logvol, raid); clearpart must name its drives. It reads the
 // rendered text itself (not the Profile that made it), so a renderer bug
 // cannot slip past it.
 #pragma once

@@ -47,15 +47,134 @@ const target::MountEntry *mount_holding(const std::vector<target::MountEntry> &m
   return found;
 }
 
+LvmName split_lvm_dm_name(const std::string &name) {
+  std::vector<std::string> parts(1);
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    if (name[i] != '-') {
+      parts.back() += name[i];
+    } else if (i + 1 < name.size() && name[i + 1] == '-') {
+      parts.back() += '-'; // "--" is one '-' inside a name
+      ++i;
+    } else {
+      parts.emplace_back();
+    }
+  }
+  if (parts.size() < 2 || parts.size() > 3 || parts[0].empty() || parts[1].empty()) {
+    throw InputError(fmt::format("device-mapper name '{}' is not an LVM name VG-LV (with each "
+                                 "'-' in a name doubled)",
+                                 name));
+  }
+  return {parts[0], parts[1], parts.size() == 3 ? parts[2] : std::string()};
+}
+
 namespace {
 
+// What a non-LVM device-mapper device is, from its uuid's prefix.
+std::string dm_kind(const std::string &uuid) {
+  const std::string prefix = uuid.substr(0, uuid.find('-'));
+  if (prefix == "CRYPT") {
+    return "a dm-crypt (LUKS) device-mapper device";
+  }
+  if (prefix == "mpath") {
+    return "a multipath device-mapper device";
+  }
+  if (prefix.rfind("part", 0) == 0) {
+    return "a kpartx partition mapping (device-mapper)";
+  }
+  if (uuid.empty()) {
+    return "a device-mapper device without a uuid (made by hand with dmsetup?)";
+  }
+  return fmt::format("a device-mapper device of kind {}", prefix);
+}
+
+bool is_dm(const std::string &name, const BlockFacts &facts) {
+  return !facts.dm_uuid_of(name).empty() || !facts.dm_name_of(name).empty();
+}
+
+// The by-id names of the disks under stacked device NAME (recursively
+// through LVM and md devices down to partitions or whole disks) into OUT.
+void member_disks(const std::string &name, const std::string &where, const BlockFacts &facts,
+                  std::vector<std::string> &out, int depth = 0) {
+  if (depth > 16) {
+    throw InputError(fmt::format("{}: the devices under it nest deeper than 16 levels at "
+                                 "/dev/{}: give --data-disk ID",
+                                 where, name));
+  }
+  const std::vector<std::string> slaves = facts.slaves_of(name);
+  if (slaves.empty()) {
+    const std::string parent = facts.parent_of(name);
+    const std::string whole = parent.empty() ? name : parent;
+    std::vector<std::string> ids = facts.by_id_of(whole);
+    if (ids.empty()) {
+      throw InputError(fmt::format(
+          "{}, and /dev/{} under it is on /dev/{}, which has no /dev/disk/by-id name the "
+          "installer could find it by: the kickstart must keep every disk of the volume",
+          where, name, whole));
+    }
+    std::sort(ids.begin(), ids.end());
+    if (std::find(out.begin(), out.end(), ids.front()) == out.end()) {
+      out.push_back(ids.front());
+    }
+    return;
+  }
+  for (const auto &s : slaves) {
+    const std::string uuid = facts.dm_uuid_of(s);
+    if (is_dm(s, facts) && uuid.rfind("LVM-", 0) != 0) {
+      throw InputError(fmt::format("{}, which is built on /dev/{}, {}: the installer cannot "
+                                   "open it unattended; give --data-disk ID",
+                                   where, s, dm_kind(uuid)));
+    }
+    member_disks(s, where, facts, out, depth + 1);
+  }
+}
+
+// D on the LVM LV or md array NAME: names and every disk under it; false
+// when NAME is neither. WHERE says what was found, for the errors.
+bool on_stack(DirDataDisk &d, const std::string &name, const std::string &where,
+              const BlockFacts &facts) {
+  if (is_dm(name, facts)) {
+    const std::string uuid = facts.dm_uuid_of(name);
+    if (uuid.rfind("LVM-", 0) != 0) {
+      throw InputError(fmt::format("{}, {}: the kickstart mounts the data only from a "
+                                   "partition, a whole disk, an LVM logical volume or an md "
+                                   "array; give --data-disk ID and --data-partition ID if a "
+                                   "partition holds it",
+                                   where, dm_kind(uuid)));
+    }
+    const LvmName n = split_lvm_dm_name(facts.dm_name_of(name));
+    if (!n.layer.empty()) {
+      throw InputError(fmt::format("{}, the LVM internal volume {} (layer {}) of VG {}: mount "
+                                   "the logical volume itself",
+                                   where, n.lv, n.layer, n.vg));
+    }
+    d.stack = DataStack::lvm;
+    d.vg = n.vg;
+    d.lv = n.lv;
+  } else if (const std::string md = facts.md_array_of(name); !md.empty()) {
+    d.stack = DataStack::md;
+    d.md = md;
+  } else {
+    return false;
+  }
+  member_disks(name, where, facts, d.member_disks);
+  std::sort(d.member_disks.begin(), d.member_disks.end());
+  d.disk = d.member_disks.front();
+  d.partition.clear();
+  return true;
+}
+
 // D (its device NAME) on the disk the installer finds by its first by-id
-// name; WHERE says what was found, for the errors.
+// name, or on an LVM LV or md array; WHERE says what was found, for the
+// errors.
 DirDataDisk on_disk(DirDataDisk d, const std::string &name, const std::string &where,
                     const BlockFacts &facts) {
+  if (on_stack(d, name, where, facts)) {
+    return d;
+  }
   if (facts.is_stacked(name)) {
-    throw InputError(where + ", a device-mapper or md device: the kickstart mounts the data "
-                             "only from a partition or a whole disk; give --data-disk ID and "
+    throw InputError(where + ", a device built on others that is neither LVM nor md: the "
+                             "kickstart mounts the data only from a partition, a whole disk, "
+                             "an LVM logical volume or an md array; give --data-disk ID and "
                              "--data-partition ID if a partition holds it");
   }
   const std::string parent = facts.parent_of(name);
@@ -193,6 +312,38 @@ BlockFacts system_block_facts() {
     std::error_code ec;
     const fs::directory_iterator it("/sys/class/block/" + name + "/slaves", ec);
     return !ec && it != fs::directory_iterator();
+  };
+  f.slaves_of = [](const std::string &name) {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (fs::directory_iterator it("/sys/class/block/" + name + "/slaves", ec), end;
+         !ec && it != end; it.increment(ec)) {
+      out.push_back(it->path().filename().string());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  f.dm_uuid_of = [](const std::string &name) {
+    return sys_line("/sys/class/block/" + name + "/dm/uuid");
+  };
+  f.dm_name_of = [](const std::string &name) {
+    return sys_line("/sys/class/block/" + name + "/dm/name");
+  };
+  f.md_array_of = [](const std::string &name) {
+    std::error_code ec;
+    if (!fs::is_directory("/sys/class/block/" + name + "/md", ec)) {
+      return std::string();
+    }
+    const fs::path dev = fs::path("/dev") / name;
+    std::vector<std::string> names;
+    for (fs::directory_iterator it("/dev/md", ec), end; !ec && it != end; it.increment(ec)) {
+      std::error_code ec2;
+      if (fs::canonical(it->path(), ec2) == dev && !ec2) {
+        names.push_back(it->path().filename().string());
+      }
+    }
+    std::sort(names.begin(), names.end());
+    return names.empty() ? name : names.front();
   };
   f.fs_uuid_of = [](const std::string &name) { return target::fs_uuid_of("/dev/" + name); };
   return f;

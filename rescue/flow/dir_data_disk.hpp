@@ -1,9 +1,12 @@
 // The data disk of a directory target: the filesystem mounted at (or
 // holding) the directory on this machine, its UUID, the whole disk under
 // it and that disk's /dev/disk/by-id name, so `kickstart --plan` can name
-// the disk the installer must keep and mount. Never guesses: a directory
-// on the root filesystem, on a device without a by-id name or on a
-// stacked device (device-mapper, md) is an error that says what was found.
+// the disk the installer must keep and mount. A filesystem on an LVM
+// logical volume or an md array names the VG/LV or array and every disk
+// under it (the installer keeps them all and uses the existing volume).
+// Never guesses: a directory on the root filesystem, on a device without a
+// by-id name or on another stacked device (dm-crypt, multipath, ...) is an
+// error that says what was found.
 #pragma once
 
 #include "rescue/target/mountinfo.hpp"
@@ -33,18 +36,47 @@ struct BlockFacts {
   std::function<std::vector<std::string>(const std::string &)> by_id_of;
   // True when NAME is built on other devices (device-mapper, md: slaves).
   std::function<bool(const std::string &)> is_stacked;
+  // The devices NAME is built on (sysfs slaves/), kernel names.
+  std::function<std::vector<std::string>(const std::string &)> slaves_of;
+  // A device-mapper device's uuid and name (sysfs dm/uuid, dm/name); ""
+  // when NAME is not device-mapper.
+  std::function<std::string(const std::string &)> dm_uuid_of;
+  std::function<std::string(const std::string &)> dm_name_of;
+  // An md array's name as /dev/md/NAME gives it, else its kernel name
+  // ("md127"); "" when NAME is not an md array (no sysfs md/).
+  std::function<std::string(const std::string &)> md_array_of;
   // UUID of the filesystem on /dev/NAME; "" when unreadable.
   std::function<std::string(const std::string &)> fs_uuid_of;
 };
+
+enum class DataStack { none, lvm, md };
 
 struct DirDataDisk {
   std::string mount_point; // the filesystem's mount point holding the directory
   std::string device;      // "/dev/sdb1"
   std::string fs_type;
   std::string fs_uuid;
-  std::string disk;      // "/dev/disk/by-id/ata-X" (the first, sorted)
-  std::string partition; // "/dev/disk/by-id/ata-X-part1"; the disk itself when unpartitioned
+  std::string disk; // "/dev/disk/by-id/ata-X" (the first, sorted); lvm/md: the first member disk
+  // "/dev/disk/by-id/ata-X-part1"; the disk itself when unpartitioned; "" for lvm/md
+  std::string partition;
+  DataStack stack = DataStack::none;
+  std::string vg; // lvm: VG and LV names (unescaped)
+  std::string lv;
+  std::string md; // md: the array's name
+  // lvm/md: the by-id name of every disk under the volume, sorted
+  std::vector<std::string> member_disks;
 };
+
+// An LVM device-mapper name split into VG, LV and layer ("vg--a-lv--b"
+// -> {"vg-a", "lv-b", ""}; "vg-pool-tpool" -> {"vg", "pool", "tpool"}):
+// LVM doubles each '-' inside a name. Throws InputError when NAME has no
+// single '-' between two names.
+struct LvmName {
+  std::string vg;
+  std::string lv;
+  std::string layer;
+};
+LvmName split_lvm_dm_name(const std::string &name);
 
 // The mount holding canonical directory DIR: the longest mount point that
 // is DIR or one of its parents (the last such line, the one on top);

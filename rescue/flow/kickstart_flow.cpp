@@ -91,7 +91,15 @@ KickstartOutput make_kickstart(const plan::RescuePlan &plan, const kickstart::Ov
       plan.kickstart.data_disk.empty()) {
     dir = dir_data_disk_here(plan.target.path, plan.target.fs_uuid);
     with.data_disk = dir->disk;
-    if (!with.data_partition) {
+    if (dir->stack != DataStack::none) { // an existing LV or md array: kept, not partitioned
+      kickstart::DataDisk st;
+      st.kind = dir->stack == DataStack::lvm ? kickstart::DataKind::lvm : kickstart::DataKind::md;
+      st.vg = dir->vg;
+      st.lv = dir->lv;
+      st.md = dir->md;
+      st.member_disks = dir->member_disks;
+      with.data_stack = st;
+    } else if (!with.data_partition) {
       with.data_partition = dir->partition;
     }
   }
@@ -153,9 +161,20 @@ std::string next_steps(const kickstart::Profile &p, bool on_oemdrv) {
                 : "Put ks.cfg on a volume labelled OEMDRV and the installer reads it\n"
                   "     by itself; or add to the boot line: inst.ks=hd:LABEL=OEMDRV:/ks.cfg";
   std::ostringstream o;
+  const kickstart::DataDisk &data = p.data_disks.front();
+  const auto data_disks = kickstart::disks_of(data);
   o << "Next steps at the server:\n"
-    << "  1. Attach the new OS disk (" << p.os_disk << ")\n"
-    << "     and the disk with the rescued VMs (" << p.data_disks.front().disk << ").\n";
+    << "  1. Attach the new OS disk (" << p.os_disk << ")\n";
+  if (data_disks.size() == 1) {
+    o << "     and the disk with the rescued VMs (" << data_disks.front() << ").\n";
+  } else {
+    o << "     and every disk of the "
+      << (data.kind == kickstart::DataKind::lvm ? "VG " + data.vg : "md array " + data.md)
+      << " with the rescued VMs:\n";
+    for (const auto &d : data_disks) {
+      o << "       " << d << "\n";
+    }
+  }
   if (!p.data_disks.front().fs_uuid.empty()) {
     o << "     Its filesystem UUID is " << p.data_disks.front().fs_uuid << ".\n";
   }

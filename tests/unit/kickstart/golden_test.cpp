@@ -1,6 +1,8 @@
 // Golden kickstarts: the whole ks.cfg of the story's host for each dialect,
-// compared line by line with tests/data/kickstart/story-<dialect>.ks, so a
-// change to any line of the output is seen and reviewed.
+// compared line by line with tests/data/kickstart/story-<dialect>.ks (and
+// lvm-/md-<dialect>.ks: the images on an existing LV resp. md array), so a
+// change to any line of the output is seen and reviewed; each also passes
+// the test checker (structure_problems).
 // KVMR_UPDATE_GOLDEN=1 rewrites the files (then review the diff).
 #include "kickstart/firmware.hpp"
 #include "kickstart/render.hpp"
@@ -42,13 +44,22 @@ std::string slurp(const std::string &path) {
 
 } // namespace
 
-TEST_CASE("the story's kickstart, whole, per dialect, equals its golden file") {
+namespace {
+
+// The kickstart made from profile MAKE(d) for every dialect equals
+// tests/data/kickstart/<STEM>-<dialect>.ks.
+void check_golden(const std::string &stem, Profile (*make)(Dialect)) {
   for (const Dialect d : {Dialect::el7, Dialect::el8, Dialect::el9}) {
-    const std::string name = std::string("story-") + to_string(d) + ".ks";
+    const std::string name = stem + "-" + to_string(d) + ".ks";
     const std::string path = std::string(KVMR_SOURCE_DIR) + "/tests/data/kickstart/" + name;
     const RestoreSpec spec = story_spec(d);
     const std::string ks =
-        render(test::story_profile(d), {render_restore_script(spec), render_restore_unit(spec)});
+        render(make(d), {render_restore_script(spec), render_restore_unit(spec)});
+    const auto problems = test::structure_problems(ks, make(d));
+    for (const auto &problem : problems) {
+      INFO(name << ": " << problem);
+      CHECK(problem.empty());
+    }
     if (std::getenv("KVMR_UPDATE_GOLDEN") != nullptr) {
       std::ofstream(path, std::ios::binary | std::ios::trunc) << ks;
     }
@@ -72,4 +83,18 @@ TEST_CASE("the story's kickstart, whole, per dialect, equals its golden file") {
       REQUIRE(g == w);
     }
   }
+}
+
+} // namespace
+
+TEST_CASE("the story's kickstart, whole, per dialect, equals its golden file") {
+  check_golden("story", test::story_profile);
+}
+
+TEST_CASE("the kickstart for images on an existing LV over two disks equals its golden file") {
+  check_golden("lvm", test::lvm_profile);
+}
+
+TEST_CASE("the kickstart for images on an existing md array equals its golden file") {
+  check_golden("md", test::md_profile);
 }

@@ -5,10 +5,22 @@
 #include "kickstart/profile.hpp"
 
 #include <string>
+#include <vector>
 
 namespace kvmr::kickstart::test {
 
 Profile story_profile(Dialect d);
+// The story's host with its images on the existing LV "vm_images" of VG
+// "vg-data" over two disks (W456 and X789), resp. on md array "data"
+// over the same two disks.
+Profile lvm_profile(Dialect d);
+Profile md_profile(Dialect d);
+
+// What pykickstart does not check, read back from kickstart KS made for
+// P: every pv.* of a new volgroup is a `part` on a disk, every logvol's
+// --vgname is a volgroup, ignoredisk --only-use names exactly the OS disk
+// and every disk of the data, and check_safety finds nothing. Empty: fine.
+std::vector<std::string> structure_problems(const std::string &ks, const Profile &p);
 
 struct Ran {
   int status = -1;

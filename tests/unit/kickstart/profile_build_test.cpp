@@ -143,6 +143,50 @@ TEST_CASE("refusals: no OS disk, the OS disk is a source or the data disk, no da
                        InputError);
 }
 
+TEST_CASE("data on an existing LV: every PV disk, and the OS VG gets another name") {
+  auto pl = story_plan();
+  pl.target.kind = plan::TargetKind::directory;
+  pl.target.path = "/srv/vms";
+  pl.target.disk.reset();
+  Overrides o;
+  DataDisk st;
+  st.kind = DataKind::lvm;
+  st.vg = "kvmhost1"; // the name the OS VG would get otherwise ("kvmhost" is the old host's)
+  st.lv = "images";
+  st.member_disks = {"/dev/disk/by-id/ata-PV_B", "/dev/disk/by-id/ata-PV_A",
+                     "/dev/disk/by-id/ata-PV_B"};
+  o.data_stack = st;
+  const Profile p = build_profile(pl, o);
+  const DataDisk &d = p.data_disks.at(0);
+  CHECK(d.kind == DataKind::lvm);
+  CHECK(d.vg == "kvmhost1");
+  CHECK(d.lv == "images");
+  CHECK(d.member_disks == std::vector<std::string>{"disk/by-id/ata-PV_A", "disk/by-id/ata-PV_B"});
+  CHECK(d.disk == "disk/by-id/ata-PV_A");
+  CHECK(d.partition.empty());
+  CHECK(disks_of(d) == d.member_disks);
+  CHECK(p.vg_name == "kvmhost2");
+  // The OS disk may be none of the PVs' disks.
+  o.os_disk = "ata-PV_B";
+  CHECK_THROWS_WITH_AS(build_profile(pl, o), doctest::Contains("rescued VMs"), InputError);
+  // An md array keeps its name; the OS VG keeps the usual one.
+  Overrides md;
+  DataDisk arr;
+  arr.kind = DataKind::md;
+  arr.md = "data";
+  arr.member_disks = {"ata-MD_1", "ata-MD_2"};
+  md.data_stack = arr;
+  const Profile m = build_profile(pl, md);
+  CHECK(m.data_disks.at(0).md == "data");
+  CHECK(disks_of(m.data_disks.at(0)) ==
+        std::vector<std::string>{"disk/by-id/ata-MD_1", "disk/by-id/ata-MD_2"});
+  CHECK(m.vg_name == "kvmhost1");
+  // Without disks or names it is refused.
+  arr.member_disks.clear();
+  md.data_stack = arr;
+  CHECK_THROWS_WITH_AS(build_profile(pl, md), doctest::Contains("--data-disk"), InputError);
+}
+
 TEST_CASE("the restore spec lists the payload as the new host sees it") {
   const RestoreSpec s = build_restore_spec(story_plan(), Dialect::el7);
   const std::string pl = "/var/lib/libvirt/images/kvm-rescue/payload";

@@ -122,21 +122,89 @@ TEST_CASE("pykickstart's ksvalidator accepts every dialect's kickstart") {
     return;
   }
   for (const Dialect d : {Dialect::el7, Dialect::el8, Dialect::el9}) {
-    const std::string path = "ks-validate-" + std::string(to_string(d)) + ".cfg";
-    // Also a NIC named by its MAC and swap sized from a 240 GB OS disk.
-    Profile p = test::story_profile(d);
-    NetDevice by_mac;
-    by_mac.device = "52:54:00:99:99:99";
-    p.network.push_back(by_mac);
-    p.os_disk_bytes = std::uint64_t{240} * 1000 * 1000 * 1000;
-    std::ofstream(path) << render(p, {});
-    std::string cmd = validator;
-    cmd += std::string(" -e -v ") + ksvalidator_version(d) + " " + path;
-    const auto r = test::sh(cmd);
-    std::string what = std::string(to_string(d)) + ": ";
-    what += r.out;
-    INFO(what);
-    CHECK(r.status == 0);
-    ::unlink(path.c_str());
+    for (const DataKind kind : {DataKind::partition, DataKind::lvm, DataKind::md}) {
+      const std::string path =
+          "ks-validate-" + std::string(to_string(d)) + "-" + to_string(kind) + ".cfg";
+      // Also a NIC named by its MAC and swap sized from a 240 GB OS disk.
+      Profile p = kind == DataKind::lvm  ? test::lvm_profile(d)
+                  : kind == DataKind::md ? test::md_profile(d)
+                                         : test::story_profile(d);
+      NetDevice by_mac;
+      by_mac.device = "52:54:00:99:99:99";
+      p.network.push_back(by_mac);
+      p.os_disk_bytes = std::uint64_t{240} * 1000 * 1000 * 1000;
+      std::ofstream(path) << render(p, {});
+      std::string cmd = validator;
+      cmd += std::string(" -e -v ") + ksvalidator_version(d) + " " + path;
+      const auto r = test::sh(cmd);
+      std::string what = path + ": ";
+      what += r.out;
+      INFO(what);
+      CHECK(r.status == 0);
+      ::unlink(path.c_str());
+    }
   }
+}
+
+TEST_CASE("an existing LV over two disks: volgroup and logvol --noformat, both disks kept") {
+  for (const Dialect d : {Dialect::el7, Dialect::el8, Dialect::el9}) {
+    const Profile p = test::lvm_profile(d);
+    const std::string ks = render(p, {});
+    CHECK(has_line(ks, "ignoredisk --only-use=disk/by-id/ata-NEW_SSD_S123,"
+                       "disk/by-id/ata-DATA_HDD_W456,disk/by-id/ata-DATA_HDD_X789"));
+    CHECK(has_line(ks, "clearpart --all --initlabel --drives=disk/by-id/ata-NEW_SSD_S123"));
+    CHECK(has_line(ks, "volgroup vg-data --noformat --useexisting"));
+    CHECK(has_line(ks, "logvol /var/lib/libvirt/images --vgname=vg-data --name=vm_images "
+                       "--noformat --useexisting"));
+    CHECK(ks.find("--onpart") == std::string::npos);
+    CHECK(test::structure_problems(ks, p).empty());
+  }
+}
+
+TEST_CASE("an existing md array: raid --noformat, every member disk kept") {
+  const Profile p = test::md_profile(Dialect::el9);
+  const std::string ks = render(p, {});
+  CHECK(has_line(ks, "ignoredisk --only-use=disk/by-id/ata-NEW_SSD_S123,"
+                     "disk/by-id/ata-DATA_HDD_W456,disk/by-id/ata-DATA_HDD_X789"));
+  CHECK(has_line(ks, "raid /var/lib/libvirt/images --device=data --noformat --useexisting"));
+  CHECK(ks.find("--onpart") == std::string::npos);
+  CHECK(test::structure_problems(ks, p).empty());
+}
+
+TEST_CASE("names from the old disk in volgroup/logvol/raid are quoted") {
+  Profile p = test::lvm_profile(Dialect::el8);
+  p.data_disks.front().vg = "vg \"x\"";
+  const std::string ks = render(p, {});
+  CHECK(has_line(ks, R"(volgroup "vg \"x\"" --noformat --useexisting)"));
+  Profile m = test::md_profile(Dialect::el8);
+  m.data_disks.front().md = "host:da ta";
+  CHECK(has_line(render(m, {}), R"(raid /var/lib/libvirt/images --device="host:da ta" )"
+                                R"(--noformat --useexisting)"));
+}
+
+TEST_CASE("the test checker catches a broken layout") {
+  const Profile p = test::lvm_profile(Dialect::el9);
+  const std::string ks = render(p, {});
+  auto replaced = [&](const std::string &from, const std::string &to) {
+    std::string s = ks;
+    const auto pos = s.find(from);
+    REQUIRE(pos != std::string::npos);
+    return s.replace(pos, from.size(), to);
+  };
+  auto problems = [&](const std::string &text) {
+    std::string all;
+    for (const auto &x : test::structure_problems(text, p)) {
+      all += x + "\n";
+    }
+    return all;
+  };
+  CHECK(problems(replaced("volgroup kvmhost pv.kvmr01", "volgroup kvmhost pv.kvmr02"))
+            .find("no part defines") != std::string::npos);
+  CHECK(problems(replaced("--vgname=kvmhost --name=root", "--vgname=other --name=root"))
+            .find("names no volgroup") != std::string::npos);
+  CHECK(problems(replaced(",disk/by-id/ata-DATA_HDD_X789\n", "\n")).find("exactly") !=
+        std::string::npos);
+  CHECK(problems(replaced("volgroup vg-data --noformat --useexisting",
+                          "volgroup vg-data --noformat --useexisting pv.kvmr01"))
+            .find("names members") != std::string::npos);
 }
