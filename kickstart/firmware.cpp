@@ -14,10 +14,12 @@
 // - Machine types: RHEL 9's qemu-kvm keeps no machine type older than
 //   pc-i440fx-rhel7.6.0 / pc-q35-rhel7.6.0 (D. Berrangé on qemu-devel: "In
 //   RHEL-9 for example, the oldest machine is pc-i440fx-rhel7.6.0").
-//   RHEL 8's qemu-kvm keeps the RHEL 7 types for migration from RHEL 7
-//   (pc-i440fx-rhel7.0.0 onwards, pc-q35-rhel7.3.0 onwards); not checked
-//   against its source here. Neither has upstream-numbered types
-//   (pc-i440fx-2.11) or the RHEL 6 ones.
+//   RHEL 8's qemu-kvm keeps the RHEL 7 types for migration from RHEL 7:
+//   q35 from pc-q35-rhel7.3.0 on (`/usr/libexec/qemu-kvm -machine help` of
+//   RHEL 8.2, quoted in OpenStack nova-specs, wallaby,
+//   libvirt-default-machine-type: pc-q35-rhel8.2.0 ... pc-q35-rhel7.3.0);
+//   i440fx from pc-i440fx-rhel7.0.0 on, not confirmed from a listing here.
+//   Neither has upstream-numbered types (pc-i440fx-2.11) or the RHEL 6 ones.
 #include "kickstart/firmware.hpp"
 
 #include <fmt/format.h>
