@@ -431,34 +431,59 @@ def case_identity(c, binary, fixtures, work):
         t.run(["losetup", "-d", loop])
 
 
+class XfsDir:
+    """A fresh XFS on a loop device mounted at WORK/NAME: a directory target."""
+
+    def __init__(self, work, name):
+        self.image = os.path.join(work, name + ".xfs")
+        self.mnt = os.path.join(work, name)
+        self.loop = None
+        self.mounted = False
+
+    def __enter__(self):
+        new_image(self.image, 1 << 30)
+        t.run(["mkfs.xfs", "-q", self.image], check_rc=0)
+        os.makedirs(self.mnt, exist_ok=True)
+        self.loop = t.run(["losetup", "-f", "--show", self.image], check_rc=0).stdout.strip()
+        try:
+            self.mount()
+        except BaseException:
+            t.run(["losetup", "-d", self.loop])
+            raise
+        return self
+
+    def mount(self):
+        t.run(["mount", self.loop, self.mnt], check_rc=0)  # replays the log after a shutdown
+        self.mounted = True
+
+    def umount(self):
+        self.mounted = False
+        t.run(["umount", self.mnt], check_rc=0)
+
+    def __exit__(self, *exc):
+        if self.mounted:
+            t.run(["umount", self.mnt])
+        t.run(["losetup", "-d", self.loop])
+        return False
+
+
 def case_directory(c, binary, fixtures, work):
     story = os.path.join(fixtures, "story.img")
-    fs = os.path.join(work, "dir-target.xfs")
-    new_image(fs, 1 << 30)
-    t.run(["mkfs.xfs", "-q", fs], check_rc=0)
-    mnt = os.path.join(work, "dir-target")
-    os.makedirs(mnt, exist_ok=True)
-    loop = t.run(["losetup", "-f", "--show", fs], check_rc=0).stdout.strip()
-    try:
-        t.run(["mount", loop, mnt], check_rc=0)
-        try:
-            p = rescue(binary, story, mnt, confirm=False)
-            c.eq("i: rescue into a directory exit code", p.returncode, 0)
-            if p.returncode != 0:
-                print(p.stdout, p.stderr)
-                return
-            man = load(os.path.join(mnt, "kvm-rescue/manifest.json"))
-            c.true("i: every item copied", all(i["status"] == "copied" for i in man["items"]))
-            for it in man["items"]:
-                c.true(f"i: {it['dest']} present", os.path.isfile(os.path.join(mnt, it["dest"])))
-            p = rescue(binary, story, mnt, confirm=False)
-            c.eq("i: rerun exit code", p.returncode, 0)
-            rep = load(os.path.join(mnt, "kvm-rescue/report.json"))
-            c.eq("i: rerun keeps every item", rep["totals"]["reused"], len(man["items"]))
-        finally:
-            t.run(["umount", mnt])
-    finally:
-        t.run(["losetup", "-d", loop])
+    with XfsDir(work, "dir-target") as d:
+        mnt = d.mnt
+        p = rescue(binary, story, mnt, confirm=False)
+        c.eq("i: rescue into a directory exit code", p.returncode, 0)
+        if p.returncode != 0:
+            print(p.stdout, p.stderr)
+            return
+        man = load(os.path.join(mnt, "kvm-rescue/manifest.json"))
+        c.true("i: every item copied", all(i["status"] == "copied" for i in man["items"]))
+        for it in man["items"]:
+            c.true(f"i: {it['dest']} present", os.path.isfile(os.path.join(mnt, it["dest"])))
+        p = rescue(binary, story, mnt, confirm=False)
+        c.eq("i: rerun exit code", p.returncode, 0)
+        rep = load(os.path.join(mnt, "kvm-rescue/report.json"))
+        c.eq("i: rerun keeps every item", rep["totals"]["reused"], len(man["items"]))
 
 
 def case_broken(c, binary, fixtures, work):
@@ -626,33 +651,19 @@ def case_target_fails(c, binary, fixtures, work):
         check_copy(c, "n", binary, story, target, work, extra)
 
     # A directory target (a filesystem the user mounted).
-    fs = os.path.join(work, "failing-dir.xfs")
-    new_image(fs, 1 << 30)
-    t.run(["mkfs.xfs", "-q", fs], check_rc=0)
-    mnt = os.path.join(work, "failing-dir")
-    os.makedirs(mnt, exist_ok=True)
-    loop = t.run(["losetup", "-f", "--show", fs], check_rc=0).stdout.strip()
-    try:
-        t.run(["mount", loop, mnt], check_rc=0)
-        try:
-            # The second image: the first is complete (and synced) by then.
-            rc, seen, dest = shutdown_mid_copy([binary, "rescue", story, "--target", mnt,
-                                                "--max-rate", "1M"], lambda pid: mnt, nth=2)
-            c.eq("n: directory target: exit code", rc, 3)
-            c.true("n: directory target: the error names the directory", mnt in seen, seen[-2000:])
-        finally:
-            t.run(["umount", mnt], check_rc=0)
-        t.run(["mount", loop, mnt], check_rc=0)  # the log is replayed
-        try:
-            n = final_files_match(c, "n-dir", binary, story, mnt, work)
-            c.true("n: directory target: an image was complete before the failure", n > 0,
-                   str(n))
-            c.true(f"n: directory target: {dest}, copied when the target failed, does not "
-                   "carry its final name", not os.path.exists(os.path.join(mnt, dest)))
-        finally:
-            t.run(["umount", mnt])
-    finally:
-        t.run(["losetup", "-d", loop])
+    with XfsDir(work, "failing-dir") as d:
+        mnt = d.mnt
+        # The second image: the first is complete (and synced) by then.
+        rc, seen, dest = shutdown_mid_copy([binary, "rescue", story, "--target", mnt,
+                                            "--max-rate", "1M"], lambda pid: mnt, nth=2)
+        c.eq("n: directory target: exit code", rc, 3)
+        c.true("n: directory target: the error names the directory", mnt in seen, seen[-2000:])
+        d.umount()
+        d.mount()
+        n = final_files_match(c, "n-dir", binary, story, mnt, work)
+        c.true("n: directory target: an image was complete before the failure", n > 0, str(n))
+        c.true(f"n: directory target: {dest}, copied when the target failed, does not "
+               "carry its final name", not os.path.exists(os.path.join(mnt, dest)))
     c.eq("n: the source is unchanged", t.sha256(story), before)
 
 
