@@ -1,7 +1,9 @@
-// /proc/self/mountinfo as values, and what sysfs says about a block
+// /proc/self/mountinfo as values (volume/mountinfo.hpp), and what sysfs says about a block
 // device's users (partitions, holders, loop devices over a file): the facts
 // inspect_target reports as "in use".
 #pragma once
+
+#include "rescue/volume/mountinfo.hpp"
 
 #include <cstdint>
 #include <string>
@@ -9,22 +11,9 @@
 
 namespace kvmr::target {
 
-struct MountEntry {
-  unsigned major = 0;
-  unsigned minor = 0;
-  std::string root;        // the directory of the filesystem mounted here
-  std::string mount_point; // unescaped
-  std::string fs_type;
-  std::string source; // unescaped; "none", "tmpfs" ... for virtual ones
-  std::string mount_options;
-  std::string super_options;
-};
-
-// Every line of FILE (default /proc/self/mountinfo), in order.
-std::vector<MountEntry> read_mountinfo(const std::string &file = "/proc/self/mountinfo");
-
-// True when OPTIONS (comma-separated) contains OPTION exactly.
-bool has_option(const std::string &options, const std::string &option);
+using volume::has_option;
+using volume::MountEntry;
+using volume::read_mountinfo;
 
 // The kernel name of a block device node ("sdb", "loop3") from its
 // major:minor (/sys/dev/block/M:m), empty when sysfs does not know it.

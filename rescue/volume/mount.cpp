@@ -1,5 +1,6 @@
 // Read-only mounts and private mount directories (see mount.hpp).
 #include "rescue/volume/mount.hpp"
+#include "rescue/volume/mountinfo.hpp"
 
 #include "rescue/util/error.hpp"
 #include "rescue/util/fd.hpp"
@@ -7,14 +8,12 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <unistd.h>
 
 namespace kvmr::volume {
@@ -147,31 +146,8 @@ std::string mount_path_of(const std::string &path) {
 
 bool is_mount_point(const std::string &path) {
   const std::string canon = mount_path_of(path);
-  std::ifstream in("/proc/self/mountinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::string id;
-    std::string parent;
-    std::string devno;
-    std::string root;
-    std::string mnt;
-    fields >> id >> parent >> devno >> root >> mnt;
-    // mountinfo escapes space, tab, newline and backslash as octal.
-    std::string unescaped;
-    for (std::size_t i = 0; i < mnt.size(); ++i) {
-      if (mnt[i] == '\\' && i + 3 < mnt.size()) {
-        unescaped += static_cast<char>(std::strtol(mnt.substr(i + 1, 3).c_str(), nullptr, 8));
-        i += 3;
-      } else {
-        unescaped += mnt[i];
-      }
-    }
-    if (unescaped == canon) {
-      return true;
-    }
-  }
-  return false;
+  return std::ranges::any_of(read_mountinfo(),
+                             [&](const MountEntry &m) { return m.mount_point == canon; });
 }
 
 bool unmount_if_mounted(const std::string &target) noexcept {

@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -37,6 +38,20 @@ TEST_CASE("a shut-down XFS is still a mount point and is unmounted") {
 
   CHECK(volume::is_mount_point(mnt));
   CHECK(volume::is_mount_point(mnt + "/"));
+  CHECK(volume::unmount_if_mounted(mnt));
+  CHECK_FALSE(volume::is_mount_point(mnt));
+}
+
+TEST_CASE("a mount point with a space and a backslash is found (mountinfo escapes them)") {
+  if (::geteuid() != 0) {
+    MESSAGE("SKIP: needs root to mount");
+    return;
+  }
+  test::TempDir tmp;
+  const std::string mnt = tmp / "VM images \\ old";
+  std::filesystem::create_directory(mnt);
+  REQUIRE(::mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=1m") == 0);
+  CHECK(volume::is_mount_point(mnt));
   CHECK(volume::unmount_if_mounted(mnt));
   CHECK_FALSE(volume::is_mount_point(mnt));
 }
