@@ -326,11 +326,14 @@ def case_hostile(c, binary, fixtures, work):
     check_copy(c, "f", binary, src, target, work, extra)
 
 
-def signal_mid_copy(argv, sig):
-    """Runs ARGV (a rescue), sends SIG once an image is being copied (its
-    "SOURCE -> DEST" line on stderr, then 1.5 s); returns (rc, stderr seen)."""
+def mid_copy(argv, action, nth=1):
+    """Runs ARGV (a rescue) and calls ACTION(proc) 1.5 s after the NTH image
+    began to copy (its "SOURCE -> DEST" line on stderr); returns (rc,
+    output, that image's dest). ACTION returns False when it could not act:
+    the run is then interrupted (it cleans up) and the caller fails."""
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     seen = []
+    dest = None
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         line = proc.stderr.readline()
@@ -338,11 +341,23 @@ def signal_mid_copy(argv, sig):
             break
         seen.append(line)
         if " -> " in line and (".img" in line.split(" -> ")[-1] or ".qcow2" in line):
+            nth -= 1
+            if nth > 0:
+                continue
+            dest = line.split(" -> ")[-1].strip()
             time.sleep(1.5)
-            proc.send_signal(sig)
+            if not action(proc):
+                proc.send_signal(signal.SIGINT)
             break
     out, err = proc.communicate(timeout=300)
-    return proc.returncode, "".join(seen) + out + err
+    return proc.returncode, "".join(seen) + out + err, dest
+
+
+def signal_mid_copy(argv, sig):
+    """Runs ARGV (a rescue), sends SIG once an image is being copied;
+    returns (rc, output)."""
+    rc, seen, _ = mid_copy(argv, lambda proc: proc.send_signal(sig) or True)
+    return rc, seen
 
 
 def case_cancel(c, binary, fixtures, work):
@@ -558,33 +573,21 @@ def shutdown_mid_copy(argv, mount_of, nth=1):
     """Runs ARGV (a rescue), shuts down the target's XFS (MOUNT_OF(pid)
     gives its path) once the NTH image is being copied; returns (rc,
     output, that image's dest)."""
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    seen = []
-    shut = None
-    dest = None
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        seen.append(line)
-        if " -> " in line and (".img" in line.split(" -> ")[-1] or ".qcow2" in line):
-            nth -= 1
-            if nth > 0:
-                continue
-            dest = line.split(" -> ")[-1].strip()
-            time.sleep(1.5)
-            try:
-                where = mount_of(proc.pid)
-            except AssertionError:
-                proc.send_signal(signal.SIGINT)  # it cleans up; the test fails below
-                break
-            shut = t.run(["xfs_io", "-x", "-c", "shutdown", where])
-            break
-    out, err = proc.communicate(timeout=300)
-    assert shut is not None and shut.returncode == 0, \
-        f"could not shut the target down: {shut and shut.stderr} {''.join(seen)[-2000:]}"
-    return proc.returncode, "".join(seen) + out + err, dest
+    shut = []
+
+    def shutdown(proc):
+        try:
+            where = mount_of(proc.pid)
+        except AssertionError as e:
+            shut.append(str(e))
+            return False
+        p = t.run(["xfs_io", "-x", "-c", "shutdown", where])
+        shut.append(p.returncode == 0 or p.stderr)
+        return True
+
+    rc, seen, dest = mid_copy(argv, shutdown, nth)
+    assert shut == [True], f"could not shut the target down: {shut} {seen[-2000:]}"
+    return rc, seen, dest
 
 
 def tool_mount_of(image):
