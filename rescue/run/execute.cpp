@@ -16,6 +16,7 @@
 #include <exception>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <sys/stat.h>
 #include <system_error>
 
@@ -251,6 +252,7 @@ ExecuteResult execute_plan(const plan::RescuePlan &p, access::OldHost &host, con
       continue;
     }
     log_line(opt, fmt::format("{} -> {}", item.source, item.dest));
+    std::optional<SysError> target_error; // the target gave out during this item
     if (opt.item_begin) {
       opt.item_begin(item);
     }
@@ -268,8 +270,7 @@ ExecuteResult execute_plan(const plan::RescuePlan &p, access::OldHost &host, con
       m.status = ItemStatus::failed;
       m.error = e.what();
       if (is_target_failure(e, target_root)) {
-        stop_for_target(res, e, opt);
-        break;
+        target_error = e;
       }
     } catch (const std::exception &e) {
       m.status = ItemStatus::failed;
@@ -280,6 +281,10 @@ ExecuteResult execute_plan(const plan::RescuePlan &p, access::OldHost &host, con
     }
     if (m.status == ItemStatus::failed) {
       log_line(opt, fmt::format("{}: FAILED: {}", item.dest, m.error));
+    }
+    if (target_error) {
+      stop_for_target(res, *target_error, opt);
+      break;
     }
     man.updated = utc_now();
     try {
