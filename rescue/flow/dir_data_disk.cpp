@@ -1,6 +1,7 @@
 // The data disk of a directory target (see dir_data_disk.hpp).
 #include "rescue/flow/dir_data_disk.hpp"
 
+#include "rescue/scan/host_path.hpp"
 #include "rescue/target/target.hpp"
 #include "rescue/util/error.hpp"
 
@@ -13,14 +14,6 @@ namespace kvmr::flow {
 namespace fs = std::filesystem;
 
 namespace {
-
-// MP is DIR or one of its parents ("/" holds everything).
-bool holds(const std::string &mp, const std::string &dir) {
-  if (mp == "/" || mp == dir) {
-    return true;
-  }
-  return dir.size() > mp.size() && dir.compare(0, mp.size(), mp) == 0 && dir[mp.size()] == '/';
-}
 
 // "/dev/sdb1 (xfs, UUID 1234...)" or "/dev/sdb1 (xfs, no UUID found)".
 std::string described(const DirDataDisk &d) {
@@ -39,7 +32,7 @@ const target::MountEntry *mount_holding(const std::vector<target::MountEntry> &m
                                         const std::string &dir) {
   const target::MountEntry *found = nullptr;
   for (const auto &m : mounts) {
-    if (holds(m.mount_point, dir) &&
+    if (scan::is_under(dir, m.mount_point) &&
         (found == nullptr || m.mount_point.size() >= found->mount_point.size())) {
       found = &m;
     }

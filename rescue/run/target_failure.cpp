@@ -1,6 +1,8 @@
 // Target failures (see target_failure.hpp).
 #include "rescue/run/target_failure.hpp"
 
+#include "rescue/scan/host_path.hpp"
+
 #include <cerrno>
 
 namespace kvmr::run {
@@ -9,12 +11,7 @@ bool is_target_failure(const SysError &e, const std::string &target_root) {
   if (target_root.empty()) {
     return false;
   }
-  const std::string &p = e.path();
-  const bool under =
-      p == target_root ||
-      (p.size() > target_root.size() && p.compare(0, target_root.size(), target_root) == 0 &&
-       (target_root.back() == '/' || p[target_root.size()] == '/'));
-  if (!under) {
+  if (!scan::is_under(e.path(), target_root)) {
     return false;
   }
   switch (e.error_code()) {
