@@ -6,6 +6,10 @@
 
 #include <openssl/evp.h>
 #include <xxhash.h>
+#ifdef KVMR_XXH_DISPATCH
+#define XXH_DISPATCH_DISABLE_REPLACE
+#include <xxh_x86dispatch.h>
+#endif
 
 #include <algorithm>
 #include <array>
@@ -13,7 +17,21 @@
 
 namespace kvmr::copy {
 
+#ifdef KVMR_XXH_DISPATCH
+const bool xxh3_simd_dispatch = true;
+#else
+const bool xxh3_simd_dispatch = false;
+#endif
+
 namespace {
+
+XXH_errorcode xxh3_update(XXH3_state_t *state, const void *data, std::size_t len) {
+#ifdef KVMR_XXH_DISPATCH
+  return XXH3_128bits_update_dispatch(state, data, len);
+#else
+  return XXH3_128bits_update(state, data, len);
+#endif
+}
 
 struct XxhStateDeleter {
   void operator()(XXH3_state_t *s) const noexcept { XXH3_freeState(s); }
@@ -92,7 +110,9 @@ void Hasher::update(std::span<const std::byte> bytes) {
     return;
   }
   if (impl_->xxh) {
-    XXH3_128bits_update(impl_->xxh.get(), bytes.data(), bytes.size());
+    if (xxh3_update(impl_->xxh.get(), bytes.data(), bytes.size()) != XXH_OK) {
+      throw std::runtime_error("libxxhash: XXH3 update failed");
+    }
   } else if (EVP_DigestUpdate(impl_->evp.get(), bytes.data(), bytes.size()) != 1) {
     throw std::runtime_error("OpenSSL: SHA-256 update failed");
   }

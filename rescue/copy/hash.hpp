@@ -46,4 +46,8 @@ private:
 std::string hash_hex(HashKind kind, std::span<const std::byte> bytes);
 std::string zeros_hash_hex(HashKind kind, std::uint64_t count);
 
+// True when xxh3 goes through libxxhash's x86 dispatcher (AVX2/AVX-512
+// when the CPU has them) rather than its SSE2-only entry points.
+extern const bool xxh3_simd_dispatch;
+
 } // namespace kvmr::copy

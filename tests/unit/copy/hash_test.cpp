@@ -2,8 +2,15 @@
 #include "rescue/copy/hash.hpp"
 #include "rescue/util/error.hpp"
 
+#include "tests/unit/copy/copy_fixture.hpp"
+#include "tests/unit/rescue/test_util.hpp"
+
+#include <dlfcn.h>
 #include <doctest/doctest.h>
 
+#include <cstdio>
+#include <fstream>
+#include <random>
 #include <string_view>
 #include <vector>
 
@@ -40,4 +47,44 @@ TEST_CASE("hash: streaming, zeros and reuse") {
   CHECK(parse_hash_kind("sha256") == HashKind::sha256);
   CHECK(parse_hash_kind(hash_kind_name(HashKind::xxh3_128)) == HashKind::xxh3_128);
   CHECK_THROWS_AS(parse_hash_kind("md5"), InputError);
+}
+
+TEST_CASE("hash: xxh3-128 of large inputs fed in uneven pieces equals xxh128sum") {
+  // Lengths around XXH3's 64-byte stripes, 1 KiB blocks and 240-byte
+  // short-input limit, and a few MiB, where the vector code paths run.
+  std::mt19937_64 rng(7);
+  const test::TempDir dir;
+  for (const std::size_t len : {239U, 240U, 241U, 1023U, 1025U, 65536U + 17U, 3U << 20U}) {
+    std::vector<std::byte> data(len);
+    for (auto &b : data) {
+      b = static_cast<std::byte>(rng());
+    }
+    const std::string path = dir / "data";
+    std::ofstream(path, std::ios::binary)
+        .write(reinterpret_cast<const char *>(data.data()), static_cast<std::streamsize>(len));
+    Hasher h(HashKind::xxh3_128);
+    std::size_t at = 0;
+    for (std::size_t piece = 1; at < len; piece = piece * 3 + 1) {
+      const std::size_t n = std::min<std::size_t>(piece, len - at);
+      h.update(std::span(data).subspan(at, n));
+      at += n;
+    }
+    INFO("length ", len);
+    CHECK(h.hex_digest() == test::xxh128_of(path));
+    CHECK(hash_hex(HashKind::xxh3_128, data) == test::xxh128_of(path));
+  }
+}
+
+TEST_CASE("hash: xxh3 uses libxxhash's SIMD dispatcher where the library has one") {
+  // Debian's libxxhash exports XXH3_*_dispatch; a build that ignored it
+  // would hash at the SSE2 speed, a third of what this machine can do.
+  void *lib = ::dlopen("libxxhash.so.0", RTLD_NOW | RTLD_NOLOAD);
+  if (lib == nullptr) {
+    lib = ::dlopen("libxxhash.so.0", RTLD_NOW);
+  }
+  REQUIRE_MESSAGE(lib != nullptr, "libxxhash.so.0 not loadable: ", ::dlerror());
+  const bool library_has_it = ::dlsym(lib, "XXH3_128bits_update_dispatch") != nullptr;
+  ::dlclose(lib);
+  INFO("libxxhash exports XXH3_128bits_update_dispatch: ", library_has_it);
+  CHECK(xxh3_simd_dispatch == library_has_it);
 }
