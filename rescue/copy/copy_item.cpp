@@ -258,6 +258,7 @@ void CopyRun::first_pass(Pipeline &pipe) {
     }
     if (!b.all_zero) {
       result_.bytes_written += part_->write_sparse(b.offset, b.data, opt_.zero_grain);
+      part_->start_writeback(b.offset, b.data.size());
     }
     tick('?', 1, done_.load());
   };

@@ -33,6 +33,9 @@ public:
   void punch_hole(std::uint64_t offset, std::uint64_t length);
   void read_exact(std::uint64_t offset, std::span<std::byte> out);
   void datasync();
+  // Starts writing [OFFSET, OFFSET+LENGTH) back to the device without
+  // waiting, so the fsync before verification has little left to do.
+  void start_writeback(std::uint64_t offset, std::uint64_t length) noexcept;
   void sync();
   // Drops the file's clean pages from the page cache, so the next read
   // comes from the device.
