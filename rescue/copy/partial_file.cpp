@@ -128,10 +128,16 @@ void PartialFile::sync() {
   }
 }
 
-void PartialFile::drop_cache() {
-  const int err = ::posix_fadvise(fd_.get(), 0, 0, POSIX_FADV_DONTNEED);
-  if (err != 0) {
-    throw SysError(path_, "posix_fadvise DONTNEED", err);
+void PartialFile::write_back_and_drop(std::uint64_t offset, std::uint64_t length) {
+  const auto off = static_cast<off_t>(offset);
+  const auto len = static_cast<off_t>(length);
+  if (::sync_file_range(fd_.get(), off, len,
+                        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+                            SYNC_FILE_RANGE_WAIT_AFTER) != 0) {
+    throw SysError(path_, "write back at offset " + std::to_string(offset), errno);
+  }
+  if (const int err = ::posix_fadvise(fd_.get(), off, len, POSIX_FADV_DONTNEED); err != 0) {
+    throw SysError(path_, "posix_fadvise DONTNEED at offset " + std::to_string(offset), err);
   }
 }
 

@@ -34,12 +34,14 @@ public:
   void read_exact(std::uint64_t offset, std::span<std::byte> out);
   void datasync();
   // Starts writing [OFFSET, OFFSET+LENGTH) back to the device without
-  // waiting, so the fsync before verification has little left to do.
+  // waiting, so dirty pages do not pile up behind the copy.
   void start_writeback(std::uint64_t offset, std::uint64_t length) noexcept;
+  // Writes [OFFSET, OFFSET+LENGTH) back to the device and waits for it
+  // (sync_file_range; no cache flush: that is sync()'s job), then drops
+  // those pages from the page cache, so the next read of the range comes
+  // from the device.
+  void write_back_and_drop(std::uint64_t offset, std::uint64_t length);
   void sync();
-  // Drops the file's clean pages from the page cache, so the next read
-  // comes from the device.
-  void drop_cache();
   // Bytes allocated on disk (st_blocks * 512).
   [[nodiscard]] std::uint64_t allocated_bytes() const;
   void close();

@@ -10,7 +10,7 @@
 namespace kvmr::copy {
 
 VerifyOutcome verify_target(const std::string &path, const CopyMap &map, Pipeline &pipe,
-                            const std::atomic<bool> *cancel,
+                            const std::atomic<bool> *cancel, const RangeHook &before_read,
                             const std::function<void(std::uint64_t)> &on_block, bool direct) {
   io::FileByteSource target(path);
   const ResumeState &state = map.state();
@@ -48,6 +48,9 @@ VerifyOutcome verify_target(const std::string &path, const CopyMap &map, Pipelin
     b.chunk = c;
     b.offset = map.chunk_offset(c);
     b.data = b.data.first(static_cast<std::size_t>(map.chunk_length(c)));
+    if (before_read) {
+      before_read(b.offset, b.data.size());
+    }
     auto ext = extents_within(extents, b.offset, b.offset + b.data.size());
     const ReadWay way = direct ? ReadWay::direct : ReadWay::buffered;
     fill_block(target, b, std::move(ext), 512, way, way);

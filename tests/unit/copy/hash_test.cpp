@@ -2,8 +2,8 @@
 #include "rescue/copy/hash.hpp"
 #include "rescue/util/error.hpp"
 
-#include "tests/unit/copy/copy_fixture.hpp"
-#include "tests/unit/rescue/test_util.hpp"
+#include "unit/copy/copy_fixture.hpp"
+#include "unit/rescue/test_util.hpp"
 
 #include <dlfcn.h>
 #include <doctest/doctest.h>

@@ -1,0 +1,133 @@
+// Verification reads what the target device holds, not what the page cache
+// still remembers: the written file's blocks are changed on the device
+// behind the filesystem's back (through the loop device's backing file)
+// while its page cache keeps the right bytes, and verification must see
+// the change. Runs on a real ext4 loop mount (root only).
+#include "rescue/copy/copy_error.hpp"
+#include "rescue/copy/copy_item.hpp"
+#include "rescue/io/file_byte_source.hpp"
+#include "unit/copy/copy_fixture.hpp"
+#include "unit/rescue/test_util.hpp"
+
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <vector>
+
+using namespace kvmr;
+using namespace kvmr::test;
+
+namespace {
+
+class MountGuard {
+public:
+  explicit MountGuard(std::string dir) : dir_(std::move(dir)) {}
+  MountGuard(const MountGuard &) = delete;
+  MountGuard &operator=(const MountGuard &) = delete;
+  MountGuard(MountGuard &&) = delete;
+  MountGuard &operator=(MountGuard &&) = delete;
+  ~MountGuard() {
+    if (std::system(("mountpoint -q '" + dir_ + "' && umount '" + dir_ + "'").c_str()) != 0) {
+      // not mounted (the mount failed): nothing to undo
+    }
+  }
+
+private:
+  std::string dir_;
+};
+
+// Where the byte at OFFSET of the file open as FD lies on its device
+// (FIEMAP), or nothing.
+std::optional<std::uint64_t> physical_offset(int fd, std::uint64_t offset) {
+  std::vector<char> buf(sizeof(fiemap) + sizeof(fiemap_extent));
+  auto *fm = reinterpret_cast<fiemap *>(buf.data());
+  fm->fm_start = offset;
+  fm->fm_length = 1;
+  fm->fm_flags = FIEMAP_FLAG_SYNC;
+  fm->fm_extent_count = 1;
+  if (::ioctl(fd, FS_IOC_FIEMAP, fm) != 0 || fm->fm_mapped_extents != 1) {
+    return std::nullopt;
+  }
+  const fiemap_extent &e = fm->fm_extents[0];
+  if (offset < e.fe_logical || offset >= e.fe_logical + e.fe_length) {
+    return std::nullopt;
+  }
+  return e.fe_physical + (offset - e.fe_logical);
+}
+
+// Writes the file at PARTIAL back, finds where OFFSET lies on the device
+// and overwrites 4 KiB there in IMAGE (the loop device's backing file),
+// leaving the file's page cache as it was. True when it worked.
+bool corrupt_on_device(const std::string &partial, const std::string &image,
+                       std::uint64_t offset) noexcept {
+  const int fd = ::open(partial.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return false;
+  }
+  const bool synced = ::fsync(fd) == 0;
+  const auto phys = physical_offset(fd, offset);
+  ::close(fd);
+  if (!synced || !phys) {
+    return false;
+  }
+  const int img = ::open(image.c_str(), O_WRONLY | O_CLOEXEC);
+  if (img < 0) {
+    return false;
+  }
+  const std::vector<char> junk(4096, 'X');
+  const bool ok = ::pwrite(img, junk.data(), junk.size(), static_cast<off_t>(*phys)) ==
+                      static_cast<ssize_t>(junk.size()) &&
+                  ::fsync(img) == 0;
+  ::close(img);
+  return ok;
+}
+
+} // namespace
+
+TEST_CASE("copy_item: verification reads the device, not the page cache") {
+  if (::geteuid() != 0 || !have("mkfs.ext4")) {
+    MESSAGE("skipped: needs root and mkfs.ext4 for a loop-mounted target");
+    return;
+  }
+  for (const bool direct : {true, false}) {
+    CAPTURE(direct);
+    TempDir dir;
+    const auto img = dir / "target.img";
+    const auto mnt = dir / "mnt";
+    sh("truncate -s 64M '" + img + "' && mkfs.ext4 -q -F '" + img + "' && mkdir '" + mnt + "'");
+    MountGuard guard(mnt);
+    sh("mount -o loop '" + img + "' '" + mnt + "'");
+
+    const auto src_path = dir / "src.img";
+    make_sparse(src_path, 8 * MiB, {{0, 8 * MiB}});
+    io::FileByteSource src(src_path);
+    const auto dst = mnt + "/vm.img";
+    auto opt = test_options();
+    opt.direct_verify = direct;
+    constexpr std::uint64_t kChanged = 3 * MiB + 8192;
+    RecordingSink sink;
+    bool corrupted = false;
+    sink.hook = [&](const copy::CopyProgress &p) {
+      if (p.phase == copy::CopyPhase::verifying && !corrupted) {
+        corrupted = corrupt_on_device(copy::partial_path(dst), img, kChanged);
+      }
+    };
+    try {
+      copy::copy_item(src, dst, opt, &sink);
+      FAIL("verification passed although the device holds other bytes");
+    } catch (const copy::VerifyMismatch &e) {
+      CHECK(e.first_offset() == 3 * MiB);
+    }
+    CHECK(corrupted);
+    CHECK_FALSE(exists(dst));
+    // The page cache had the right bytes all along: only a read from the
+    // device could have told.
+  }
+}
