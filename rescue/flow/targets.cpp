@@ -102,7 +102,8 @@ std::string contents(const disk::Disk &d, const target::Layout &layout) {
   default: break;
   }
   for (const auto &p : d.table.partitions) {
-    if (p.fs.outcome == disk::ProbeOutcome::found && p.fs.label == layout.label) {
+    const bool old_label = p.fs.label == kOldDataLabel && p.fs.type != "iso9660";
+    if (p.fs.outcome == disk::ProbeOutcome::found && (p.fs.label == layout.label || old_label)) {
       return "kvm-rescue data disk";
     }
   }

@@ -6,9 +6,11 @@
 #include "rescue/plan/plan.hpp"
 #include "rescue/target/mountinfo.hpp"
 #include "rescue/target/target.hpp"
+#include "rescue/util/labels.hpp"
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kvmr::flow {
@@ -39,7 +41,7 @@ std::vector<TargetCandidate> target_candidates(const std::vector<disk::Disk> &al
 std::vector<std::string> boot_disks(const std::vector<target::MountEntry> &mounts);
 
 // The volume label of the rescue media (iso/build-debian, iso/el).
-inline constexpr const char *kRescueMediumLabel = "KVMRESCUE";
+inline constexpr std::string_view kRescueMediumLabel = kvmr::kRescueMediumLabel;
 
 // A rom device (sr*, scd*, SCSI type 5), or a disk holding an ISO 9660
 // filesystem labelled KVMRESCUE: the rescue medium itself, also when it

@@ -29,6 +29,8 @@
 //                      state/,maps/}
 #pragma once
 
+#include "rescue/util/labels.hpp"
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -121,7 +123,7 @@ struct PlanTarget {
   std::optional<DiskIdentity> disk; // device/image: as probed when planning
   std::string fs_type = "xfs";      // what preparation makes: "xfs" or "ext4"
   bool el7_compatible = true;       // mkfs options CentOS 7 can mount
-  std::string label = "KVMRESCUE";  // data filesystem label
+  std::string label{kDataLabel};    // data filesystem label
   bool oemdrv = true;               // device/image: a small OEMDRV partition
   std::uint64_t capacity = 0;       // usable bytes for data (free space of DIR)
   std::string fs_uuid;              // directory: the filesystem it is on

@@ -13,6 +13,7 @@
 
 #include "rescue/disk/model.hpp"
 #include "rescue/util/command.hpp"
+#include "rescue/util/labels.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -56,7 +57,7 @@ std::string fs_uuid_of(const std::string &dev);
 struct Layout {
   std::string fs_type = "xfs"; // "xfs" or "ext4"
   bool el7_compatible = true;  // mkfs.xfs -m crc=1,finobt=0,... (FACTS.md)
-  std::string label = "KVMRESCUE";
+  std::string label{kDataLabel};
   bool oemdrv = true;
   std::uint64_t oemdrv_size = std::uint64_t{64} << 20U; // vfat, label OEMDRV
 };

@@ -68,7 +68,7 @@ def new_image(path, size):
 
 
 class Mounted:
-    """The data partition (label KVMRESCUE) of a prepared image, read-only."""
+    """The data partition (label KVMR-IMAGES) of a prepared image, read-only."""
 
     def __init__(self, binary, image, where):
         self.binary, self.image, self.where = binary, image, where
@@ -77,8 +77,8 @@ class Mounted:
     def __enter__(self):
         doc, _ = t.probe_json(self.binary, "--no-smart", self.image)
         parts = doc["disks"][0]["partition_table"]["partitions"]
-        data = [p for p in parts if p["filesystem"]["label"] == "KVMRESCUE"]
-        assert len(data) == 1, f"no single KVMRESCUE partition in {parts}"
+        data = [p for p in parts if p["filesystem"]["label"] == "KVMR-IMAGES"]
+        assert len(data) == 1, f"no single KVMR-IMAGES partition in {parts}"
         self.partitions = parts
         p = data[0]
         self.loop = t.run(["losetup", "-f", "--show", "-r", "-o", str(p["start"]),

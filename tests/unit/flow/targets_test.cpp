@@ -105,6 +105,12 @@ TEST_CASE("describe_disk: model or kind, size, what is on it") {
   d.table.partitions[0].fs.outcome = disk::ProbeOutcome::found;
   d.table.partitions[0].fs.label = layout.label;
   CHECK(flow::describe_disk(d, layout) == "Samsung SSD 860, 4.0 GiB, kvm-rescue data disk");
+  // A disk prepared before the data label changed.
+  d.table.partitions[0].fs.type = "xfs";
+  d.table.partitions[0].fs.label = "KVMRESCUE";
+  CHECK(flow::describe_disk(d, layout) == "Samsung SSD 860, 4.0 GiB, kvm-rescue data disk");
+  d.table.partitions[0].fs.type = "iso9660"; // the rescue medium is not one
+  CHECK(flow::describe_disk(d, layout) == "Samsung SSD 860, 4.0 GiB, GPT, 2 partitions");
 
   disk::Disk img;
   img.path = "/srv/new.img";
@@ -235,3 +241,12 @@ TEST_CASE("target_candidates: a loop device named explicitly is offered, a sourc
 }
 
 } // namespace kvmr
+
+TEST_CASE("a prepared target's data label is never the rescue medium's") {
+  // The EL medium boots with root=live:CDLABEL=KVMRESCUE: a data disk with
+  // that label, attached when the stick is booted again to resume, could
+  // be taken for the medium.
+  CHECK(kvmr::target::Layout{}.label != kvmr::flow::kRescueMediumLabel);
+  CHECK(kvmr::plan::PlanTarget{}.label == kvmr::target::Layout{}.label);
+  CHECK(kvmr::target::Layout{}.label.size() <= 12); // mkfs.xfs -L takes at most 12
+}

@@ -33,15 +33,15 @@ TEST_CASE("a disk too small for the layout has no capacity") {
 TEST_CASE("EL7-compatible XFS gets exactly the options of FACTS.md") {
   const auto argv = data_mkfs_argv("/dev/loop9", Layout{});
   const std::vector<std::string> want{
-      "mkfs.xfs",  "-f",        "-L",
-      "KVMRESCUE", "-m",        "crc=1,finobt=0,rmapbt=0,reflink=0,bigtime=0,inobtcount=0",
-      "-i",        "sparse=0",  "-n",
-      "ftype=1",   "/dev/loop9"};
+      "mkfs.xfs",    "-f",        "-L",
+      "KVMR-IMAGES", "-m",        "crc=1,finobt=0,rmapbt=0,reflink=0,bigtime=0,inobtcount=0",
+      "-i",          "sparse=0",  "-n",
+      "ftype=1",     "/dev/loop9"};
   CHECK(argv == want);
   Layout modern;
   modern.el7_compatible = false;
   CHECK(data_mkfs_argv("/dev/loop9", modern) ==
-        std::vector<std::string>{"mkfs.xfs", "-f", "-L", "KVMRESCUE", "/dev/loop9"});
+        std::vector<std::string>{"mkfs.xfs", "-f", "-L", "KVMR-IMAGES", "/dev/loop9"});
   Layout bad;
   bad.fs_type = "btrfs";
   CHECK_THROWS_AS(data_mkfs_argv("/dev/loop9", bad), kvmr::InputError);
