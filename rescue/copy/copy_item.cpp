@@ -232,6 +232,22 @@ void CopyRun::first_pass(Pipeline &pipe) {
     }
   }
   start_phase(CopyPhase::copying, done, result_.data_bytes);
+  // Chunks that are holes in the source need no reading, writing or
+  // hashing: they are finished here instead of passing through the
+  // threads, where each costs a few hand-offs (a sparse image is mostly
+  // such chunks).
+  std::erase_if(todo, [&](std::size_t c) {
+    const std::uint64_t off = map_.chunk_offset(c);
+    if (!holes_only(extents_within(extents_, off, off + map_.chunk_length(c)))) {
+      return false;
+    }
+    if (result_.resumed) { // an unfinished chunk may hold an older attempt's bytes
+      part_->punch_hole(off, map_.chunk_length(c));
+    }
+    std::lock_guard lock(m_);
+    map_.finish(c, std::string(zero_chunk_marker), {});
+    return true;
+  });
   if (todo.empty()) {
     return;
   }

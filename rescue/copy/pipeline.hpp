@@ -32,6 +32,7 @@ struct Block {
   std::vector<ByteRange> bad;      // unreadable ranges (zeros in data)
   bool all_zero = false;           // only zeros (holes, bad ranges); data unset when all holes
   std::uint64_t data_bytes = 0;    // bytes of data extents (not holes)
+  std::uint64_t zeros_before = 0;  // verification: bytes of hole chunks just before this one
   std::string hash;                // filled in by a hashing consumer
 };
 

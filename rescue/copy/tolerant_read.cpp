@@ -88,15 +88,17 @@ std::uint64_t read_tolerant(io::ByteSource &src, std::uint64_t offset, std::span
   return read_split(src, offset, out, sector, bad, first, split);
 }
 
+bool holes_only(const std::vector<io::Extent> &extents) {
+  return std::all_of(extents.begin(), extents.end(),
+                     [](const io::Extent &e) { return e.kind == io::ExtentKind::hole; });
+}
+
 std::uint64_t fill_block(io::ByteSource &src, Block &block, std::vector<io::Extent> extents,
                          std::uint32_t sector, ReadWay first, ReadWay split) {
   std::uint64_t read = 0;
   block.all_zero = true;
   block.data_bytes = 0;
-  const bool holes_only = std::all_of(extents.begin(), extents.end(), [](const io::Extent &e) {
-    return e.kind == io::ExtentKind::hole;
-  });
-  if (holes_only) { // consumers do not look at an all-zero block's bytes
+  if (holes_only(extents)) { // consumers do not look at an all-zero block's bytes
     block.extents = std::move(extents);
     return 0;
   }

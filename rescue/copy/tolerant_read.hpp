@@ -36,6 +36,9 @@ std::uint64_t read_tolerant(io::ByteSource &src, std::uint64_t offset, std::span
                             std::uint32_t sector, std::vector<ByteRange> &bad,
                             ReadWay first = ReadWay::buffered, ReadWay split = ReadWay::direct);
 
+// True when EXTENTS are all holes (or there are none): nothing to read.
+bool holes_only(const std::vector<io::Extent> &extents);
+
 // Fills BLOCK (offset and data span set) from SRC: data extents are read
 // with read_tolerant, holes are zeros, known-unreadable extents are zeros
 // and bad. EXTENTS cover the block. Sets block.extents, bad, all_zero and

@@ -9,8 +9,10 @@
 #include "unit/rescue/test_util.hpp"
 
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
+#include <unistd.h>
 
 #include <mutex>
 #include <string>
@@ -146,6 +148,50 @@ TEST_CASE("copy_item: an existing target is replaced only at the end") {
   io::FileByteSource src(src_path);
   copy::copy_item(src, dir / "dst.img", test_options(), nullptr);
   CHECK(same_content(src_path, dir / "dst.img"));
+}
+
+TEST_CASE("copy_item: holes before, between and after the data hash as zeros, in order") {
+  // Hole chunks skip the threads (copy and verification); their zeros must
+  // still enter the whole-content hash at their place, the trailing ones too.
+  TempDir dir;
+  const auto src_path = dir / "src.img";
+  make_sparse(src_path, 24 * MiB + 512, {{3 * MiB, MiB}, {9 * MiB + 4096, 8192}});
+  io::FileByteSource src(src_path);
+  const auto r = copy::copy_item(src, dir / "dst.img", test_options(), nullptr);
+  CHECK(r.hash == xxh128_of(src_path));
+  CHECK(same_content(src_path, dir / "dst.img"));
+  CHECK(r.bytes_read == MiB + 8192);
+}
+
+TEST_CASE("copy_item: a chunk of the target that turned into a hole fails verification") {
+  TempDir dir;
+  const auto src_path = dir / "src.img";
+  make_sparse(src_path, 8 * MiB, {{0, 8 * MiB}});
+  io::FileByteSource src(src_path);
+  const auto dst = dir / "dst.img";
+  RecordingSink sink;
+  bool punched = false;
+  sink.hook = [&](const copy::CopyProgress &p) {
+    if (p.phase == copy::CopyPhase::verifying && !punched) {
+      const int fd = ::open(copy::partial_path(dst).c_str(), O_WRONLY | O_CLOEXEC);
+      punched =
+          fd >= 0 && ::fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 2 * MiB, MiB) == 0;
+      if (fd >= 0) {
+        ::close(fd);
+      }
+    }
+  };
+  try {
+    copy::copy_item(src, dst, test_options(), &sink);
+    FAIL("verification passed over a hole where the source had data");
+  } catch (const copy::VerifyMismatch &e) {
+    CHECK(e.first_offset() == 2 * MiB);
+  }
+  CHECK(punched);
+  CHECK_FALSE(exists(dst));
+  const auto r = copy::copy_item(src, dst, test_options(), nullptr); // copies chunk 2 again
+  CHECK(r.resumed);
+  CHECK(same_content(src_path, dst));
 }
 
 TEST_CASE("copy_item: a source that shrinks mid-copy is a clear error") {
