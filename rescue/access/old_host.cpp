@@ -62,12 +62,7 @@ Backend parse_backend(std::string_view name) {
 }
 
 bool kernel_lacks_support(const volume::FstabResult &r) {
-  if (r.status != "failed" && r.status != "unresolved") {
-    return false;
-  }
-  return r.detail.find("device-mapper") != std::string::npos ||
-         r.detail.find("unknown filesystem type") != std::string::npos ||
-         r.detail.find("this kernel has no") != std::string::npos;
+  return r.status == "failed" && r.kernel_lacks;
 }
 
 std::unique_ptr<OldHost> OldHost::open(const std::vector<std::string> &sources,

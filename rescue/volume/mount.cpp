@@ -89,7 +89,7 @@ Mount Mount::read_only(const std::string &device, const std::string &target,
     for (const auto &l : lines) {
       what += "\n  kernel: " + l;
     }
-    throw MountError(what, std::move(lines));
+    throw MountError(what, err, std::move(lines));
   }
   return Mount(target);
 }

@@ -4,6 +4,8 @@
 // about the device), not only errno.
 #pragma once
 
+#include "rescue/util/error.hpp"
+
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -41,12 +43,22 @@ private:
 
 class MountError : public std::runtime_error {
 public:
-  MountError(const std::string &what, std::vector<std::string> kernel_lines)
-      : std::runtime_error(what), kernel_lines_(std::move(kernel_lines)) {}
+  MountError(const std::string &what, int error_code, std::vector<std::string> kernel_lines)
+      : std::runtime_error(what), error_code_(error_code), kernel_lines_(std::move(kernel_lines)) {}
+  // mount(2)'s errno: ENODEV when this kernel has no driver for the type.
+  [[nodiscard]] int error_code() const { return error_code_; }
   [[nodiscard]] const std::vector<std::string> &kernel_lines() const { return kernel_lines_; }
 
 private:
+  int error_code_;
   std::vector<std::string> kernel_lines_;
+};
+
+// A mount that needs what this kernel does not have (device-mapper for an
+// LV in several pieces). The libguestfs appliance may have it.
+class KernelLacks : public InputError {
+public:
+  using InputError::InputError;
 };
 
 // Unmounts TARGET if it is a mount point now; lazy detach as the last

@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <filesystem>
 #include <map>
 
@@ -189,10 +190,10 @@ struct SourceHost::Builder {
   // loop devices of its PVs' backings (appended to LOOPS).
   DmDevice attach_dm(const Volume &v, std::vector<LoopDevice> &loops) {
     if (!dm_problem.empty()) {
-      throw InputError(v.name +
-                       " is an LV in several pieces: mounting it needs device-mapper, "
-                       "which this kernel does not have (" +
-                       dm_problem + "); its bytes stay readable through its segment map");
+      throw KernelLacks(v.name +
+                        " is an LV in several pieces: mounting it needs device-mapper, "
+                        "which this kernel does not have (" +
+                        dm_problem + "); its bytes stay readable through its segment map");
     }
     const lvm::LvMap &lv = lv_maps.at(v.name);
     std::map<std::string, std::string> devices;
@@ -336,7 +337,7 @@ struct SourceHost::Builder {
              std::count(b.mountpoint.begin(), b.mountpoint.end(), '/');
     });
     for (const auto &e : entries) {
-      FstabResult r{e.spec, e.mountpoint, e.fstype, "", "skipped", ""};
+      FstabResult r{e.spec, e.mountpoint, e.fstype, "", "skipped", "", false};
       if (!is_local_mount(e)) {
         r.detail = "not a local filesystem to mount";
       } else if (e.mountpoint == "/") {
@@ -366,6 +367,14 @@ struct SourceHost::Builder {
         h.tree_.reset(); // no fd may pin the tree while mounting inside it
         mount_volume(v, h.tree_path_ + e.mountpoint, e.mountpoint);
         r.status = "mounted";
+      } catch (const KernelLacks &ex) {
+        r.status = "failed";
+        r.detail = ex.what();
+        r.kernel_lacks = true;
+      } catch (const MountError &ex) {
+        r.status = "failed";
+        r.detail = ex.what();
+        r.kernel_lacks = ex.error_code() == ENODEV;
       } catch (const std::exception &ex) {
         r.status = "failed";
         r.detail = ex.what();

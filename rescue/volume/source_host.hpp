@@ -50,6 +50,9 @@ struct FstabResult {
   std::string volume; // Volume::name it resolved to, empty if none
   std::string status; // "mounted", "unresolved", "failed", "skipped"
   std::string detail;
+  // Failed for want of something this kernel does not have (a filesystem
+  // driver, device-mapper), not because of what is on the disk.
+  bool kernel_lacks = false;
 };
 
 // Every LV found, filesystem or not (a VM's raw disk is an LV too).
