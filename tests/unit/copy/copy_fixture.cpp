@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 
 namespace kvmr::test {
@@ -67,6 +68,12 @@ copy::CopyOptions test_options() {
   o.save_interval = std::chrono::milliseconds(50);
   o.progress_interval = std::chrono::milliseconds(0);
   return o;
+}
+
+MountGuard::~MountGuard() {
+  if (std::system(("mountpoint -q '" + dir_ + "' && umount '" + dir_ + "'").c_str()) != 0) {
+    // not mounted (the mount failed): nothing to undo
+  }
 }
 
 void RecordingSink::on_progress(const copy::CopyProgress &p) noexcept {

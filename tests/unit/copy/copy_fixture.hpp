@@ -38,6 +38,21 @@ std::vector<std::byte> read_range(const std::string &path, std::uint64_t offset,
 // Options suited to small test files: 1 MiB chunks, fast saves.
 copy::CopyOptions test_options();
 
+// Unmounts DIR when it goes (which also frees the loop device of
+// `mount -o loop`); nothing when DIR is not mounted.
+class MountGuard {
+public:
+  explicit MountGuard(std::string dir) : dir_(std::move(dir)) {}
+  MountGuard(const MountGuard &) = delete;
+  MountGuard &operator=(const MountGuard &) = delete;
+  MountGuard(MountGuard &&) = delete;
+  MountGuard &operator=(MountGuard &&) = delete;
+  ~MountGuard();
+
+private:
+  std::string dir_;
+};
+
 class RecordingSink final : public copy::ProgressSink {
 public:
   void on_progress(const copy::CopyProgress &p) noexcept override;

@@ -11,33 +11,10 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <string>
 
 using namespace kvmr;
 using namespace kvmr::test;
-
-namespace {
-
-// Unmounts (which also frees the loop device of `mount -o loop`).
-class MountGuard {
-public:
-  explicit MountGuard(std::string dir) : dir_(std::move(dir)) {}
-  MountGuard(const MountGuard &) = delete;
-  MountGuard &operator=(const MountGuard &) = delete;
-  MountGuard(MountGuard &&) = delete;
-  MountGuard &operator=(MountGuard &&) = delete;
-  ~MountGuard() {
-    if (std::system(("mountpoint -q '" + dir_ + "' && umount '" + dir_ + "'").c_str()) != 0) {
-      // not mounted (the mount failed): nothing to undo
-    }
-  }
-
-private:
-  std::string dir_;
-};
-
-} // namespace
 
 TEST_CASE("copy_item: ENOSPC on the target is a clear error and leaves only the .partial") {
   if (::geteuid() != 0 || !have("mkfs.ext4")) {

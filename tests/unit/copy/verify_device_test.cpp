@@ -16,7 +16,6 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,23 +24,6 @@ using namespace kvmr;
 using namespace kvmr::test;
 
 namespace {
-
-class MountGuard {
-public:
-  explicit MountGuard(std::string dir) : dir_(std::move(dir)) {}
-  MountGuard(const MountGuard &) = delete;
-  MountGuard &operator=(const MountGuard &) = delete;
-  MountGuard(MountGuard &&) = delete;
-  MountGuard &operator=(MountGuard &&) = delete;
-  ~MountGuard() {
-    if (std::system(("mountpoint -q '" + dir_ + "' && umount '" + dir_ + "'").c_str()) != 0) {
-      // not mounted (the mount failed): nothing to undo
-    }
-  }
-
-private:
-  std::string dir_;
-};
 
 // Where the byte at OFFSET of the file open as FD lies on its device
 // (FIEMAP), or nothing.
