@@ -26,7 +26,9 @@ VerifyOutcome verify_target(const std::string &path, const CopyMap &map, Pipelin
                    EIO);
   }
 
-  // The hash of a chunk of zeros, by length (at most two lengths occur).
+  // The hash of a chunk of zeros, by length (at most two lengths occur;
+  // both are filled in below, before the threads start, so the reading
+  // and comparing threads only look them up).
   std::map<std::uint64_t, std::string> zero_hashes;
   const auto zeros_hash = [&](std::uint64_t len) -> const std::string & {
     auto it = zero_hashes.find(len);

@@ -25,11 +25,11 @@ struct VerifyOutcome {
 
 // Verifies PATH against MAP's chunk hashes (every chunk must be finished)
 // through PIPE. BEFORE_READ(offset, length) runs on the reading thread
-// before each chunk is read (the copy writes the chunk back and drops it
-// from the page cache there, so verifying the first chunks overlaps the
-// writeback of the last). ON_BLOCK runs on the calling thread after each
-// chunk with the data bytes read so far. Stops early when CANCEL is set.
-// Throws SysError naming PATH when it cannot be read. DIRECT: read with
+// before each chunk that is not a hole is read (the copy writes the chunk
+// back and drops it from the page cache there, so verifying the first
+// chunks overlaps the writeback of the last). ON_BLOCK runs on the
+// calling thread after each chunk read with the data bytes read so far. Stops early when CANCEL is
+// set. Throws SysError naming PATH when it cannot be read. DIRECT: read with
 // ByteSource::read_direct (O_DIRECT) rather than through the page cache.
 using RangeHook = std::function<void(std::uint64_t offset, std::uint64_t length)>;
 VerifyOutcome verify_target(const std::string &path, const CopyMap &map, Pipeline &pipe,
