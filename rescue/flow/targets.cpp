@@ -3,6 +3,7 @@
 
 #include "rescue/cli/text.hpp"
 #include "rescue/util/error.hpp"
+#include "rescue/util/labels.hpp"
 
 #include <fmt/format.h>
 
@@ -102,7 +103,7 @@ std::string contents(const disk::Disk &d, const target::Layout &layout) {
   default: break;
   }
   for (const auto &p : d.table.partitions) {
-    const bool old_label = p.fs.label == kOldDataLabel && p.fs.type != "iso9660";
+    const bool old_label = p.fs.label == kOldDataLabel && !is_iso_labelled_medium(p.fs);
     if (p.fs.outcome == disk::ProbeOutcome::found && (p.fs.label == layout.label || old_label)) {
       return "kvm-rescue data disk";
     }

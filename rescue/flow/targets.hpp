@@ -6,11 +6,9 @@
 #include "rescue/plan/plan.hpp"
 #include "rescue/target/mountinfo.hpp"
 #include "rescue/target/target.hpp"
-#include "rescue/util/labels.hpp"
 
 #include <cstdint>
 #include <string>
-#include <string_view>
 #include <vector>
 
 namespace kvmr::flow {
@@ -40,13 +38,11 @@ std::vector<TargetCandidate> target_candidates(const std::vector<disk::Disk> &al
 // device-mapper slaves, as sysfs tells).
 std::vector<std::string> boot_disks(const std::vector<target::MountEntry> &mounts);
 
-// The volume label of the rescue media (iso/build-debian, iso/el).
-inline constexpr std::string_view kRescueMediumLabel = kvmr::kRescueMediumLabel;
-
 // A rom device (sr*, scd*, SCSI type 5), or a disk holding an ISO 9660
-// filesystem labelled KVMRESCUE: the rescue medium itself, also when it
-// was written to a USB stick (an initramfs root mounts nothing from it,
-// so boot_disks cannot see it). Never a target, never ticked as a source.
+// filesystem labelled kRescueMediumLabel (rescue/util/labels.hpp): the
+// rescue medium itself, also when it was written to a USB stick (an
+// initramfs root mounts nothing from it, so boot_disks cannot see it).
+// Never a target, never ticked as a source.
 bool is_rescue_medium(const disk::Disk &d);
 
 // The paths to offer, in order: EXPLICIT as given, then the rest of ALL

@@ -246,7 +246,7 @@ TEST_CASE("a prepared target's data label is never the rescue medium's") {
   // The EL medium boots with root=live:CDLABEL=KVMRESCUE: a data disk with
   // that label, attached when the stick is booted again to resume, could
   // be taken for the medium.
-  CHECK(kvmr::target::Layout{}.label != kvmr::flow::kRescueMediumLabel);
+  CHECK(kvmr::target::Layout{}.label != kvmr::kRescueMediumLabel);
   CHECK(kvmr::plan::PlanTarget{}.label == kvmr::target::Layout{}.label);
   CHECK(kvmr::target::Layout{}.label.size() <= 12); // mkfs.xfs -L takes at most 12
 }
