@@ -321,6 +321,9 @@ CopyOutcome run_copy(const plan::RescuePlan &p, const std::vector<disk::Disk> &s
   opt.finisher = finisher.get();
   opt.progress = hooks.progress;
   opt.log = hooks.note;
+  if (p.target.kind != plan::TargetKind::directory) {
+    opt.target_shown_as = fmt::format("{}'s data partition", p.target.path);
+  }
   const std::string root = info.target_root;
   if (hooks.item_begin) {
     opt.item_begin = [&hooks, &root](const plan::PlanItem &item) {

@@ -181,10 +181,12 @@ void finish_checks(const plan::PlanItem &item, const std::string &root, const Ex
   }
 }
 
-void stop_for_target(ExecuteResult &res, const SysError &e, const ExecuteOptions &opt) {
-  res.target_failure = e.what();
+void stop_for_target(ExecuteResult &res, const SysError &e, const std::string &root,
+                     const ExecuteOptions &opt) {
+  res.target_failure = target_error_text(e, root, opt.target_shown_as);
   res.target_errno = e.error_code();
-  log_line(opt, fmt::format("{}; stopping: {}", e.what(), target_failure_advice(e.error_code())));
+  log_line(opt, fmt::format("{}; stopping: {}", res.target_failure,
+                            target_failure_advice(e.error_code())));
 }
 
 } // namespace
@@ -268,7 +270,7 @@ ExecuteResult execute_plan(const plan::RescuePlan &p, access::OldHost &host, con
       break;
     } catch (const SysError &e) {
       m.status = ItemStatus::failed;
-      m.error = e.what();
+      m.error = target_error_text(e, target_root, opt.target_shown_as);
       if (is_target_failure(e, target_root)) {
         target_error = e;
       }
@@ -283,7 +285,7 @@ ExecuteResult execute_plan(const plan::RescuePlan &p, access::OldHost &host, con
       log_line(opt, fmt::format("{}: FAILED: {}", item.dest, m.error));
     }
     if (target_error) {
-      stop_for_target(res, *target_error, opt);
+      stop_for_target(res, *target_error, target_root, opt);
       break;
     }
     man.updated = utc_now();
@@ -293,7 +295,7 @@ ExecuteResult execute_plan(const plan::RescuePlan &p, access::OldHost &host, con
       if (!is_target_failure(e, target_root)) {
         throw;
       }
-      stop_for_target(res, e, opt);
+      stop_for_target(res, e, target_root, opt);
       break;
     }
   }

@@ -36,6 +36,9 @@ struct ExecuteOptions {
   std::function<void(const plan::PlanItem &, const ManifestItem &)> item_end;
   std::size_t chunk_size = 0; // 0: the engine's default
   std::uint64_t max_rate = 0; // bytes/s read from the old host; 0: no limit
+  // How errors name the target when its root is a private mount point
+  // (target_error_text); empty for a directory target.
+  std::string target_shown_as;
 };
 
 struct ExecuteResult {

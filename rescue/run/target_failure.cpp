@@ -3,6 +3,7 @@
 
 #include "rescue/scan/host_path.hpp"
 
+#include <algorithm>
 #include <cerrno>
 
 namespace kvmr::run {
@@ -36,6 +37,18 @@ std::string target_failure_advice(int error_code) {
   return "the target stopped taking writes (unplugged, failing, or its filesystem shut "
          "down: see `dmesg`); what was copied and verified before is complete on it. Check "
          "the disk and its cable, then rerun the same command: it resumes";
+}
+
+std::string target_error_text(const SysError &e, const std::string &target_root,
+                              const std::string &shown_as) {
+  if (shown_as.empty() || target_root.empty() || !scan::is_under(e.path(), target_root)) {
+    return e.what();
+  }
+  std::string rel = e.path().substr(std::min(e.path().size(), target_root.size()));
+  while (!rel.empty() && rel.front() == '/') {
+    rel.erase(0, 1);
+  }
+  return (rel.empty() ? "the root" : rel) + " on " + shown_as + ": " + e.reason();
 }
 
 } // namespace kvmr::run

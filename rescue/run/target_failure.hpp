@@ -19,4 +19,13 @@ bool is_target_failure(const SysError &e, const std::string &target_root);
 // happened and what to do.
 std::string target_failure_advice(int error_code);
 
+// E's message for the person at the server. A prepared target is mounted
+// in a private directory (TARGET_ROOT) that is gone when the run ends, so
+// a path under it is named relative to the target as the user knows it,
+// SHOWN_AS ("/dev/sdb's data partition"): "<relative path> on <SHOWN_AS>:
+// <reason>". With SHOWN_AS empty (a directory target: its path is the
+// user's own) or a path elsewhere, E's own message.
+std::string target_error_text(const SysError &e, const std::string &target_root,
+                              const std::string &shown_as);
+
 } // namespace kvmr::run

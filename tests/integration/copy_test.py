@@ -638,6 +638,9 @@ def case_target_fails(c, binary, fixtures, work):
            "stopped taking writes" in seen and "rerun" in seen, seen[-2000:])
     c.true("n: the report on the terminal says STOPPED", "Result: STOPPED, the target failed"
            in seen, seen[-2000:])
+    line = next((x for x in seen.splitlines() if "; stopping: " in x), "")
+    c.true("n: the stop names the target image, not the run's private mount point",
+           f"{target}'s data partition" in line and "/run/kvm-rescue" not in line, line)
     stop = seen.find("; stopping: ")
     c.true("n: no item tried after the stop", stop > 0 and " -> " not in seen[stop:],
            seen[-2000:])

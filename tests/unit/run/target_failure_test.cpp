@@ -5,9 +5,12 @@
 #include <doctest/doctest.h>
 
 #include <cerrno>
+#include <cstring>
+#include <string>
 
 using kvmr::SysError;
 using kvmr::run::is_target_failure;
+using kvmr::run::target_error_text;
 using kvmr::run::target_failure_advice;
 
 TEST_CASE("target failure: I/O errors, read-only, vanished device, full, under the target root") {
@@ -38,4 +41,27 @@ TEST_CASE("target failure: the advice says what happened and to rerun") {
   CHECK(target_failure_advice(ENOSPC).find("full") != std::string::npos);
   CHECK(target_failure_advice(EIO).find("stopped taking writes") != std::string::npos);
   CHECK(target_failure_advice(EIO).find("rerun") != std::string::npos);
+}
+
+TEST_CASE("target failure: a private mount point is named as the target the user knows") {
+  const std::string root = "/run/kvm-rescue/target-abc";
+  const std::string shown = "/dev/sdb's data partition";
+  const SysError e(root + "/images/web01.qcow2.partial", "write", EIO);
+  const std::string text = target_error_text(e, root, shown);
+  CHECK(text == "images/web01.qcow2.partial on /dev/sdb's data partition: write: " +
+                    std::string(std::strerror(EIO)));
+  CHECK(text.find("/run/kvm-rescue") == std::string::npos);
+  CHECK(
+      target_error_text(SysError(root, "syncfs", EIO), root, shown).find("the root on /dev/sdb") ==
+      0);
+  CHECK(
+      target_error_text(SysError(root + "/", "open", EROFS), root + "/", shown).find("the root") ==
+      0);
+  // A directory target is the user's own path; an error elsewhere (the
+  // source) keeps its own words.
+  CHECK(target_error_text(e, root, "") == std::string(e.what()));
+  const SysError src("/run/kvm-rescue/tree-1/a.img", "read", EIO);
+  CHECK(target_error_text(src, root, shown) == std::string(src.what()));
+  CHECK(target_error_text(SysError(root + "-other/a", "write", EIO), root, shown) ==
+        std::string(SysError(root + "-other/a", "write", EIO).what()));
 }
