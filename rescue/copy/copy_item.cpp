@@ -1,15 +1,12 @@
 // The copy engine's passes: copy (reader, writer and hasher threads),
-// retry bad sectors, verify, then metadata, fsync and the atomic rename
-// (see copy_item.hpp).
+// retry bad sectors, then metadata, fsync and the atomic rename (see
+// copy_item.hpp); verification is in copy_verify.cpp.
 #include "rescue/copy/copy_item.hpp"
 
 #include "rescue/copy/atomic_file.hpp"
 #include "rescue/copy/copy_error.hpp"
-#include "rescue/copy/copy_map.hpp"
-#include "rescue/copy/file_metadata.hpp"
-#include "rescue/copy/partial_file.hpp"
+#include "rescue/copy/copy_run.hpp"
 #include "rescue/copy/tolerant_read.hpp"
-#include "rescue/copy/verify_target.hpp"
 #include "rescue/util/error.hpp"
 
 #include <fmt/format.h>
@@ -51,61 +48,9 @@ bool file_size_is(const std::string &path, std::uint64_t size) {
          static_cast<std::uint64_t>(st.st_size) == size;
 }
 
-double seconds_since(Clock::time_point start, Clock::time_point now) {
-  return std::chrono::duration<double>(now - start).count();
-}
+} // namespace
 
-// One copy_item call.
-class CopyRun {
-public:
-  CopyRun(io::ByteSource &src, const std::string &target, const CopyOptions &opt,
-          ProgressSink *sink)
-      : src_(src), opt_(opt), sink_(sink), partial_(partial_path(target)),
-        map_file_(map_path(target, opt)), state_file_(state_path(target, opt)),
-        map_(ResumeState{}) {
-    result_.target = target;
-    result_.hash_kind = opt.hash;
-  }
-
-  CopyResult run();
-
-private:
-  [[nodiscard]] Clock::time_point now() const { return opt_.clock ? opt_.clock() : Clock::now(); }
-  [[nodiscard]] bool cancelled() const { return opt_.cancel != nullptr && opt_.cancel->load(); }
-
-  void open_or_resume();
-  void first_pass(Pipeline &pipe);
-  void retry_passes();
-  void retry_chunk(std::size_t c);
-  void verify(Pipeline &pipe);
-  void finish_and_rename();
-
-  void save(char phase, int pass);
-  std::string map_text(char phase, int pass);
-  void save_best_effort(char phase, int pass) noexcept;
-  void start_phase(CopyPhase phase, std::uint64_t done, std::uint64_t total);
-  void tick(char phase, int pass, std::uint64_t done, bool force = false);
-  void emit(Clock::time_point t, std::uint64_t done);
-  [[noreturn]] void throw_cancelled(char phase, int pass);
-
-  io::ByteSource &src_;
-  const CopyOptions &opt_;
-  ProgressSink *sink_;
-  std::string partial_, map_file_, state_file_;
-  std::optional<FileMetadata> meta_;
-  std::optional<PartialFile> part_;
-  std::vector<io::Extent> extents_;
-  std::mutex m_; // guards map_
-  CopyMap map_;
-  CopyResult result_;
-  std::atomic<std::uint64_t> done_{0};
-  std::atomic<std::uint64_t> read_{0};
-
-  CopyPhase phase_ = CopyPhase::copying;
-  std::uint64_t phase_total_ = 0;
-  RateMeter meter_;
-  Clock::time_point last_save_{}, last_progress_{};
-};
+namespace detail {
 
 std::string CopyRun::map_text(char phase, int pass) {
   std::lock_guard lock(m_);
@@ -248,6 +193,7 @@ void CopyRun::first_pass(Pipeline &pipe) {
     map_.finish(c, std::string(zero_chunk_marker), {});
     return true;
   });
+  advanced_.notify_all();
   if (todo.empty()) {
     return;
   }
@@ -282,9 +228,13 @@ void CopyRun::first_pass(Pipeline &pipe) {
     b.hash = b.all_zero ? std::string(zero_chunk_marker) : hash_hex(opt_.hash, b.data);
   };
   const auto finished = [&](Block &b) {
-    std::lock_guard lock(m_);
-    map_.finish(b.chunk, std::move(b.hash), std::move(b.bad));
-    done_ += b.data_bytes;
+    {
+      std::lock_guard lock(m_);
+      abandon_verification_ = abandon_verification_ || !b.bad.empty();
+      map_.finish(b.chunk, std::move(b.hash), std::move(b.bad));
+      done_ += b.data_bytes;
+    }
+    advanced_.notify_all();
   };
   try {
     pipe.run(produce, {write, hash}, finished);
@@ -378,52 +328,6 @@ void CopyRun::retry_passes() {
   }
 }
 
-void CopyRun::verify(Pipeline &pipe) {
-  // Worth saving only when the copy took long enough to be worth resuming.
-  if (now() - last_save_ >= opt_.save_interval) {
-    save('+', 1);
-  }
-  // No fsync first: each chunk is written back (and dropped from the page
-  // cache) just before it is read back, so the device writes the later
-  // chunks while the earlier ones are verified. finish_and_rename()'s
-  // fsync makes it durable. (Flushing the device's cache beside
-  // verification was slower: a flush holds up the reads behind it.)
-  start_phase(CopyPhase::verifying, 0, result_.data_bytes);
-  const auto start = now();
-  const auto outcome = verify_target(
-      partial_, map_, pipe, opt_.cancel,
-      [&](std::uint64_t offset, std::uint64_t length) {
-        part_->write_back_and_drop(offset, length);
-      },
-      [&](std::uint64_t done) {
-        done_ = done;
-        tick('+', 1, done);
-      },
-      opt_.direct_verify);
-  if (!outcome.complete) {
-    throw_cancelled('+', 1); // all is copied: the rerun only verifies
-  }
-  phase_total_ = outcome.bytes_read;
-  tick('+', 1, outcome.bytes_read, true);
-  result_.verify_seconds = seconds_since(start, now());
-  if (!outcome.mismatched.empty()) {
-    const std::uint64_t first = map_.chunk_offset(outcome.mismatched.front());
-    {
-      std::lock_guard lock(m_);
-      for (const auto c : outcome.mismatched) {
-        map_.unfinish(c);
-      }
-    }
-    save('?', 1);
-    throw VerifyMismatch(fmt::format("{}: verification failed: {} chunk(s) read back differ from "
-                                     "the source, the first at offset {}; rerun to copy them "
-                                     "again",
-                                     partial_, outcome.mismatched.size(), first),
-                         first);
-  }
-  result_.hash = outcome.whole_hash;
-}
-
 void CopyRun::finish_and_rename() {
   if (meta_) {
     result_.xattrs_not_copied = apply_metadata(*meta_, part_->fd(), partial_);
@@ -455,16 +359,24 @@ CopyResult CopyRun::run() {
   open_or_resume();
   Pipeline pipe(opt_.queue_depth, opt_.chunk_size);
   const auto start = now();
-  first_pass(pipe);
+  std::optional<VerifyOutcome> early;
+  if (opt_.overlap_verify) {
+    early = first_pass_verified(pipe);
+  } else {
+    first_pass(pipe);
+    first_pass_end_ = now();
+  }
   retry_passes();
-  result_.copy_seconds = seconds_since(start, now());
+  // The copy's own time: with verification trailing it, up to the end of
+  // the first pass (what verification adds after that is its time).
+  result_.copy_seconds = seconds_since(start, early ? first_pass_end_ : now());
   result_.bytes_read = read_.load();
-  verify(pipe);
+  verify(pipe, std::move(early));
   finish_and_rename();
   return result_;
 }
 
-} // namespace
+} // namespace detail
 
 std::string map_path(const std::string &target_path, const CopyOptions &opt) {
   return side_base(target_path, opt) + ".map";
@@ -476,7 +388,7 @@ std::string state_path(const std::string &target_path, const CopyOptions &opt) {
 
 CopyResult copy_item(io::ByteSource &src, const std::string &target_path, const CopyOptions &opt,
                      ProgressSink *progress) {
-  CopyRun run(src, target_path, opt, progress);
+  detail::CopyRun run(src, target_path, opt, progress);
   return run.run();
 }
 

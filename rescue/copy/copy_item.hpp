@@ -61,6 +61,12 @@ struct CopyOptions {
   // never from the page cache, and without copying through it. false:
   // buffered reads after dropping the target's page cache.
   bool direct_verify = true;
+  // Verification trails the first pass: each chunk is read back as soon
+  // as it is written (from the device as above), so the re-read overlaps
+  // the copy (on separate source and target disks it is nearly free). A
+  // first pass that meets unreadable sectors drops what was verified and
+  // verifies it all after the retry passes. false: one pass after another.
+  bool overlap_verify = true;
   // A source file whose mode, owner, times and xattrs the target takes.
   // Without it the target keeps mode 0600 and root's ownership.
   std::optional<std::string> metadata_from;

@@ -13,11 +13,35 @@ namespace kvmr::copy {
 
 VerifyOutcome verify_target(const std::string &path, const CopyMap &map, Pipeline &pipe,
                             const std::atomic<bool> *cancel, const RangeHook &before_read,
-                            const std::function<void(std::uint64_t)> &on_block, bool direct) {
+                            const std::function<void(std::uint64_t)> &on_block, bool direct,
+                            const ChunkGate &gate) {
   io::FileByteSource target(path);
   const ResumeState &state = map.state();
   const HashKind kind = state.hash;
-  const auto extents = target.extents(0, target.size());
+  // The target's extents over the first KNOWN chunks: all of them at once,
+  // or, behind a GATE, each run of chunks as the copy finishes it.
+  std::vector<io::Extent> extents;
+  std::size_t known = 0;
+  if (!gate) {
+    extents = target.extents(0, target.size());
+    known = map.chunk_count();
+  }
+  const auto finished_through = [&](std::size_t c) {
+    if (c < known) {
+      return true;
+    }
+    const auto upto = gate(c);
+    if (!upto || *upto <= c) {
+      return false;
+    }
+    const std::uint64_t from = map.chunk_offset(known);
+    const std::uint64_t to = map.chunk_offset(*upto - 1) + map.chunk_length(*upto - 1);
+    for (const auto &e : target.extents(from, to - from)) {
+      io::append_extent(extents, e);
+    }
+    known = *upto;
+    return true;
+  };
   VerifyOutcome out;
   if (target.size() != state.source_size) {
     throw SysError(path,
@@ -53,7 +77,8 @@ VerifyOutcome verify_target(const std::string &path, const CopyMap &map, Pipelin
   std::vector<std::size_t> holes_mismatched;
   const auto produce = [&](Block &b) {
     for (;;) {
-      if ((cancel != nullptr && cancel->load()) || next == map.chunk_count()) {
+      if ((cancel != nullptr && cancel->load()) || next == map.chunk_count() ||
+          !finished_through(next)) {
         return false;
       }
       const std::uint64_t off = map.chunk_offset(next);

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,9 +32,19 @@ struct VerifyOutcome {
 // calling thread after each chunk read with the data bytes read so far. Stops early when CANCEL is
 // set. Throws SysError naming PATH when it cannot be read. DIRECT: read with
 // ByteSource::read_direct (O_DIRECT) rather than through the page cache.
+//
+// GATE, when set, lets verification trail a copy that is still running:
+// GATE(c) blocks until chunk C is finished and returns how many leading
+// chunks are (more than C), or nullopt to stop (the outcome is then not
+// complete). The target's extents are then read for each newly finished
+// run of chunks instead of once at the start. Without GATE every chunk
+// must be finished already. The reading thread calls GATE and
+// BEFORE_READ; MAP's finished chunks must not change meanwhile.
 using RangeHook = std::function<void(std::uint64_t offset, std::uint64_t length)>;
+using ChunkGate = std::function<std::optional<std::size_t>(std::size_t chunk)>;
 VerifyOutcome verify_target(const std::string &path, const CopyMap &map, Pipeline &pipe,
                             const std::atomic<bool> *cancel, const RangeHook &before_read,
-                            const std::function<void(std::uint64_t)> &on_block, bool direct = true);
+                            const std::function<void(std::uint64_t)> &on_block, bool direct = true,
+                            const ChunkGate &gate = {});
 
 } // namespace kvmr::copy

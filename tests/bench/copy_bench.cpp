@@ -2,17 +2,22 @@
 // relative path under DST_DIR with the copy engine (sparse, hashed,
 // verified, metadata kept), for scripts/bench-copy. Prints one line of
 // totals: copy and verify seconds, bytes read, bytes allocated.
-//   kvmr-copy-bench [--sha256] [--buffered-read] [--buffered-verify] SRC_DIR DST_DIR
-// The options set CopyOptions::hash, direct_read and direct_verify, to
-// compare the ways of reading.
+//   kvmr-copy-bench [--sha256] [--buffered-read] [--buffered-verify] [--verify-after]
+//                   [--source-rate MB/s] SRC_DIR DST_DIR
+// The options set CopyOptions::hash, direct_read, direct_verify and
+// overlap_verify, to compare the ways of reading and verifying;
+// --source-rate reads the source no faster than that (as --max-rate does),
+// standing in for an old disk slower than the new one.
 #include "rescue/copy/copy_item.hpp"
 #include "rescue/io/file_byte_source.hpp"
+#include "rescue/run/throttle.hpp"
 
 #include <fmt/format.h>
 
 #include <cstdio>
 #include <exception>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +26,7 @@ namespace fs = std::filesystem;
 int main(int argc, char **argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   kvmr::copy::CopyOptions opt;
+  std::uint64_t rate = 0; // bytes/s; 0: as fast as it goes
   while (!args.empty() && args.front().starts_with("--")) {
     if (args.front() == "--sha256") {
       opt.hash = kvmr::copy::HashKind::sha256;
@@ -28,14 +34,19 @@ int main(int argc, char **argv) {
       opt.direct_read = false;
     } else if (args.front() == "--buffered-verify") {
       opt.direct_verify = false;
+    } else if (args.front() == "--verify-after") {
+      opt.overlap_verify = false;
+    } else if (args.front() == "--source-rate" && args.size() > 1) {
+      args.erase(args.begin());
+      rate = std::stoull(args.front()) * 1000 * 1000;
     } else {
       break;
     }
     args.erase(args.begin());
   }
   if (args.size() != 2) {
-    std::fputs("usage: kvmr-copy-bench [--sha256] [--buffered-read] [--buffered-verify] SRC_DIR "
-               "DST_DIR\n",
+    std::fputs("usage: kvmr-copy-bench [--sha256] [--buffered-read] [--buffered-verify] "
+               "[--verify-after] [--source-rate MB/s] SRC_DIR DST_DIR\n",
                stderr);
     return 2;
   }
@@ -56,7 +67,12 @@ int main(int argc, char **argv) {
       if (!entry.is_regular_file()) {
         continue;
       }
-      kvmr::io::FileByteSource src(entry.path().string());
+      kvmr::io::FileByteSource file(entry.path().string());
+      std::optional<kvmr::run::ThrottledByteSource> slow;
+      if (rate != 0) {
+        slow.emplace(file, rate);
+      }
+      kvmr::io::ByteSource &src = slow ? static_cast<kvmr::io::ByteSource &>(*slow) : file;
       opt.metadata_from = entry.path().string();
       const auto r = kvmr::copy::copy_item(src, (dst_dir / rel).string(), opt, nullptr);
       copy_s += r.copy_seconds;

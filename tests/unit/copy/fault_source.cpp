@@ -36,6 +36,9 @@ std::size_t FaultySource::read_direct(std::uint64_t offset, std::span<std::byte>
 }
 
 std::size_t FaultySource::read(std::uint64_t offset, std::span<std::byte> out, bool direct) {
+  if (hook_) {
+    hook_(offset);
+  }
   if (delay_.count() > 0) {
     std::this_thread::sleep_for(delay_);
   }

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <vector>
 
@@ -27,6 +28,8 @@ public:
   void shrink(std::uint64_t after_bytes, std::uint64_t new_size);
   // Also add every byte read to *COUNTER (e.g. in shared memory).
   void count_into(std::atomic<std::uint64_t> *counter) { shared_ = counter; }
+  // Called (on the reading thread) before each read with its offset.
+  void before_read(std::function<void(std::uint64_t offset)> hook) { hook_ = std::move(hook); }
 
   [[nodiscard]] std::uint64_t bytes_read() const { return read_.load(); }
   [[nodiscard]] std::uint64_t failed_reads() const { return failed_.load(); }
@@ -57,6 +60,7 @@ private:
   std::atomic<std::uint64_t> failed_{0};
   std::atomic<std::uint64_t> direct_{0};
   std::atomic<std::uint64_t> *shared_ = nullptr;
+  std::function<void(std::uint64_t)> hook_;
 };
 
 } // namespace kvmr::test

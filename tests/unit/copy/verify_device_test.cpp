@@ -16,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <optional>
 #include <string>
 #include <vector>
@@ -93,6 +94,9 @@ TEST_CASE("copy_item: verification reads the device, not the page cache") {
     const auto dst = mnt + "/vm.img";
     auto opt = test_options();
     opt.direct_verify = direct;
+    // The change is made when verification starts, so it must not have
+    // started during the copy (the trailing case is the next test).
+    opt.overlap_verify = false;
     constexpr std::uint64_t kChanged = 3 * MiB + 8192;
     RecordingSink sink;
     bool corrupted = false;
@@ -111,5 +115,51 @@ TEST_CASE("copy_item: verification reads the device, not the page cache") {
     CHECK_FALSE(exists(dst));
     // The page cache had the right bytes all along: only a read from the
     // device could have told.
+  }
+}
+
+TEST_CASE("copy_item: verification trailing a resumed copy reads the device too") {
+  // Chunks finished by an earlier run are verified while the rest is
+  // copied; one of them is changed on the device before the rerun, with
+  // the right bytes still in the page cache.
+  if (::geteuid() != 0 || !have("mkfs.ext4")) {
+    MESSAGE("skipped: needs root and mkfs.ext4 for a loop-mounted target");
+    return;
+  }
+  for (const bool direct : {true, false}) {
+    CAPTURE(direct);
+    TempDir dir;
+    const auto img = dir / "target.img";
+    const auto mnt = dir / "mnt";
+    sh("truncate -s 64M '" + img + "' && mkfs.ext4 -q -F '" + img + "' && mkdir '" + mnt + "'");
+    MountGuard guard(mnt);
+    sh("mount -o loop '" + img + "' '" + mnt + "'");
+
+    const auto src_path = dir / "src.img";
+    make_sparse(src_path, 8 * MiB, {{0, 8 * MiB}});
+    io::FileByteSource src(src_path);
+    const auto dst = mnt + "/vm.img";
+    std::atomic<bool> cancel{false};
+    RecordingSink half;
+    half.hook = [&](const copy::CopyProgress &p) {
+      if (p.phase == copy::CopyPhase::copying && p.done >= 5 * MiB) {
+        cancel = true;
+      }
+    };
+    auto opt = test_options();
+    opt.direct_verify = direct;
+    opt.cancel = &cancel;
+    CHECK_THROWS_AS(copy::copy_item(src, dst, opt, &half), copy::Cancelled);
+    constexpr std::uint64_t kChanged = MiB + 8192; // chunk 1: finished before the cancel
+    REQUIRE(corrupt_on_device(copy::partial_path(dst), img, kChanged));
+    opt.cancel = nullptr;
+    REQUIRE(opt.overlap_verify);
+    try {
+      copy::copy_item(src, dst, opt, nullptr);
+      FAIL("verification passed although the device holds other bytes");
+    } catch (const copy::VerifyMismatch &e) {
+      CHECK(e.first_offset() == MiB);
+    }
+    CHECK_FALSE(exists(dst));
   }
 }
