@@ -5,7 +5,9 @@
 #include "unit/rescue/test_util.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -68,6 +70,17 @@ copy::CopyOptions test_options() {
   o.save_interval = std::chrono::milliseconds(50);
   o.progress_interval = std::chrono::milliseconds(0);
   return o;
+}
+
+bool can_mount_ext4() {
+  return ::geteuid() == 0 && have("mkfs.ext4");
+}
+
+Ext4Mount::Ext4Mount(const std::string &dir, unsigned size_mib, const std::string &name)
+    : image_(dir + "/" + name + ".img"), mnt_(dir + "/mnt"), guard_(mnt_) {
+  sh(fmt::format("truncate -s {}M '{}' && mkfs.ext4 -q -F '{}' && mkdir '{}'", size_mib, image_,
+                 image_, mnt_));
+  sh(fmt::format("mount -o loop '{}' '{}'", image_, mnt_));
 }
 
 MountGuard::~MountGuard() {

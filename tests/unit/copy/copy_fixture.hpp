@@ -53,6 +53,24 @@ private:
   std::string dir_;
 };
 
+// True when this process can make the loop-mounted ext4 filesystems
+// below (root, mkfs.ext4); callers skip with a MESSAGE otherwise.
+bool can_mount_ext4();
+
+// An ext4 filesystem of SIZE_MIB MiB in DIR/NAME.img, mounted with a loop
+// device at DIR/mnt; unmounted (freeing the loop device) when it goes.
+class Ext4Mount {
+public:
+  Ext4Mount(const std::string &dir, unsigned size_mib, const std::string &name = "target");
+  [[nodiscard]] const std::string &image() const { return image_; }
+  [[nodiscard]] const std::string &dir() const { return mnt_; }
+
+private:
+  std::string image_;
+  std::string mnt_;
+  MountGuard guard_; // before the mount is tried: a failed one is undone too
+};
+
 class RecordingSink final : public copy::ProgressSink {
 public:
   void on_progress(const copy::CopyProgress &p) noexcept override;

@@ -8,7 +8,6 @@
 #include "unit/rescue/test_util.hpp"
 
 #include <doctest/doctest.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <string>
@@ -17,16 +16,13 @@ using namespace kvmr;
 using namespace kvmr::test;
 
 TEST_CASE("copy_item: ENOSPC on the target is a clear error and leaves only the .partial") {
-  if (::geteuid() != 0 || !have("mkfs.ext4")) {
+  if (!can_mount_ext4()) {
     MESSAGE("skipped: needs root and mkfs.ext4 for a loop-mounted target");
     return;
   }
   TempDir dir;
-  const auto img = dir / "small.img";
-  const auto mnt = dir / "mnt";
-  sh("truncate -s 20M '" + img + "' && mkfs.ext4 -q -F '" + img + "' && mkdir '" + mnt + "'");
-  MountGuard guard(mnt);
-  sh("mount -o loop '" + img + "' '" + mnt + "'");
+  const Ext4Mount small(dir.path().string(), 20, "small");
+  const auto &mnt = small.dir();
 
   const auto src_path = dir / "src.img";
   make_sparse(src_path, 40 * MiB, {{0, 40 * MiB}});

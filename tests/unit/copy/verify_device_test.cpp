@@ -75,91 +75,57 @@ bool corrupt_on_device(const std::string &partial, const std::string &image,
 } // namespace
 
 TEST_CASE("copy_item: verification reads the device, not the page cache") {
-  if (::geteuid() != 0 || !have("mkfs.ext4")) {
+  // Verification after the copy: the block is changed as verification
+  // starts. Verification trailing a resumed copy: a chunk the earlier run
+  // finished is changed before the rerun, which verifies it while the
+  // rest is copied. Either way the page cache keeps the right bytes.
+  if (!can_mount_ext4()) {
     MESSAGE("skipped: needs root and mkfs.ext4 for a loop-mounted target");
     return;
   }
-  for (const bool direct : {true, false}) {
-    CAPTURE(direct);
-    TempDir dir;
-    const auto img = dir / "target.img";
-    const auto mnt = dir / "mnt";
-    sh("truncate -s 64M '" + img + "' && mkfs.ext4 -q -F '" + img + "' && mkdir '" + mnt + "'");
-    MountGuard guard(mnt);
-    sh("mount -o loop '" + img + "' '" + mnt + "'");
-
-    const auto src_path = dir / "src.img";
-    make_sparse(src_path, 8 * MiB, {{0, 8 * MiB}});
-    io::FileByteSource src(src_path);
-    const auto dst = mnt + "/vm.img";
-    auto opt = test_options();
-    opt.direct_verify = direct;
-    // The change is made when verification starts, so it must not have
-    // started during the copy (the trailing case is the next test).
-    opt.overlap_verify = false;
-    constexpr std::uint64_t kChanged = 3 * MiB + 8192;
-    RecordingSink sink;
-    bool corrupted = false;
-    sink.hook = [&](const copy::CopyProgress &p) {
-      if (p.phase == copy::CopyPhase::verifying && !corrupted) {
-        corrupted = corrupt_on_device(copy::partial_path(dst), img, kChanged);
+  for (const bool trailing : {false, true}) {
+    for (const bool direct : {true, false}) {
+      CAPTURE(trailing);
+      CAPTURE(direct);
+      TempDir dir;
+      const Ext4Mount target(dir.path().string(), 64);
+      const auto src_path = dir / "src.img";
+      make_sparse(src_path, 8 * MiB, {{0, 8 * MiB}});
+      io::FileByteSource src(src_path);
+      const auto dst = target.dir() + "/vm.img";
+      auto opt = test_options();
+      opt.direct_verify = direct;
+      opt.overlap_verify = trailing;
+      const std::uint64_t changed = trailing ? MiB + 8192 : 3 * MiB + 8192;
+      RecordingSink sink;
+      bool corrupted = false;
+      std::atomic<bool> cancel{false};
+      if (trailing) { // stopped once chunk 1 is finished, then changed
+        sink.hook = [&](const copy::CopyProgress &p) {
+          if (p.phase == copy::CopyPhase::copying && p.done >= 5 * MiB) {
+            cancel = true;
+          }
+        };
+        opt.cancel = &cancel;
+        CHECK_THROWS_AS(copy::copy_item(src, dst, opt, &sink), copy::Cancelled);
+        opt.cancel = nullptr;
+        corrupted = corrupt_on_device(copy::partial_path(dst), target.image(), changed);
+        sink.hook = nullptr;
+      } else {
+        sink.hook = [&](const copy::CopyProgress &p) {
+          if (p.phase == copy::CopyPhase::verifying && !corrupted) {
+            corrupted = corrupt_on_device(copy::partial_path(dst), target.image(), changed);
+          }
+        };
       }
-    };
-    try {
-      copy::copy_item(src, dst, opt, &sink);
-      FAIL("verification passed although the device holds other bytes");
-    } catch (const copy::VerifyMismatch &e) {
-      CHECK(e.first_offset() == 3 * MiB);
-    }
-    CHECK(corrupted);
-    CHECK_FALSE(exists(dst));
-    // The page cache had the right bytes all along: only a read from the
-    // device could have told.
-  }
-}
-
-TEST_CASE("copy_item: verification trailing a resumed copy reads the device too") {
-  // Chunks finished by an earlier run are verified while the rest is
-  // copied; one of them is changed on the device before the rerun, with
-  // the right bytes still in the page cache.
-  if (::geteuid() != 0 || !have("mkfs.ext4")) {
-    MESSAGE("skipped: needs root and mkfs.ext4 for a loop-mounted target");
-    return;
-  }
-  for (const bool direct : {true, false}) {
-    CAPTURE(direct);
-    TempDir dir;
-    const auto img = dir / "target.img";
-    const auto mnt = dir / "mnt";
-    sh("truncate -s 64M '" + img + "' && mkfs.ext4 -q -F '" + img + "' && mkdir '" + mnt + "'");
-    MountGuard guard(mnt);
-    sh("mount -o loop '" + img + "' '" + mnt + "'");
-
-    const auto src_path = dir / "src.img";
-    make_sparse(src_path, 8 * MiB, {{0, 8 * MiB}});
-    io::FileByteSource src(src_path);
-    const auto dst = mnt + "/vm.img";
-    std::atomic<bool> cancel{false};
-    RecordingSink half;
-    half.hook = [&](const copy::CopyProgress &p) {
-      if (p.phase == copy::CopyPhase::copying && p.done >= 5 * MiB) {
-        cancel = true;
+      try {
+        copy::copy_item(src, dst, opt, &sink);
+        FAIL("verification passed although the device holds other bytes");
+      } catch (const copy::VerifyMismatch &e) {
+        CHECK(e.first_offset() == changed / MiB * MiB);
       }
-    };
-    auto opt = test_options();
-    opt.direct_verify = direct;
-    opt.cancel = &cancel;
-    CHECK_THROWS_AS(copy::copy_item(src, dst, opt, &half), copy::Cancelled);
-    constexpr std::uint64_t kChanged = MiB + 8192; // chunk 1: finished before the cancel
-    REQUIRE(corrupt_on_device(copy::partial_path(dst), img, kChanged));
-    opt.cancel = nullptr;
-    REQUIRE(opt.overlap_verify);
-    try {
-      copy::copy_item(src, dst, opt, nullptr);
-      FAIL("verification passed although the device holds other bytes");
-    } catch (const copy::VerifyMismatch &e) {
-      CHECK(e.first_offset() == MiB);
+      CHECK(corrupted);
+      CHECK_FALSE(exists(dst));
     }
-    CHECK_FALSE(exists(dst));
   }
 }
