@@ -23,10 +23,8 @@ import json
 import os
 import random
 import re
-import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import kvmr_testlib as t  # noqa: E402
@@ -96,14 +94,6 @@ def drop_cache(path):
         os.close(fd)
 
 
-def wait_for(cond, what, seconds=20):
-    end = time.monotonic() + seconds
-    while not cond():
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
-
-
 def main():
     t.require_root_and_loop()
     if not os.path.exists("/dev/fuse"):
@@ -164,27 +154,8 @@ def run_test(c, tmp, fuse_bin, copy_bin, undo):
     before = t.sha256(fs_img)
 
     # fs.img through FUSE, with the EIO range; read-only loop; ro mount.
-    fuse_mnt = os.path.join(tmp, "fuse")
-    os.mkdir(fuse_mnt)
-    server = subprocess.Popen(
-        [fuse_bin, fs_img, str(bad_dev_offset), str(BAD_LENGTH), fuse_mnt, "-f",
-         "-o", "ro,fsname=kvmr-eio"], stderr=subprocess.PIPE, text=True)
-
-    def stop_server():
-        if os.path.ismount(fuse_mnt):
-            t.run(["fusermount3", "-u", fuse_mnt])
-        try:
-            _, err = server.communicate(timeout=20)
-            print(err.strip())
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.communicate()
-    undo.append(stop_server)
-    disk = os.path.join(fuse_mnt, "disk")
-    wait_for(lambda: os.path.ismount(fuse_mnt) or server.poll() is not None,
-             "the FUSE mount")
-    if server.poll() is not None:
-        raise AssertionError(f"fuse_eio_file exited {server.returncode}")
+    disk = t.serve_with_eio(fuse_bin, fs_img, bad_dev_offset, BAD_LENGTH,
+                            os.path.join(tmp, "fuse"), undo)
     loop = t.run(["losetup", "-r", "-f", "--show", disk], check_rc=0).stdout.strip()
     undo.append(lambda: t.run(["losetup", "-d", loop]))
     src_mnt = os.path.join(tmp, "src")

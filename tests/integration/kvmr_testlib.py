@@ -11,6 +11,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
 import unicodedata
 
 SKIP = 77
@@ -176,6 +177,40 @@ class SystemState:
                             if m not in self.mounts and (dev in ours or self._ours(m)))
         assert not new_loops, f"loop devices left attached: {new_loops}"
         assert not new_mounts, f"mounts left behind: {new_mounts}"
+
+
+def wait_for(cond, what, seconds=20):
+    end = time.monotonic() + seconds
+    while not cond():
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+def serve_with_eio(fuse_bin, image, offset, length, where, undo):
+    """IMAGE served read-only at WHERE/disk by fuse_eio_file (test-only),
+    reads that touch [OFFSET, OFFSET+LENGTH) failing with EIO, as from a
+    disk with unreadable sectors. WHERE is made; the step that unmounts it
+    and stops the server is appended to UNDO. Returns WHERE/disk."""
+    os.mkdir(where)
+    server = subprocess.Popen(
+        [fuse_bin, image, str(offset), str(length), where, "-f", "-o", "ro,fsname=kvmr-eio"],
+        stderr=subprocess.PIPE, text=True)
+
+    def stop_server():
+        if os.path.ismount(where):
+            run(["fusermount3", "-u", where])
+        try:
+            _, err = server.communicate(timeout=20)
+            print(err.strip())
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.communicate()
+    undo.append(stop_server)
+    wait_for(lambda: os.path.ismount(where) or server.poll() is not None, "the FUSE mount")
+    if server.poll() is not None:
+        raise AssertionError(f"fuse_eio_file exited {server.returncode}")
+    return os.path.join(where, "disk")
 
 
 def run(argv, check_rc=None, **kw):

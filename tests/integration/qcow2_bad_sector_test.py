@@ -19,10 +19,8 @@ mounted, attached or FUSE-mounted, also when a step fails.
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import kvmr_testlib as t  # noqa: E402
@@ -44,14 +42,6 @@ def xfs_extents(path):
             f0, f1, d0, _ = (int(x) for x in m.groups())
             ext.append((f0 * SECTOR, d0 * SECTOR, (f1 - f0 + 1) * SECTOR))
     return ext
-
-
-def wait_for(cond, what, seconds=20):
-    end = time.monotonic() + seconds
-    while not cond():
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 def locate(binary, story, tmp):
@@ -119,26 +109,8 @@ def run_test(c, tmp, binary, fuse_bin, story, undo):
     print(f"EIO on story.img bytes {bad_disk}+{BAD_LENGTH} = app01.qcow2 bytes {host} "
           f"= guest offset {guest:#x}")
 
-    fuse_mnt = os.path.join(tmp, "fuse")
-    os.mkdir(fuse_mnt)
-    server = subprocess.Popen(
-        [fuse_bin, story, str(bad_disk), str(BAD_LENGTH), fuse_mnt, "-f",
-         "-o", "ro,fsname=kvmr-eio"], stderr=subprocess.PIPE, text=True)
-
-    def stop_server():
-        if os.path.ismount(fuse_mnt):
-            t.run(["fusermount3", "-u", fuse_mnt])
-        try:
-            _, err = server.communicate(timeout=20)
-            print(err.strip())
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.communicate()
-    undo.append(stop_server)
-    wait_for(lambda: os.path.ismount(fuse_mnt) or server.poll() is not None, "the FUSE mount")
-    if server.poll() is not None:
-        raise AssertionError(f"fuse_eio_file exited {server.returncode}")
-    disk = os.path.join(fuse_mnt, "disk")
+    disk = t.serve_with_eio(fuse_bin, story, bad_disk, BAD_LENGTH, os.path.join(tmp, "fuse"),
+                            undo)
 
     target = os.path.join(tmp, "new.img")
     new_image(target, 4 << 30)
