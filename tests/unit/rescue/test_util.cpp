@@ -6,7 +6,10 @@
 
 #include <doctest/doctest.h>
 
+#include <array>
+#include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <stdexcept>
 
 namespace kvmr::test {
@@ -43,6 +46,18 @@ std::string sha256_of(const std::string &path) {
   const auto res = r.run({"sha256sum", path}, std::chrono::seconds(120));
   REQUIRE(res.exit_code == 0);
   return res.out.substr(0, 64);
+}
+
+std::string capture(const std::string &line) {
+  std::unique_ptr<FILE, int (*)(FILE *)> p(::popen(line.c_str(), "r"), ::pclose);
+  REQUIRE(p != nullptr);
+  std::string out;
+  std::array<char, 4096> buf{};
+  std::size_t n = 0;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p.get())) > 0) {
+    out.append(buf.data(), n);
+  }
+  return out;
 }
 
 } // namespace kvmr::test

@@ -33,4 +33,8 @@ bool have(const std::string &program);
 // SHA-256 of a file, as sha256sum prints it.
 std::string sha256_of(const std::string &path);
 
+// The standard output of shell LINE (popen); fails the test when it cannot
+// be started.
+std::string capture(const std::string &line);
+
 } // namespace kvmr::test

@@ -12,26 +12,12 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
-#include <array>
-#include <cstdio>
 #include <fstream>
 
 using namespace kvmr;
 using namespace kvmr::test;
 
 namespace {
-
-std::string capture(const std::string &line) {
-  std::unique_ptr<FILE, int (*)(FILE *)> p(::popen(line.c_str(), "r"), ::pclose);
-  REQUIRE(p != nullptr);
-  std::string out;
-  std::array<char, 4096> buf{};
-  std::size_t n = 0;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p.get())) > 0) {
-    out.append(buf.data(), n);
-  }
-  return out;
-}
 
 run::RunInfo info(const std::string &root) {
   run::RunInfo i;

@@ -14,30 +14,16 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <map>
-#include <memory>
 
 using namespace kvmr;
 using namespace kvmr::scan;
+using kvmr::test::capture;
 using kvmr::test::sh;
 using kvmr::test::slurp;
 
 namespace {
-
-std::string capture(const std::string &line) {
-  std::unique_ptr<FILE, int (*)(FILE *)> p(::popen(line.c_str(), "r"), ::pclose);
-  REQUIRE(p != nullptr);
-  std::string out;
-  std::array<char, 4096> buf{};
-  std::size_t n = 0;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p.get())) > 0) {
-    out.append(buf.data(), n);
-  }
-  return out;
-}
 
 struct MapEntry {
   std::uint64_t start = 0;
