@@ -103,8 +103,11 @@ struct CopyResult {
   bool resumed = false;                       // continued an earlier run's NAME.partial
   std::vector<ByteRange> bad_ranges;          // zero-filled, unreadable after retries
   std::vector<std::string> xattrs_not_copied; // target fs lacks support
-  double copy_seconds = 0;                    // first pass and retries
-  double verify_seconds = 0;                  // re-read and compare
+  // First pass and retries; re-read and compare. With the verification
+  // trailing the first pass: the first pass, and what verification took
+  // after it.
+  double copy_seconds = 0;
+  double verify_seconds = 0;
 };
 
 // Copies SRC to TARGET_PATH as described above. PROGRESS may be null.
