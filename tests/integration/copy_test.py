@@ -446,45 +446,9 @@ def case_identity(c, binary, fixtures, work):
         t.run(["losetup", "-d", loop])
 
 
-class XfsDir:
-    """A fresh XFS on a loop device mounted at WORK/NAME: a directory target."""
-
-    def __init__(self, work, name):
-        self.image = os.path.join(work, name + ".xfs")
-        self.mnt = os.path.join(work, name)
-        self.loop = None
-        self.mounted = False
-
-    def __enter__(self):
-        new_image(self.image, 1 << 30)
-        t.run(["mkfs.xfs", "-q", self.image], check_rc=0)
-        os.makedirs(self.mnt, exist_ok=True)
-        self.loop = t.run(["losetup", "-f", "--show", self.image], check_rc=0).stdout.strip()
-        try:
-            self.mount()
-        except BaseException:
-            t.run(["losetup", "-d", self.loop])
-            raise
-        return self
-
-    def mount(self):
-        t.run(["mount", self.loop, self.mnt], check_rc=0)  # replays the log after a shutdown
-        self.mounted = True
-
-    def umount(self):
-        self.mounted = False
-        t.run(["umount", self.mnt], check_rc=0)
-
-    def __exit__(self, *exc):
-        if self.mounted:
-            t.run(["umount", self.mnt])
-        t.run(["losetup", "-d", self.loop])
-        return False
-
-
 def case_directory(c, binary, fixtures, work):
     story = os.path.join(fixtures, "story.img")
-    with XfsDir(work, "dir-target") as d:
+    with t.LoopFs(work, "dir-target") as d:
         mnt = d.mnt
         p = rescue(binary, story, mnt, confirm=False)
         c.eq("i: rescue into a directory exit code", p.returncode, 0)
@@ -657,7 +621,7 @@ def case_target_fails(c, binary, fixtures, work):
         check_copy(c, "n", binary, story, target, work, extra)
 
     # A directory target (a filesystem the user mounted).
-    with XfsDir(work, "failing-dir") as d:
+    with t.LoopFs(work, "failing-dir") as d:
         mnt = d.mnt
         # The second image: the first is complete (and synced) by then.
         rc, seen, dest = shutdown_mid_copy([binary, "rescue", story, "--target", mnt,

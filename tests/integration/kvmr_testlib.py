@@ -179,6 +179,47 @@ class SystemState:
         assert not new_mounts, f"mounts left behind: {new_mounts}"
 
 
+class LoopFs:
+    """A fresh filesystem (FSTYPE, SIZE bytes) in WORK/NAME.FSTYPE on a loop
+    device, mounted at WORK/NAME; unmounted and detached on exit. mount()
+    and umount() in between (a mount replays the log after a shutdown)."""
+
+    def __init__(self, work, name, fstype="xfs", size=1 << 30):
+        self.image = os.path.join(work, f"{name}.{fstype}")
+        self.mnt = os.path.join(work, name)
+        self.fstype, self.size = fstype, size
+        self.loop = None
+        self.mounted = False
+
+    def __enter__(self):
+        with open(self.image, "wb") as f:
+            f.truncate(self.size)
+        run([f"mkfs.{self.fstype}", "-q", *(["-F"] if self.fstype.startswith("ext") else []),
+             self.image], check_rc=0)
+        os.makedirs(self.mnt, exist_ok=True)
+        self.loop = run(["losetup", "-f", "--show", self.image], check_rc=0).stdout.strip()
+        try:
+            self.mount()
+        except BaseException:
+            run(["losetup", "-d", self.loop])
+            raise
+        return self
+
+    def mount(self):
+        run(["mount", self.loop, self.mnt], check_rc=0)
+        self.mounted = True
+
+    def umount(self):
+        self.mounted = False
+        run(["umount", self.mnt], check_rc=0)
+
+    def __exit__(self, *exc):
+        if self.mounted:
+            run(["umount", self.mnt])
+        run(["losetup", "-d", self.loop])
+        return False
+
+
 def wait_for(cond, what, seconds=20):
     end = time.monotonic() + seconds
     while not cond():

@@ -111,22 +111,8 @@ def main():
     t.require_tools("mkfs.ext4")
     c = t.Checker()
     work = tempfile.mkdtemp(prefix="testlib-test.", dir=os.path.dirname(t.env_path("KVMR_FIXTURES")))
-    image = os.path.join(work, "ext4.img")
-    mnt = os.path.join(work, "mnt")
-    os.makedirs(mnt)
-    with t.SystemState(work):
-        with open(image, "wb") as f:
-            f.truncate(64 * MiB)
-        t.run(["mkfs.ext4", "-q", "-F", image], check_rc=0)
-        loop = t.run(["losetup", "-f", "--show", image], check_rc=0).stdout.strip()
-        try:
-            t.run(["mount", loop, mnt], check_rc=0)
-            try:
-                cases(c, mnt)
-            finally:
-                subprocess.run(["umount", mnt], check=False)
-        finally:
-            subprocess.run(["losetup", "-d", loop], check=False)
+    with t.SystemState(work), t.LoopFs(work, "fs", "ext4", 64 * MiB) as fs:
+        cases(c, fs.mnt)
     subprocess.run(["rm", "-rf", work], check=False)
     c.finish()
 
