@@ -149,7 +149,7 @@ void CopyRun::open_or_resume() {
       old_state && old_map && old_state->matches(fresh) && file_size_is(partial_, size);
   map_ = result_.resumed ? CopyMap::resume(std::move(*old_state), *old_map)
                          : CopyMap(std::move(fresh));
-  part_.emplace(partial_, !result_.resumed);
+  part_.emplace(partial_, !result_.resumed, opt_.direct_write);
   part_->set_size(size);
   result_.size = size;
   extents_ = src_.extents(0, size);

@@ -57,6 +57,12 @@ struct CopyOptions {
   // copy through the page cache; scripts/bench-copy measured the whole
   // copy about 20% faster than with buffered reads). false: buffered.
   bool direct_read = true;
+  // The target is written with direct writes where the filesystem allows
+  // (PartialFile: O_DIRECT, no copy through the page cache, the device
+  // gets each chunk as it is written; the end of a file that is not a
+  // multiple of the alignment goes the ordinary way). false: ordinary
+  // writes, each chunk's writeback started as it is written.
+  bool direct_write = true;
   // Verification re-reads the target with direct reads: from the device,
   // never from the page cache, and without copying through it. false:
   // buffered reads after dropping the target's page cache.

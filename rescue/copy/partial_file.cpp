@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 namespace kvmr::copy {
@@ -21,12 +22,57 @@ bool all_zero(std::span<const std::byte> data) {
   return data[0] == std::byte{0} && std::memcmp(data.data(), data.data() + 1, data.size() - 1) == 0;
 }
 
-PartialFile::PartialFile(std::string path, bool fresh) : path_(std::move(path)) {
+PartialFile::PartialFile(std::string path, bool fresh, bool direct) : path_(std::move(path)) {
   const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (fresh ? O_TRUNC : 0);
   fd_ = UniqueFd(::open(path_.c_str(), flags, 0600));
   if (!fd_.valid()) {
     throw SysError(path_, fresh ? "create" : "open for writing", errno);
   }
+  if (!direct) {
+    return;
+  }
+  UniqueFd dfd(::open(path_.c_str(), O_WRONLY | O_CLOEXEC | O_DIRECT));
+  if (!dfd.valid()) {
+    if (errno == EINVAL) { // the filesystem has no direct I/O
+      return;
+    }
+    throw SysError(path_, "open for writing with O_DIRECT", errno);
+  }
+  if (const auto a = io::dio_alignment(dfd.get())) {
+    align_ = *a;
+    direct_fd_ = std::move(dfd);
+  }
+}
+
+std::size_t PartialFile::write_direct(std::uint64_t offset, std::span<const std::byte> data) {
+  // A direct write waits for the device; short runs of data between
+  // zeros are left to the page cache, which gathers them.
+  constexpr std::size_t min_direct = std::size_t{256} << 10U;
+  if (!direct_fd_.valid() || data.size() < min_direct || offset % align_.offset != 0 ||
+      reinterpret_cast<std::uintptr_t>(data.data()) % align_.memory != 0) {
+    return 0;
+  }
+  const std::size_t want = data.size() / align_.offset * align_.offset;
+  std::size_t done = 0;
+  while (done < want) {
+    const ssize_t n = ::pwrite(direct_fd_.get(), data.data() + done, want - done,
+                               static_cast<off_t>(offset + done));
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      if (errno == EINVAL) { // refused after all: ordinary writes from here on
+        direct_fd_ = UniqueFd();
+        break;
+      }
+      throw SysError(path_, "write at offset " + std::to_string(offset + done), errno);
+    }
+    if (n == 0) {
+      throw SysError(path_, "write at offset " + std::to_string(offset + done), ENOSPC);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  return done;
 }
 
 void PartialFile::set_size(std::uint64_t size) {
@@ -36,7 +82,7 @@ void PartialFile::set_size(std::uint64_t size) {
 }
 
 void PartialFile::write_all(std::uint64_t offset, std::span<const std::byte> data) {
-  std::size_t done = 0;
+  std::size_t done = write_direct(offset, data);
   while (done < data.size()) {
     const ssize_t n = ::pwrite(fd_.get(), data.data() + done, data.size() - done,
                                static_cast<off_t>(offset + done));
@@ -150,6 +196,7 @@ std::uint64_t PartialFile::allocated_bytes() const {
 }
 
 void PartialFile::close() {
+  direct_fd_.close(path_);
   fd_.close(path_);
 }
 

@@ -3,8 +3,20 @@
 // what is never written stays a hole, written only where the data is not
 // zero. Every failure throws SysError naming this file, so "No space left
 // on device" reaches the user with the target's name.
+//
+// Direct writes: the file is opened a second time with O_DIRECT, and each
+// write of 256 KiB or more whose offset and buffer are aligned as the
+// filesystem requires (dio_alignment.hpp) goes through it, up to its last
+// whole aligned unit: no copy into the page cache, and the device gets
+// the data as it is written, not at the next writeback. The rest (the end
+// of a file whose size is not a multiple of the alignment, unaligned
+// buffers, short runs of data between zeros) is written the ordinary way.
+// Where the filesystem refuses direct I/O (at open, or EINVAL on a write)
+// every write is ordinary. Either way sync() and datasync() make it all
+// durable.
 #pragma once
 
+#include "rescue/io/dio_alignment.hpp"
 #include "rescue/util/fd.hpp"
 
 #include <cstdint>
@@ -16,10 +28,13 @@ namespace kvmr::copy {
 class PartialFile {
 public:
   // Opens PATH for writing, creating it; FRESH truncates it to nothing.
-  PartialFile(std::string path, bool fresh);
+  // DIRECT: writes go direct where they can (above).
+  PartialFile(std::string path, bool fresh, bool direct = false);
 
   [[nodiscard]] const std::string &path() const { return path_; }
   [[nodiscard]] int fd() const { return fd_.get(); }
+  // Whether aligned writes go direct (not after the filesystem refused).
+  [[nodiscard]] bool writes_direct() const { return direct_fd_.valid(); }
 
   void set_size(std::uint64_t size);
   // Writes DATA at OFFSET, skipping every all-zero GRAIN-sized piece
@@ -47,8 +62,14 @@ public:
   void close();
 
 private:
+  // Writes the aligned start of DATA at OFFSET direct; returns the bytes
+  // written, 0 when nothing could go direct.
+  std::size_t write_direct(std::uint64_t offset, std::span<const std::byte> data);
+
   std::string path_;
   UniqueFd fd_;
+  UniqueFd direct_fd_; // O_DIRECT, when the filesystem allows
+  io::DioAlignment align_;
 };
 
 // True when every byte of DATA is zero.

@@ -1,12 +1,10 @@
 // Direct-I/O reads with a buffered fallback (see direct_reader.hpp).
 #include "rescue/io/direct_reader.hpp"
 
+#include "rescue/io/dio_alignment.hpp"
 #include "rescue/util/error.hpp"
 
 #include <fcntl.h>
-#include <linux/fs.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -64,27 +62,14 @@ void DirectReader::open_locked() {
     }
     throw SysError(path_, "open read-only with O_DIRECT", errno);
   }
-  struct statx sx {};
-  const bool reported = ::statx(fd.get(), "", AT_EMPTY_PATH, STATX_DIOALIGN, &sx) == 0 &&
-                        (sx.stx_mask & STATX_DIOALIGN) != 0U;
   if (assumed_ != 0) {
     align_ = assumed_;
     mem_align_ = assumed_;
-  } else if (reported) {
-    if (sx.stx_dio_offset_align == 0) { // "direct I/O is not supported"
-      return;
-    }
-    align_ = sx.stx_dio_offset_align;
-    mem_align_ = std::max<std::uint32_t>(sx.stx_dio_mem_align, 1);
+  } else if (const auto a = dio_alignment(fd.get())) {
+    align_ = a->offset;
+    mem_align_ = a->memory;
   } else {
-    struct stat st {};
-    int sector = 0;
-    if (::fstat(fd.get(), &st) == 0 && S_ISBLK(st.st_mode) &&
-        ::ioctl(fd.get(), BLKSSZGET, &sector) == 0 && sector > 0) {
-      align_ = static_cast<std::uint32_t>(sector);
-      mem_align_ = align_;
-    }
-    // else the defaults (4096): coarser than some devices allow, never wrong
+    return;
   }
   fd_ = std::move(fd);
   state_ = State::direct;

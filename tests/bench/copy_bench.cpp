@@ -2,10 +2,11 @@
 // relative path under DST_DIR with the copy engine (sparse, hashed,
 // verified, metadata kept), for scripts/bench-copy. Prints one line of
 // totals: copy and verify seconds, bytes read, bytes allocated.
-//   kvmr-copy-bench [--sha256] [--buffered-read] [--buffered-verify] [--verify-after]
-//                   [--source-rate MB/s] SRC_DIR DST_DIR
-// The options set CopyOptions::hash, direct_read, direct_verify and
-// overlap_verify, to compare the ways of reading and verifying;
+//   kvmr-copy-bench [--sha256] [--buffered-read] [--buffered-write] [--buffered-verify]
+//                   [--verify-after] [--source-rate MB/s] SRC_DIR DST_DIR
+// The options set CopyOptions::hash, direct_read, direct_write,
+// direct_verify and overlap_verify, to compare the ways of reading,
+// writing and verifying;
 // --source-rate reads the source no faster than that (as --max-rate does),
 // standing in for an old disk slower than the new one.
 #include "rescue/copy/copy_item.hpp"
@@ -32,6 +33,8 @@ int main(int argc, char **argv) {
       opt.hash = kvmr::copy::HashKind::sha256;
     } else if (args.front() == "--buffered-read") {
       opt.direct_read = false;
+    } else if (args.front() == "--buffered-write") {
+      opt.direct_write = false;
     } else if (args.front() == "--buffered-verify") {
       opt.direct_verify = false;
     } else if (args.front() == "--verify-after") {
@@ -45,8 +48,8 @@ int main(int argc, char **argv) {
     args.erase(args.begin());
   }
   if (args.size() != 2) {
-    std::fputs("usage: kvmr-copy-bench [--sha256] [--buffered-read] [--buffered-verify] "
-               "[--verify-after] [--source-rate MB/s] SRC_DIR DST_DIR\n",
+    std::fputs("usage: kvmr-copy-bench [--sha256] [--buffered-read] [--buffered-write] "
+               "[--buffered-verify] [--verify-after] [--source-rate MB/s] SRC_DIR DST_DIR\n",
                stderr);
     return 2;
   }

@@ -5,13 +5,19 @@
 #include "unit/rescue/test_util.hpp"
 
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <linux/magic.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <vector>
 
 namespace kvmr::test {
 
@@ -29,6 +35,29 @@ void write_zeros(const std::string &path, std::uint64_t offset, std::uint64_t le
   sh("dd if=/dev/zero of='" + path + "' bs=1M count=" + std::to_string(length) +
      " seek=" + std::to_string(offset) +
      " iflag=count_bytes,fullblock oflag=seek_bytes conv=notrunc status=none");
+}
+
+bool cached(const std::string &path, std::uint64_t length, std::uint64_t offset) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return false;
+  }
+  const auto len = static_cast<std::size_t>(length);
+  void *p = ::mmap(nullptr, len, PROT_READ, MAP_SHARED, fd, static_cast<off_t>(offset));
+  ::close(fd);
+  if (p == MAP_FAILED) {
+    return false;
+  }
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  std::vector<unsigned char> pages((len + page - 1) / page);
+  const bool ok = ::mincore(p, len, pages.data()) == 0;
+  ::munmap(p, len);
+  return ok && std::ranges::any_of(pages, [](unsigned char v) { return (v & 1U) != 0; });
+}
+
+bool on_tmpfs(const std::string &path) {
+  struct statfs fs {};
+  return ::statfs(path.c_str(), &fs) == 0 && fs.f_type == TMPFS_MAGIC;
 }
 
 std::uint64_t allocated_bytes(const std::string &path) {

@@ -35,6 +35,12 @@ std::string xxh128_of(const std::string &path);
 std::vector<std::byte> read_range(const std::string &path, std::uint64_t offset,
                                   std::uint64_t length);
 
+// Whether any page of [OFFSET, OFFSET+LENGTH) of PATH is in the page
+// cache (mincore; OFFSET a multiple of the page size).
+bool cached(const std::string &path, std::uint64_t length, std::uint64_t offset = 0);
+// Whether PATH is on tmpfs (which keeps pages that are dropped elsewhere).
+bool on_tmpfs(const std::string &path);
+
 // Options suited to small test files: 1 MiB chunks, fast saves.
 copy::CopyOptions test_options();
 
