@@ -139,7 +139,7 @@ void PartialFile::punch_hole(std::uint64_t offset, std::uint64_t length) {
   if (errno != EOPNOTSUPP) {
     throw SysError(path_, "punch hole at offset " + std::to_string(offset), errno);
   }
-  static const std::array<std::byte, 64 * 1024> zeros{};
+  static const std::array<std::byte, std::size_t{64} << 10U> zeros{};
   while (length > 0) {
     const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(length, zeros.size()));
     write_all(offset, std::span(zeros).first(n));

@@ -3,27 +3,13 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <cstdlib>
 #include <deque>
 #include <exception>
 #include <mutex>
-#include <new>
 #include <optional>
 #include <thread>
 
 namespace kvmr::copy {
-
-void AlignedBuffer::Free::operator()(std::byte *p) const noexcept {
-  std::free(p);
-}
-
-AlignedBuffer::AlignedBuffer(std::size_t size, std::size_t alignment) : size_(size) {
-  const std::size_t rounded = (size + alignment - 1) / alignment * alignment;
-  ptr_.reset(static_cast<std::byte *>(std::aligned_alloc(alignment, rounded)));
-  if (!ptr_) {
-    throw std::bad_alloc();
-  }
-}
 
 namespace {
 

@@ -5,12 +5,12 @@
 // any thread stops all of them and is rethrown by run().
 #pragma once
 
+#include "rescue/copy/aligned_buffer.hpp"
 #include "rescue/io/byte_source.hpp"
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -34,21 +34,6 @@ struct Block {
   std::uint64_t data_bytes = 0;    // bytes of data extents (not holes)
   std::uint64_t zeros_before = 0;  // verification: bytes of hole chunks just before this one
   std::string hash;                // filled in by a hashing consumer
-};
-
-// A heap buffer aligned for O_DIRECT.
-class AlignedBuffer {
-public:
-  AlignedBuffer() = default;
-  explicit AlignedBuffer(std::size_t size, std::size_t alignment = 4096);
-  [[nodiscard]] std::span<std::byte> span() const { return {ptr_.get(), size_}; }
-
-private:
-  struct Free {
-    void operator()(std::byte *p) const noexcept;
-  };
-  std::unique_ptr<std::byte, Free> ptr_;
-  std::size_t size_ = 0;
 };
 
 class Pipeline {

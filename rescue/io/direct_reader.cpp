@@ -33,8 +33,8 @@ std::uint64_t round_up(std::uint64_t v, std::uint64_t a) {
 } // namespace
 
 void DirectReader::Free::operator()(std::byte *p) const noexcept {
-  std::free(
-      p); // NOLINT(cppcoreguidelines-no-malloc,cppcoreguidelines-owning-memory): aligned_alloc
+  // NOLINTNEXTLINE(cppcoreguidelines-no-malloc,cppcoreguidelines-owning-memory): aligned_alloc
+  std::free(p);
 }
 
 DirectReader::DirectReader(std::string path, std::uint32_t assumed_alignment)

@@ -48,9 +48,9 @@ int main(int argc, char **argv) {
     args.erase(args.begin());
   }
   if (args.size() != 2) {
-    std::fputs("usage: kvmr-copy-bench [--sha256] [--buffered-read] [--buffered-write] "
-               "[--buffered-verify] [--verify-after] [--source-rate MB/s] SRC_DIR DST_DIR\n",
-               stderr);
+    (void)std::fputs("usage: kvmr-copy-bench [--sha256] [--buffered-read] [--buffered-write] "
+                     "[--buffered-verify] [--verify-after] [--source-rate MB/s] SRC_DIR DST_DIR\n",
+                     stderr);
     return 2;
   }
   const fs::path src_dir = args[0];
@@ -83,18 +83,18 @@ int main(int argc, char **argv) {
       read += r.bytes_read;
       allocated += r.allocated_bytes;
       apparent += r.size;
-      std::fputs(
+      (void)std::fputs(
           fmt::format("{} {} {}\n", rel.string(), kvmr::copy::hash_kind_name(r.hash_kind), r.hash)
               .c_str(),
           stderr);
     }
   } catch (const std::exception &e) {
-    std::fputs(fmt::format("kvmr-copy-bench: {}\n", e.what()).c_str(), stderr);
+    (void)std::fputs(fmt::format("kvmr-copy-bench: {}\n", e.what()).c_str(), stderr);
     return 1;
   }
-  std::fputs(fmt::format("copy_s={:.3f} verify_s={:.3f} read={} allocated={} apparent={}\n", copy_s,
-                         verify_s, read, allocated, apparent)
-                 .c_str(),
-             stdout);
+  (void)std::fputs(fmt::format("copy_s={:.3f} verify_s={:.3f} read={} allocated={} apparent={}\n",
+                               copy_s, verify_s, read, allocated, apparent)
+                       .c_str(),
+                   stdout);
   return 0;
 }

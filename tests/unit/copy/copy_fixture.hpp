@@ -13,7 +13,8 @@
 
 namespace kvmr::test {
 
-inline constexpr std::uint64_t MiB = 1024 * 1024;
+inline constexpr std::uint64_t KiB = 1024;
+inline constexpr std::uint64_t MiB = 1024 * KiB;
 
 struct DataRange {
   std::uint64_t offset;

@@ -29,7 +29,7 @@ namespace {
 // slack after them for a shifted view.
 class AlignedBytes {
 public:
-  explicit AlignedBytes(std::size_t size) : store_(size + 2 * 4096) {
+  explicit AlignedBytes(std::size_t size) : store_(size + 2 * KiB * 4) {
     void *p = store_.data();
     std::size_t space = store_.size();
     std::align(4096, size + 4096, p, space);
@@ -107,9 +107,9 @@ TEST_CASE("PartialFile: aligned writes go direct, past the page cache; the rest 
 
   // So is a short run (the page cache gathers those).
   const auto small = dir / "small";
-  write_file(small, data.bytes().first(64 * 1024), true);
-  CHECK(cached(small, 64 * 1024));
-  CHECK(has_bytes(small, data.bytes().first(64 * 1024)));
+  write_file(small, data.bytes().first(64 * KiB), true);
+  CHECK(cached(small, 64 * KiB));
+  CHECK(has_bytes(small, data.bytes().first(64 * KiB)));
 }
 
 TEST_CASE("copy_item: direct writes give what ordinary writes give") {
@@ -121,12 +121,12 @@ TEST_CASE("copy_item: direct writes give what ordinary writes give") {
   // Data across chunk boundaries, short runs between holes, allocated
   // zeros inside data, and a size that is no multiple of 4096.
   make_sparse(src_path, 12 * MiB + 1000,
-              {{512 * 1024, 2 * MiB},
+              {{512 * KiB, 2 * MiB},
                {5 * MiB, 8192},
                {5 * MiB + 65536, 4096},
                {7 * MiB - 4096, 3 * MiB},
                {12 * MiB - 300000, 301000}});
-  write_zeros(src_path, 8 * MiB, 256 * 1024);
+  write_zeros(src_path, 8 * MiB, 256 * KiB);
   io::FileByteSource file(src_path);
   std::vector<copy::CopyResult> results;
   for (const bool direct : {true, false}) {
