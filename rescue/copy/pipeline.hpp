@@ -5,7 +5,7 @@
 // any thread stops all of them and is rethrown by run().
 #pragma once
 
-#include "rescue/copy/aligned_buffer.hpp"
+#include "rescue/io/aligned_buffer.hpp"
 #include "rescue/io/byte_source.hpp"
 
 #include <cstddef>
@@ -55,7 +55,7 @@ public:
 
 private:
   std::size_t block_size_;
-  std::vector<AlignedBuffer> buffers_;
+  std::vector<io::AlignedBuffer> buffers_;
 };
 
 } // namespace kvmr::copy

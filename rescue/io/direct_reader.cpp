@@ -9,9 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
-#include <new>
 
 namespace kvmr::io {
 namespace {
@@ -31,11 +29,6 @@ std::uint64_t round_up(std::uint64_t v, std::uint64_t a) {
 }
 
 } // namespace
-
-void DirectReader::Free::operator()(std::byte *p) const noexcept {
-  // NOLINTNEXTLINE(cppcoreguidelines-no-malloc,cppcoreguidelines-owning-memory): aligned_alloc
-  std::free(p);
-}
 
 DirectReader::DirectReader(std::string path, std::uint32_t assumed_alignment)
     : path_(std::move(path)), assumed_(assumed_alignment) {
@@ -76,18 +69,11 @@ void DirectReader::open_locked() {
 }
 
 std::span<std::byte> DirectReader::bounce_locked(std::size_t size) {
-  if (bounce_size_ < size) {
+  if (bounce_.span().size() < size) {
     const std::size_t a = std::max<std::size_t>(mem_align_, 4096);
-    const auto rounded = static_cast<std::size_t>(round_up(size, a));
-    // NOLINTNEXTLINE(cppcoreguidelines-owning-memory,cppcoreguidelines-no-malloc): freed by Free
-    bounce_.reset(static_cast<std::byte *>(std::aligned_alloc(a, rounded)));
-    if (!bounce_) {
-      bounce_size_ = 0;
-      throw std::bad_alloc();
-    }
-    bounce_size_ = rounded;
+    bounce_ = AlignedBuffer(static_cast<std::size_t>(round_up(size, a)), a);
   }
-  return {bounce_.get(), size};
+  return bounce_.span().first(size);
 }
 
 std::size_t DirectReader::read_direct_locked(std::uint64_t offset, std::span<std::byte> out) {

@@ -15,11 +15,11 @@
 // direct-I/O alignment) every read is an ordinary buffered one.
 #pragma once
 
+#include "rescue/io/aligned_buffer.hpp"
 #include "rescue/util/fd.hpp"
 
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <mutex>
 #include <span>
 #include <string>
@@ -54,10 +54,6 @@ private:
   std::size_t read_direct_locked(std::uint64_t offset, std::span<std::byte> out);
   std::span<std::byte> bounce_locked(std::size_t size);
 
-  struct Free {
-    void operator()(std::byte *p) const noexcept;
-  };
-
   mutable std::mutex m_;
   std::string path_;
   std::uint32_t assumed_ = 0;
@@ -65,8 +61,7 @@ private:
   UniqueFd fd_;
   std::uint32_t align_ = 4096;     // offsets and lengths
   std::uint32_t mem_align_ = 4096; // buffer addresses
-  std::unique_ptr<std::byte, Free> bounce_;
-  std::size_t bounce_size_ = 0;
+  AlignedBuffer bounce_;
 };
 
 } // namespace kvmr::io

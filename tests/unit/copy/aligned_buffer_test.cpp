@@ -1,7 +1,7 @@
 // AlignedBuffer: aligned as asked (2 MiB and huge-page eligible when
 // large), a freed buffer is handed out again without new page faults, and
 // what is kept is bounded.
-#include "rescue/copy/aligned_buffer.hpp"
+#include "rescue/io/aligned_buffer.hpp"
 #include "unit/copy/copy_fixture.hpp"
 
 #include <doctest/doctest.h>
@@ -19,7 +19,7 @@ using namespace kvmr::test;
 
 namespace {
 
-std::uintptr_t address(const copy::AlignedBuffer &b) {
+std::uintptr_t address(const io::AlignedBuffer &b) {
   return reinterpret_cast<std::uintptr_t>(b.span().data());
 }
 
@@ -31,7 +31,7 @@ long faults() {
 }
 
 // Page faults taken while writing every byte of B.
-long faults_touching(const copy::AlignedBuffer &b) {
+long faults_touching(const io::AlignedBuffer &b) {
   const long before = faults();
   std::memset(b.span().data(), 0x5a, b.span().size());
   return faults() - before;
@@ -69,14 +69,14 @@ std::string thp_mode() {
 } // namespace
 
 TEST_CASE("AlignedBuffer: aligned as asked, 2 MiB when large") {
-  const copy::AlignedBuffer big(4 * MiB);
+  const io::AlignedBuffer big(4 * MiB);
   CHECK(big.span().size() == 4 * MiB);
   CHECK(address(big) % (2 * MiB) == 0);
-  const copy::AlignedBuffer small(64 * KiB);
+  const io::AlignedBuffer small(64 * KiB);
   CHECK(address(small) % 4096 == 0);
-  const copy::AlignedBuffer wide(64 * KiB, 64 * KiB);
+  const io::AlignedBuffer wide(64 * KiB, 64 * KiB);
   CHECK(address(wide) % (64 * KiB) == 0);
-  const copy::AlignedBuffer odd(MiB + 1000);
+  const io::AlignedBuffer odd(MiB + 1000);
   CHECK(odd.span().size() == MiB + 1000);
 }
 
@@ -85,26 +85,26 @@ TEST_CASE("AlignedBuffer: a freed buffer comes back without new page faults") {
   constexpr std::uint64_t size = 6 * MiB + 4096;
   std::uintptr_t first = 0;
   {
-    const copy::AlignedBuffer a(size);
+    const io::AlignedBuffer a(size);
     first = address(a);
     CHECK(faults_touching(a) > 0); // fresh memory faults (the check below can fail)
   }
-  CHECK(copy::aligned_buffer_bytes_kept() >= size);
-  const copy::AlignedBuffer b(size);
+  CHECK(io::aligned_buffer_bytes_kept() >= size);
+  const io::AlignedBuffer b(size);
   CHECK(address(b) == first);
   CHECK(faults_touching(b) == 0);
 }
 
 TEST_CASE("AlignedBuffer: at most 64 MiB of freed buffers are kept") {
   {
-    std::vector<copy::AlignedBuffer> many;
+    std::vector<io::AlignedBuffer> many;
     many.reserve(10);
     for (int i = 0; i < 10; ++i) {
       many.emplace_back(10 * MiB);
     }
   }
-  CHECK(copy::aligned_buffer_bytes_kept() <= 64 * MiB);
-  CHECK(copy::aligned_buffer_bytes_kept() >= 50 * MiB);
+  CHECK(io::aligned_buffer_bytes_kept() <= 64 * MiB);
+  CHECK(io::aligned_buffer_bytes_kept() >= 50 * MiB);
 }
 
 TEST_CASE("AlignedBuffer: large buffers may be backed by huge pages") {
@@ -114,7 +114,7 @@ TEST_CASE("AlignedBuffer: large buffers may be backed by huge pages") {
                                                      << "\", not madvise: no difference to see");
     return;
   }
-  const copy::AlignedBuffer big(4 * MiB);
+  const io::AlignedBuffer big(4 * MiB);
   CHECK(thp_eligible(address(big)) == "1");
   // An ordinary mapping of the same size is not (the check can fail).
   std::vector<std::byte> plain(4 * MiB);

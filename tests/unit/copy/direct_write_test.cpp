@@ -4,6 +4,7 @@
 // hash and allocation either way.
 #include "rescue/copy/copy_item.hpp"
 #include "rescue/copy/partial_file.hpp"
+#include "rescue/io/aligned_buffer.hpp"
 #include "rescue/io/file_byte_source.hpp"
 #include "unit/copy/copy_fixture.hpp"
 #include "unit/copy/fault_source.hpp"
@@ -14,7 +15,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
-#include <memory>
 #include <random>
 #include <span>
 #include <string>
@@ -29,11 +29,8 @@ namespace {
 // slack after them for a shifted view.
 class AlignedBytes {
 public:
-  explicit AlignedBytes(std::size_t size) : store_(size + 2 * KiB * 4) {
-    void *p = store_.data();
-    std::size_t space = store_.size();
-    std::align(4096, size + 4096, p, space);
-    bytes_ = {static_cast<std::byte *>(p), size};
+  explicit AlignedBytes(std::size_t size)
+      : store_(size + 4 * KiB), bytes_(store_.span().first(size)) {
     std::mt19937 gen(7);
     std::ranges::generate(bytes_, [&] { return static_cast<std::byte>(gen() | 1U); });
   }
@@ -45,7 +42,7 @@ public:
   }
 
 private:
-  std::vector<std::byte> store_;
+  io::AlignedBuffer store_;
   std::span<std::byte> bytes_;
 };
 

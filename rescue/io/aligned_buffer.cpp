@@ -1,5 +1,5 @@
 // Aligned, reused copy buffers (see aligned_buffer.hpp).
-#include "rescue/copy/aligned_buffer.hpp"
+#include "rescue/io/aligned_buffer.hpp"
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-namespace kvmr::copy {
+namespace kvmr::io {
 namespace {
 
 constexpr std::size_t huge_page = std::size_t{2} << 20U;
@@ -153,4 +153,4 @@ std::size_t aligned_buffer_bytes_kept() {
   return Kept::instance().bytes();
 }
 
-} // namespace kvmr::copy
+} // namespace kvmr::io

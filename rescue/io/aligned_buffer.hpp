@@ -1,4 +1,5 @@
-// The copy engine's large buffers, aligned for O_DIRECT. Two things make
+// Large buffers aligned for O_DIRECT: the copy engine's chunks and
+// DirectReader's bounce buffer. Two things make
 // them cheap where fresh memory is dear (on this project's VMs the first
 // touch of a page costs several microseconds: the buffers of one
 // copy_item, 32 MiB, took some 25,000 page faults, about a quarter of
@@ -14,7 +15,7 @@
 #include <cstddef>
 #include <span>
 
-namespace kvmr::copy {
+namespace kvmr::io {
 
 class AlignedBuffer {
 public:
@@ -42,4 +43,4 @@ private:
 // Bytes of freed buffers kept for reuse, now.
 std::size_t aligned_buffer_bytes_kept();
 
-} // namespace kvmr::copy
+} // namespace kvmr::io
