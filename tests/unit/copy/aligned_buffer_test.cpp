@@ -4,6 +4,8 @@
 #include "rescue/io/aligned_buffer.hpp"
 #include "unit/copy/copy_fixture.hpp"
 
+#include "unit/skip.hpp"
+
 #include <doctest/doctest.h>
 #include <sys/resource.h>
 
@@ -107,13 +109,12 @@ TEST_CASE("AlignedBuffer: at most 64 MiB of freed buffers are kept") {
   CHECK(io::aligned_buffer_bytes_kept() >= 50 * MiB);
 }
 
-TEST_CASE("AlignedBuffer: large buffers may be backed by huge pages") {
+TEST_CASE("AlignedBuffer: large buffers may be backed by huge pages" *
+          doctest::test_suite("host")) {
   const std::string mode = thp_mode();
-  if (mode.find("[madvise]") == std::string::npos) {
-    MESSAGE("skipped: transparent huge pages are \"" << mode
-                                                     << "\", not madvise: no difference to see");
-    return;
-  }
+  KVMR_SKIP_UNLESS(mode.find("[madvise]") != std::string::npos,
+                   "transparent huge pages are \"" + mode +
+                       "\", not madvise: no difference to see");
   const io::AlignedBuffer big(4 * MiB);
   CHECK(thp_eligible(address(big)) == "1");
   // An ordinary mapping of the same size is not (the check can fail).

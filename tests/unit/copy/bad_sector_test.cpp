@@ -10,6 +10,8 @@
 #include "unit/copy/fault_source.hpp"
 #include "unit/rescue/test_util.hpp"
 
+#include "unit/skip.hpp"
+
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -43,7 +45,8 @@ std::string run_out(const std::vector<std::string> &argv) {
 
 } // namespace
 
-TEST_CASE("copy_item: injected EIO marks exactly those sectors bad, zeros on the target") {
+TEST_CASE("copy_item: injected EIO marks exactly those sectors bad, zeros on the target" *
+          doctest::test_suite("tools")) {
   TempDir dir;
   const auto src_path = dir / "src.img";
   // Data everywhere except a hole at 28-30 MiB, which also "fails" but is
@@ -95,10 +98,8 @@ TEST_CASE("copy_item: injected EIO marks exactly those sectors bad, zeros on the
   CHECK_FALSE(exists(dst + ".partial.state"));
 
   SUBCASE("ddrescuelog reads the mapfile") {
-    if (!have("ddrescuelog")) {
-      MESSAGE("skipped: ddrescuelog is not installed (package gddrescue, scripts/setup)");
-      return;
-    }
+    KVMR_SKIP_UNLESS(have("ddrescuelog"),
+                     "ddrescuelog is not installed (package gddrescue, scripts/setup)");
     // -l- lists the bad blocks, as sector numbers with -b 512.
     const auto listed = run_out({"ddrescuelog", "-b", "512", "-l-", r.map_path});
     std::string want_list;

@@ -4,6 +4,8 @@
 #include "rescue/util/fd.hpp"
 #include "unit/rescue/test_util.hpp"
 
+#include "unit/skip.hpp"
+
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -102,7 +104,19 @@ copy::CopyOptions test_options() {
 }
 
 bool can_mount_ext4() {
-  return ::geteuid() == 0 && have("mkfs.ext4");
+  if (::geteuid() != 0) {
+    skip("not root: a loop-mounted ext4 target needs root");
+    return false;
+  }
+  if (::access("/dev/loop-control", R_OK | W_OK) != 0) {
+    skip("no /dev/loop-control: loop devices unavailable");
+    return false;
+  }
+  if (!have("mkfs.ext4")) {
+    skip("mkfs.ext4 not installed (scripts/setup installs e2fsprogs)");
+    return false;
+  }
+  return true;
 }
 
 Ext4Mount::Ext4Mount(const std::string &dir, unsigned size_mib, const std::string &name)

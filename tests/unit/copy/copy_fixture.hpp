@@ -61,7 +61,8 @@ private:
 };
 
 // True when this process can make the loop-mounted ext4 filesystems
-// below (root, mkfs.ext4); callers skip with a MESSAGE otherwise.
+// below (root, loop devices, mkfs.ext4); otherwise skips the test case
+// (unit/skip.hpp) and returns false.
 bool can_mount_ext4();
 
 // An ext4 filesystem of SIZE_MIB MiB in DIR/NAME.img, mounted with a loop

@@ -4,6 +4,8 @@
 #include "rescue/util/error.hpp"
 #include "unit/rescue/test_util.hpp"
 
+#include "unit/skip.hpp"
+
 #include <doctest/doctest.h>
 
 using namespace kvmr;
@@ -39,11 +41,9 @@ TEST_CASE("mapfile: malformed files are refused with the line") {
   }
 }
 
-TEST_CASE("mapfile: reads what GNU ddrescue writes") {
-  if (!test::have("ddrescue")) {
-    MESSAGE("skipped: ddrescue is not installed (package gddrescue, scripts/setup)");
-    return;
-  }
+TEST_CASE("mapfile: reads what GNU ddrescue writes" * doctest::test_suite("tools")) {
+  KVMR_SKIP_UNLESS(test::have("ddrescue"),
+                   "ddrescue is not installed (package gddrescue, scripts/setup)");
   test::TempDir dir;
   test::sh("cd '" + dir.path().string() +
            "' && head -c 100000 /dev/urandom > in && ddrescue -q in out map");

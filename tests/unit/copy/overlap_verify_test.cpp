@@ -12,6 +12,8 @@
 #include "unit/copy/fault_source.hpp"
 #include "unit/rescue/test_util.hpp"
 
+#include "unit/skip.hpp"
+
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -44,17 +46,16 @@ bool dropped_within(const std::string &path, std::chrono::milliseconds limit) {
 
 } // namespace
 
-TEST_CASE("copy_item: verification reads chunk 0 back while the copy is still reading") {
+TEST_CASE("copy_item: verification reads chunk 0 back while the copy is still reading" *
+          doctest::test_suite("host")) {
   // The source's last chunk is read only once chunk 0 of the target has
   // been dropped from the page cache for its read-back (or a time-out).
   // Trailing, that happens during the copy; one pass after the other, it
   // cannot.
   TempDir dir;
-  if (on_tmpfs(dir.path().string())) {
-    // tmpfs keeps dropped pages: the sign this test watches for never comes.
-    MESSAGE("skipped: " << dir.path() << " is on tmpfs; set TMPDIR to a disk filesystem");
-    return;
-  }
+  // tmpfs keeps dropped pages: the sign this test watches for never comes.
+  KVMR_SKIP_UNLESS(!on_tmpfs(dir.path().string()),
+                   dir.path().string() + " is on tmpfs; set TMPDIR to a disk filesystem");
   const auto src_path = dir / "src.img";
   make_sparse(src_path, 8 * MiB, {{0, 8 * MiB}});
   io::FileByteSource file(src_path);

@@ -51,7 +51,8 @@ std::string guest_hash(const std::string &top) {
 
 } // namespace
 
-TEST_CASE("a moved qcow2 base: new name in the header, data untouched, chain resolves") {
+TEST_CASE("a moved qcow2 base: new name in the header, data untouched, chain resolves" *
+          doctest::test_suite("tools")) {
   if (!kvmr::test::have_or_skip("qemu-img") || !kvmr::test::have_or_skip("qemu-io")) {
     return;
   }
@@ -83,7 +84,8 @@ TEST_CASE("a moved qcow2 base: new name in the header, data untouched, chain res
   sh("qemu-img compare -f qcow2 -F qcow2 " + q(top) + " " + q(top));
 }
 
-TEST_CASE("a raw base, a relative name, and a name that needs quoting") {
+TEST_CASE("a raw base, a relative name, and a name that needs quoting" *
+          doctest::test_suite("tools")) {
   if (!kvmr::test::have_or_skip("qemu-img") || !kvmr::test::have_or_skip("qemu-io")) {
     return;
   }
@@ -106,7 +108,7 @@ TEST_CASE("a raw base, a relative name, and a name that needs quoting") {
   CHECK(h.backing_file == odd);
 }
 
-TEST_CASE("refusals and failures name the image") {
+TEST_CASE("refusals and failures name the image" * doctest::test_suite("tools")) {
   if (!kvmr::test::have_or_skip("qemu-img") || !kvmr::test::have_or_skip("qemu-io")) {
     return;
   }

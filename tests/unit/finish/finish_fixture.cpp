@@ -4,6 +4,8 @@
 #include "kickstart/shell_quote.hpp"
 #include "rescue/util/command.hpp"
 
+#include "unit/skip.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -32,7 +34,7 @@ bool have_or_skip(const std::string &program) {
   if (have(program)) {
     return true;
   }
-  MESSAGE("SKIP: " << program << " not installed");
+  skip(program + " not installed (scripts/setup installs it)");
   return false;
 }
 

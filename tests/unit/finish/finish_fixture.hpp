@@ -28,8 +28,8 @@ private:
   std::string old_;
 };
 
-// True when PROGRAM is installed; otherwise prints "SKIP: PROGRAM not
-// installed" for the test case.
+// True when PROGRAM is installed; otherwise skips the test case
+// (unit/skip.hpp) and returns false.
 bool have_or_skip(const std::string &program);
 
 // Quoted for bash.

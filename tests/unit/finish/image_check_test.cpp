@@ -49,7 +49,7 @@ void poke_refcount(const std::string &path, std::uint64_t cluster, std::uint16_t
 
 } // namespace
 
-TEST_CASE("a clean qcow2 is ok") {
+TEST_CASE("a clean qcow2 is ok" * doctest::test_suite("tools")) {
   if (!kvmr::test::have_or_skip("qemu-img") || !kvmr::test::have_or_skip("qemu-io")) {
     return;
   }
@@ -67,7 +67,7 @@ TEST_CASE("a clean qcow2 is ok") {
   CHECK(c.total_clusters == 1024);
 }
 
-TEST_CASE("a leaked cluster and a corrupted refcount are reported") {
+TEST_CASE("a leaked cluster and a corrupted refcount are reported" * doctest::test_suite("tools")) {
   if (!kvmr::test::have_or_skip("qemu-img") || !kvmr::test::have_or_skip("qemu-io")) {
     return;
   }
@@ -94,7 +94,7 @@ TEST_CASE("a leaked cluster and a corrupted refcount are reported") {
   CHECK(check_image(broken, "qcow2").status == CheckStatus::corrupt);
 }
 
-TEST_CASE("a truncated image: the error names it") {
+TEST_CASE("a truncated image: the error names it" * doctest::test_suite("tools")) {
   if (!kvmr::test::have_or_skip("qemu-img") || !kvmr::test::have_or_skip("qemu-io")) {
     return;
   }

@@ -28,7 +28,7 @@ PathRewrite rw(std::string from, std::string to, bool block_to_file = false,
 
 } // namespace
 
-TEST_CASE("the samples validate as their kind") {
+TEST_CASE("the samples validate as their kind" * doctest::test_suite("tools")) {
   if (!kvmr::test::have_or_skip("virt-xml-validate")) {
     return;
   }
@@ -47,7 +47,8 @@ TEST_CASE("the samples validate as their kind") {
   }
 }
 
-TEST_CASE("rewritten fixture files still validate: block to file, relocated, hostile name") {
+TEST_CASE("rewritten fixture files still validate: block to file, relocated, hostile name" *
+          doctest::test_suite("tools")) {
   if (!kvmr::test::have_or_skip("virt-xml-validate")) {
     return;
   }
@@ -89,7 +90,7 @@ TEST_CASE("rewritten fixture files still validate: block to file, relocated, hos
   CHECK(validate_libvirt_xml(dir / "out-pool.xml", XmlKind::pool).ok());
 }
 
-TEST_CASE("broken files fail, and the message names them") {
+TEST_CASE("broken files fail, and the message names them" * doctest::test_suite("tools")) {
   if (!kvmr::test::have_or_skip("virt-xml-validate")) {
     return;
   }

@@ -6,6 +6,8 @@
 #include "unit/rescue/test_util.hpp"
 #include "unit/target/target_fixture.hpp"
 
+#include "unit/skip.hpp"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -27,6 +29,13 @@ disk::Disk block(const std::string &path, const std::string &transport = "sata")
   d.device.is_block_device = true;
   d.device.transport = transport;
   return d;
+}
+
+// Whether the filesystem mounted as M sits on a block device, as sysfs
+// says (asked here, not of the code under test).
+bool on_block_device(const target::MountEntry &m) {
+  return std::filesystem::exists("/sys/dev/block/" + std::to_string(m.major) + ":" +
+                                 std::to_string(m.minor));
 }
 
 std::string joined(const std::vector<std::string> &v) {
@@ -126,16 +135,16 @@ TEST_CASE("describe_disk: model or kind, size, what is on it") {
   CHECK(flow::describe_disk(bad, layout) == "disk, 4.0 GiB, unreadable: I/O error");
 }
 
-TEST_CASE("boot_disks: the whole disk under / as sysfs tells, nothing for other mounts") {
+TEST_CASE("boot_disks: the whole disk under / as sysfs tells, nothing for other mounts" *
+          doctest::test_suite("host")) {
   const auto mounts = target::read_mountinfo();
   const auto root = std::find_if(mounts.rbegin(), mounts.rend(),
                                  [](const target::MountEntry &m) { return m.mount_point == "/"; });
   REQUIRE(root != mounts.rend());
+  KVMR_SKIP_UNLESS(on_block_device(*root), "/ is not on a block device here");
+  KVMR_SKIP_UNLESS(test::have("lsblk"), "lsblk not installed (util-linux)");
   const std::string name = target::block_name(root->major, root->minor);
-  if (name.empty() || !test::have("lsblk")) {
-    MESSAGE("SKIP: / is not on a block device here (or no lsblk)");
-    return;
-  }
+  REQUIRE(!name.empty());
   // lsblk's answer: the top of the chain from / down to a whole disk.
   const std::string expected = trimmed(test::sh_out("lsblk -s -n -r -o NAME,TYPE /dev/" + name +
                                                     " | awk '$2==\"disk\"{print \"/dev/\"$1}' | "
@@ -153,7 +162,8 @@ TEST_CASE("boot_disks: the whole disk under / as sysfs tells, nothing for other 
   CHECK(flow::boot_disks({live}) == got);
 }
 
-TEST_CASE("mounted_data_dirs: data filesystems a user mounted, not /boot, ours or the boot disk") {
+TEST_CASE("mounted_data_dirs: data filesystems a user mounted, not /boot, ours or the boot disk" *
+          doctest::test_suite("host")) {
   const auto entry = [](unsigned major, unsigned minor, const std::string &mp,
                         const std::string &fs) {
     target::MountEntry m;
@@ -180,11 +190,9 @@ TEST_CASE("mounted_data_dirs: data filesystems a user mounted, not /boot, ours o
   const auto root = std::find_if(real.rbegin(), real.rend(),
                                  [](const target::MountEntry &m) { return m.mount_point == "/"; });
   REQUIRE(root != real.rend());
+  KVMR_SKIP_UNLESS(on_block_device(*root), "/ is not on a block device here (boot-disk part)");
   const auto boot = flow::boot_disks({*root});
-  if (boot.empty()) {
-    MESSAGE("SKIP (boot-disk part): / is not on a block device here");
-    return;
-  }
+  REQUIRE(!boot.empty());
   target::MountEntry on_boot = *root;
   on_boot.mount_point = "/srv/on-boot-disk";
   on_boot.fs_type = "xfs";
@@ -192,8 +200,9 @@ TEST_CASE("mounted_data_dirs: data filesystems a user mounted, not /boot, ours o
   CHECK(flow::mounted_data_dirs({on_boot}, {}) == std::vector<std::string>{"/srv/on-boot-disk"});
 }
 
-TEST_CASE("target_candidates: a loop device named explicitly is offered, a source refused") {
-  if (!test::loop_and_mount_or_skip("target candidates on loop devices")) {
+TEST_CASE("target_candidates: a loop device named explicitly is offered, a source refused" *
+          doctest::test_suite("root")) {
+  if (!test::loop_and_mount_or_skip()) {
     return;
   }
   const test::WorkDir w;

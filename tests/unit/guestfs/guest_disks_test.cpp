@@ -7,6 +7,8 @@
 #include "rescue/util/error.hpp"
 #include "unit/rescue/test_util.hpp"
 
+#include "unit/skip.hpp"
+
 #include <doctest/doctest.h>
 
 using namespace kvmr::guestfs; // NOLINT(google-build-using-namespace)
@@ -154,11 +156,9 @@ TEST_CASE("check_disk: qemu-img missing") {
   CHECK(c.problem.find("qemu-img is not installed") != std::string::npos);
 }
 
-TEST_CASE("check_disk: qcow2 chains through the real qemu-img") {
-  if (!kvmr::test::have("qemu-img")) {
-    MESSAGE("SKIP: qemu-img is not installed");
-    return;
-  }
+TEST_CASE("check_disk: qcow2 chains through the real qemu-img" * doctest::test_suite("tools")) {
+  KVMR_SKIP_UNLESS(kvmr::test::have("qemu-img"),
+                   "qemu-img not installed (scripts/setup installs qemu-utils)");
   const TempDir dir;
   sh("cd " + dir.path().string() +
      " && qemu-img create -q -f qcow2 base.qcow2 16M"

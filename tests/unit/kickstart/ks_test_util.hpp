@@ -3,6 +3,7 @@
 #pragma once
 
 #include "kickstart/profile.hpp"
+#include "unit/skip.hpp"
 
 #include <string>
 #include <vector>

@@ -5,6 +5,8 @@
 #include "rescue/volume/mount.hpp"
 #include "test_util.hpp"
 
+#include "unit/skip.hpp"
+
 #include <doctest/doctest.h>
 
 #include <sys/mount.h>
@@ -20,11 +22,10 @@ namespace {
 using test::have;
 using test::sh;
 
-TEST_CASE("a shut-down XFS is still a mount point and is unmounted") {
-  if (!have("mkfs.xfs") || !have("xfs_io") || ::geteuid() != 0) {
-    MESSAGE("SKIP: needs root, mkfs.xfs and xfs_io");
-    return;
-  }
+TEST_CASE("a shut-down XFS is still a mount point and is unmounted" * doctest::test_suite("root")) {
+  KVMR_SKIP_UNLESS(::geteuid() == 0, "needs root to mount");
+  KVMR_SKIP_UNLESS(have("mkfs.xfs") && have("xfs_io"),
+                   "mkfs.xfs or xfs_io not installed (scripts/setup installs xfsprogs)");
   test::TempDir tmp;
   const std::string img = tmp / "dead.xfs";
   const std::string mnt = tmp / "mnt";
@@ -42,11 +43,9 @@ TEST_CASE("a shut-down XFS is still a mount point and is unmounted") {
   CHECK_FALSE(volume::is_mount_point(mnt));
 }
 
-TEST_CASE("a mount point with a space and a backslash is found (mountinfo escapes them)") {
-  if (::geteuid() != 0) {
-    MESSAGE("SKIP: needs root to mount");
-    return;
-  }
+TEST_CASE("a mount point with a space and a backslash is found (mountinfo escapes them)" *
+          doctest::test_suite("root")) {
+  KVMR_SKIP_UNLESS(::geteuid() == 0, "needs root to mount");
   test::TempDir tmp;
   const std::string mnt = tmp / "VM images \\ old";
   std::filesystem::create_directory(mnt);

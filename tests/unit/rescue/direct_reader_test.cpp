@@ -9,6 +9,8 @@
 #include "rescue/util/error.hpp"
 #include "unit/rescue/test_util.hpp"
 
+#include "unit/skip.hpp"
+
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
@@ -112,11 +114,9 @@ TEST_CASE("DirectReader: EINVAL from a direct read falls back to buffered reads"
   CHECK(std::equal(buf.begin(), buf.begin() + 1000, bytes.begin() + 99000));
 }
 
-TEST_CASE("read_direct on tmpfs gives the file's bytes, direct or not") {
-  if (!std::filesystem::is_directory("/dev/shm")) {
-    MESSAGE("skipped: no /dev/shm (tmpfs) here");
-    return;
-  }
+TEST_CASE("read_direct on tmpfs gives the file's bytes, direct or not" *
+          doctest::test_suite("host")) {
+  KVMR_SKIP_UNLESS(std::filesystem::is_directory("/dev/shm"), "no /dev/shm (tmpfs) here");
   std::string tmpl = "/dev/shm/kvmr-direct-XXXXXX";
   const int raw = ::mkstemp(tmpl.data());
   REQUIRE(raw >= 0);

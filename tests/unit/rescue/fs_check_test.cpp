@@ -4,6 +4,8 @@
 #include "rescue/volume/fs_check.hpp"
 #include "tests/unit/rescue/test_util.hpp"
 
+#include "unit/skip.hpp"
+
 #include <doctest/doctest.h>
 
 #include <unistd.h>
@@ -45,11 +47,10 @@ TEST_CASE("xfs_repair -n: a fresh XFS is clean") {
   CHECK_FALSE(any_line_has(c, "host filesystem geometry"));
 }
 
-TEST_CASE("xfs_repair -n: a log with unwritten changes is reported as such") {
-  if (::geteuid() != 0) {
-    MESSAGE("SKIP: making a dirty XFS log needs root (mount and xfs_io shutdown)");
-    return;
-  }
+TEST_CASE("xfs_repair -n: a log with unwritten changes is reported as such" *
+          doctest::test_suite("root")) {
+  KVMR_SKIP_UNLESS(::geteuid() == 0,
+                   "making a dirty XFS log needs root (mount and xfs_io shutdown)");
   const kvmr::test::TempDir dir;
   const std::string img = dir / "x.img";
   const std::string mnt = dir / "m";

@@ -121,7 +121,8 @@ const LvMap &lv_of(const AssembledVg &vg, const std::string &name) {
 
 } // namespace
 
-TEST_CASE("LvByteSource reads a multi-segment linear LV byte for byte") {
+TEST_CASE("LvByteSource reads a multi-segment linear LV byte for byte" *
+          doctest::test_suite("root")) {
   test::TempDir t;
   const auto fx = test::make_lvm_fixture(
       t, {{"multi.img", 40 * kMiB, kMiB, 32 * kMiB}},
@@ -160,7 +161,8 @@ TEST_CASE("LvByteSource reads a multi-segment linear LV byte for byte") {
   CHECK(holes[0] == Extent{0, 2 * kMiB, ExtentKind::hole});
 }
 
-TEST_CASE("LvByteSource reads a striped LV chunk by chunk, then a PV goes missing") {
+TEST_CASE("LvByteSource reads a striped LV chunk by chunk, then a PV goes missing" *
+          doctest::test_suite("root")) {
   test::TempDir t;
   const auto fx = test::make_lvm_fixture(
       t, {{"a.img", 32 * kMiB}, {"b.img", 32 * kMiB}},
@@ -217,7 +219,7 @@ TEST_CASE("LvByteSource reads a striped LV chunk by chunk, then a PV goes missin
   CHECK(tail[0] == Extent{6 * kMiB, 2 * kMiB, ExtentKind::unreadable});
 }
 
-TEST_CASE("LvByteSource on a PV image cut short") {
+TEST_CASE("LvByteSource on a PV image cut short" * doctest::test_suite("root")) {
   test::TempDir t;
   const auto fx = test::make_root_swap_fixture(t);
   if (!fx) {

@@ -96,7 +96,9 @@ struct LvmFixture {
 // Attaches a loop device per PV, runs pvcreate on each, then COMMANDS
 // (lvm subcommand and arguments; "{0}", "{1}" ... stand for the loop
 // devices), collects lvs/pvs/vgs for VG, and detaches. Returns nullopt
-// after a "SKIP: ..." message when loop devices cannot be had here.
+// after skipping the test case (unit/skip.hpp) when lvm_skip_reason() names
+// something this machine lacks; a loop device that cannot be attached all
+// the same fails the test.
 std::optional<LvmFixture> make_lvm_fixture(const TempDir &dir, std::vector<PvSpec> pvs,
                                            const std::vector<std::string> &commands,
                                            const std::string &vg);

@@ -8,6 +8,8 @@
 #include "rescue/util/fd.hpp"
 #include "unit/rescue/lvm_fixture.hpp"
 
+#include "unit/skip.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cstring>
@@ -176,7 +178,8 @@ TEST_CASE("a hand-made PV: plain and wrapped metadata text") {
   }
 }
 
-TEST_CASE("a PV made by pvcreate in a partition matches what pvs reports") {
+TEST_CASE("a PV made by pvcreate in a partition matches what pvs reports" *
+          doctest::test_suite("root")) {
   test::TempDir t;
   const auto fx = test::make_root_swap_fixture(t);
   if (!fx) {
@@ -216,7 +219,7 @@ TEST_CASE("a PV made by pvcreate in a partition matches what pvs reports") {
   CHECK(has(error_of(spec.image, 0, 80ULL << 20U), spec.image + ": PV at byte 0"));
 }
 
-TEST_CASE("damaged copies of a real PV") {
+TEST_CASE("damaged copies of a real PV" * doctest::test_suite("root")) {
   test::TempDir t;
   const auto fx = test::make_root_swap_fixture(t);
   if (!fx) {
@@ -298,7 +301,8 @@ TEST_CASE("damaged copies of a real PV") {
   }
 }
 
-TEST_CASE("two metadata areas: the second serves when the first is damaged") {
+TEST_CASE("two metadata areas: the second serves when the first is damaged" *
+          doctest::test_suite("root")) {
   test::TempDir t;
   const auto fx =
       test::make_lvm_fixture(t, {{"two.img", 64ULL << 20U, 0, 0, "--pvmetadatacopies 2"}},
@@ -336,21 +340,15 @@ TEST_CASE("two metadata areas: the second serves when the first is damaged") {
   CHECK(none.problems.size() == 2);
 }
 
-TEST_CASE("real metadata that wraps around the end of a small metadata area") {
-  if (const auto why = test::lvm_skip_reason(); !why.empty()) {
-    MESSAGE("SKIP: " << why);
-    return;
-  }
+TEST_CASE("real metadata that wraps around the end of a small metadata area" *
+          doctest::test_suite("root")) {
+  const std::string why = test::lvm_skip_reason();
+  KVMR_SKIP_UNLESS(why.empty(), why);
   test::TempDir t;
   const std::string img = t / "wrap.img";
   test::sh("truncate -s 64M " + img);
   std::optional<test::LoopDevice> loop;
-  try {
-    loop.emplace(img);
-  } catch (const std::runtime_error &e) {
-    MESSAGE("SKIP: cannot attach a loop device here: " << e.what());
-    return;
-  }
+  loop.emplace(img); // as root with loop devices, losetup failing is a failure
   const std::vector<std::string> devs{loop->path()};
   test::lvm(devs, "pvcreate", "--dataalignment 4k --metadatasize 32k " + loop->path());
   test::lvm(devs, "vgcreate", "-s 1m vgw " + loop->path());

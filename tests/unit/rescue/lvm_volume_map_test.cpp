@@ -69,7 +69,8 @@ const LvMap &lv_of(const AssembledVg &vg, const std::string &name) {
 
 } // namespace
 
-TEST_CASE("linear LVs in a partition: one run each, served by a loop device at an offset") {
+TEST_CASE("linear LVs in a partition: one run each, served by a loop device at an offset" *
+          doctest::test_suite("root")) {
   test::TempDir t;
   const auto fx = test::make_root_swap_fixture(t);
   if (!fx) {
@@ -110,7 +111,8 @@ TEST_CASE("linear LVs in a partition: one run each, served by a loop device at a
   CHECK_THROWS_AS(resolve(root, root.size), InputError);
 }
 
-TEST_CASE("a multi-segment LV needs device-mapper or the copier's map") {
+TEST_CASE("a multi-segment LV needs device-mapper or the copier's map" *
+          doctest::test_suite("root")) {
   test::TempDir t;
   const auto fx = test::make_lvm_fixture(
       t, {{"multi.img", 64ULL << 20U}},
@@ -156,7 +158,7 @@ TEST_CASE("a multi-segment LV needs device-mapper or the copier's map") {
   CHECK(grow->length == 2 * ext);
 }
 
-TEST_CASE("a striped LV across two PVs, then one of them missing") {
+TEST_CASE("a striped LV across two PVs, then one of them missing" * doctest::test_suite("root")) {
   test::TempDir t;
   const auto fx = test::make_lvm_fixture(
       t, {{"a.img", 64ULL << 20U}, {"b.img", 64ULL << 20U}},
@@ -228,7 +230,8 @@ TEST_CASE("a striped LV across two PVs, then one of them missing") {
   CHECK(other.vgs[0].missing_pvs() == std::vector<std::string>{"pv0"});
 }
 
-TEST_CASE("an image cut short: LVs in the lost part are reported past the end") {
+TEST_CASE("an image cut short: LVs in the lost part are reported past the end" *
+          doctest::test_suite("root")) {
   test::TempDir t;
   const auto fx = test::make_root_swap_fixture(t);
   if (!fx) {

@@ -1,8 +1,11 @@
 // Sector 0 parsing: boot code kinds, protective MBR, entries.
 #include "rescue/disk/mbr.hpp"
 
+#include "unit/skip.hpp"
+
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <vector>
@@ -26,12 +29,11 @@ TEST_CASE("zeroed boot code with a valid signature") {
   CHECK_FALSE(m.protective);
 }
 
-TEST_CASE("GRUB 2 boot.img is recognised from the real file") {
+TEST_CASE("GRUB 2 boot.img is recognised from the real file" * doctest::test_suite("tools")) {
   std::ifstream in("/usr/lib/grub/i386-pc/boot.img", std::ios::binary);
-  if (!in) {
-    MESSAGE("SKIP: /usr/lib/grub/i386-pc/boot.img missing (grub-pc-bin not installed)");
-    return;
-  }
+  KVMR_SKIP_UNLESS(std::filesystem::exists("/usr/lib/grub/i386-pc/boot.img"),
+                   "/usr/lib/grub/i386-pc/boot.img missing (grub-pc-bin not installed)");
+  REQUIRE(in);
   std::vector<char> img((std::istreambuf_iterator<char>(in)), {});
   REQUIRE(img.size() == 512);
   auto s = blank_sector();

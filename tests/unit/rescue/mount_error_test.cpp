@@ -4,6 +4,8 @@
 #include "rescue/volume/mount.hpp"
 #include "test_util.hpp"
 
+#include "unit/skip.hpp"
+
 #include <doctest/doctest.h>
 
 #include <unistd.h>
@@ -14,11 +16,9 @@
 namespace kvmr {
 namespace {
 
-TEST_CASE("a filesystem type this kernel has no driver for: MountError with ENODEV") {
-  if (::geteuid() != 0) {
-    MESSAGE("SKIP: mount(2) needs root");
-    return;
-  }
+TEST_CASE("a filesystem type this kernel has no driver for: MountError with ENODEV" *
+          doctest::test_suite("root")) {
+  KVMR_SKIP_UNLESS(::geteuid() == 0, "mount(2) needs root");
   test::TempDir tmp;
   const std::string mnt = tmp / "mnt";
   test::sh("mkdir " + mnt);
@@ -32,11 +32,8 @@ TEST_CASE("a filesystem type this kernel has no driver for: MountError with ENOD
   }
 }
 
-TEST_CASE("a mount refused for what is on the disk is not ENODEV") {
-  if (::geteuid() != 0) {
-    MESSAGE("SKIP: mount(2) needs root");
-    return;
-  }
+TEST_CASE("a mount refused for what is on the disk is not ENODEV" * doctest::test_suite("root")) {
+  KVMR_SKIP_UNLESS(::geteuid() == 0, "mount(2) needs root");
   test::TempDir tmp;
   const std::string mnt = tmp / "mnt";
   const std::string img = tmp / "zeros.img";

@@ -4,6 +4,8 @@
 #include "rescue/disk/probe.hpp"
 #include "unit/rescue/test_util.hpp"
 
+#include "unit/skip.hpp"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -21,7 +23,7 @@ constexpr const char *kDiskGuid = "0badc0de-0000-4000-8000-000000000001";
 bool tools_present() {
   for (const char *p : {"sfdisk", "mkfs.xfs", "mkfs.ext4"}) {
     if (!test::have(p)) {
-      MESSAGE("SKIP: " << p << " not installed (scripts/setup installs it)");
+      test::skip(std::string(p) + " not installed (scripts/setup installs it)");
       return false;
     }
   }
@@ -58,7 +60,7 @@ bool any_contains(const std::vector<std::string> &v, const std::string &needle) 
 
 } // namespace
 
-TEST_CASE("a GPT image is read exactly, and not written") {
+TEST_CASE("a GPT image is read exactly, and not written" * doctest::test_suite("tools")) {
   if (!tools_present()) {
     return;
   }
@@ -99,10 +101,12 @@ TEST_CASE("a GPT image is read exactly, and not written") {
   CHECK_FALSE(d.boot.not_checked.empty());
 }
 
-TEST_CASE("GRUB in the MBR and the BIOS boot partition is recognised") {
+TEST_CASE("GRUB in the MBR and the BIOS boot partition is recognised" *
+          doctest::test_suite("tools")) {
   if (!tools_present() || !test::have("grub-mkimage") ||
       !std::filesystem::exists("/usr/lib/grub/i386-pc/boot.img")) {
-    MESSAGE("SKIP: grub-pc-bin not installed");
+    test::skip(
+        "grub-mkimage or /usr/lib/grub/i386-pc/boot.img missing (grub-pc-bin not installed)");
     return;
   }
   test::TempDir t;
@@ -120,7 +124,8 @@ TEST_CASE("GRUB in the MBR and the BIOS boot partition is recognised") {
   CHECK(d.boot.bios.verdict == BootVerdict::unknown);
 }
 
-TEST_CASE("a damaged XFS superblock is caught although libblkid accepts it") {
+TEST_CASE("a damaged XFS superblock is caught although libblkid accepts it" *
+          doctest::test_suite("tools")) {
   if (!tools_present()) {
     return;
   }
@@ -139,7 +144,7 @@ TEST_CASE("a damaged XFS superblock is caught although libblkid accepts it") {
   CHECK(d.boot.bios.summary.find("damaged") != std::string::npos);
 }
 
-TEST_CASE("a bad primary GPT header with a valid backup") {
+TEST_CASE("a bad primary GPT header with a valid backup" * doctest::test_suite("tools")) {
   if (!tools_present()) {
     return;
   }
@@ -153,7 +158,8 @@ TEST_CASE("a bad primary GPT header with a valid backup") {
   CHECK(d.status == DiskStatus::problems);
 }
 
-TEST_CASE("both GPT headers bad, or a protective MBR with no GPT at all") {
+TEST_CASE("both GPT headers bad, or a protective MBR with no GPT at all" *
+          doctest::test_suite("tools")) {
   if (!tools_present()) {
     return;
   }
@@ -180,7 +186,7 @@ TEST_CASE("both GPT headers bad, or a protective MBR with no GPT at all") {
   CHECK(d.status == DiskStatus::problems);
 }
 
-TEST_CASE("a partition running past the end of a truncated image") {
+TEST_CASE("a partition running past the end of a truncated image" * doctest::test_suite("tools")) {
   if (!tools_present()) {
     return;
   }
@@ -224,7 +230,7 @@ TEST_CASE("paths that are not disks get a clear status, the rest still comes") {
   CHECK(disks[5].error.find("neither a block device nor a regular file") != std::string::npos);
 }
 
-TEST_CASE("a bare filesystem without a partition table") {
+TEST_CASE("a bare filesystem without a partition table" * doctest::test_suite("tools")) {
   if (!tools_present()) {
     return;
   }
@@ -238,9 +244,9 @@ TEST_CASE("a bare filesystem without a partition table") {
   CHECK(d.whole_disk->uuid == kExtUuid);
 }
 
-TEST_CASE("the ESP's boot loaders are read without a vfat driver") {
+TEST_CASE("the ESP's boot loaders are read without a vfat driver" * doctest::test_suite("tools")) {
   if (!tools_present() || !test::have("mkfs.vfat") || !test::have("mcopy")) {
-    MESSAGE("SKIP: mkfs.vfat or mtools not installed");
+    test::skip("mkfs.vfat or mtools not installed (scripts/setup installs dosfstools, mtools)");
     return;
   }
   test::TempDir t;
@@ -270,9 +276,9 @@ TEST_CASE("the ESP's boot loaders are read without a vfat driver") {
   }
 }
 
-TEST_CASE("a LUKS volume in a partition is recognised and named") {
+TEST_CASE("a LUKS volume in a partition is recognised and named" * doctest::test_suite("tools")) {
   if (!tools_present() || !test::have("cryptsetup")) {
-    MESSAGE("SKIP: cryptsetup not installed (scripts/setup installs cryptsetup-bin)");
+    test::skip("cryptsetup not installed (scripts/setup installs cryptsetup-bin)");
     return;
   }
   test::TempDir t;

@@ -4,6 +4,8 @@
 #include "rescue/util/fd.hpp"
 #include "unit/rescue/test_util.hpp"
 
+#include "unit/skip.hpp"
+
 #include <doctest/doctest.h>
 
 using namespace kvmr;       // NOLINT(google-build-using-namespace)
@@ -18,11 +20,9 @@ std::vector<std::byte> read_file(const std::string &path, std::uint64_t off, std
 
 } // namespace
 
-TEST_CASE("XFS v5 superblock CRC: made by mkfs.xfs, then damaged") {
-  if (!test::have("mkfs.xfs")) {
-    MESSAGE("SKIP: mkfs.xfs not installed (scripts/setup installs xfsprogs)");
-    return;
-  }
+TEST_CASE("XFS v5 superblock CRC: made by mkfs.xfs, then damaged" * doctest::test_suite("tools")) {
+  KVMR_SKIP_UNLESS(test::have("mkfs.xfs"),
+                   "mkfs.xfs not installed (scripts/setup installs xfsprogs)");
   test::TempDir t;
   test::sh("truncate -s 320M " + (t / "x.img") + " && mkfs.xfs -q " + (t / "x.img"));
   auto sb = read_file(t / "x.img", 0, 32768);
@@ -50,21 +50,17 @@ TEST_CASE("XFS v5 superblock CRC: made by mkfs.xfs, then damaged") {
   }
 }
 
-TEST_CASE("XFS v4 has no checksum") {
-  if (!test::have("mkfs.xfs")) {
-    MESSAGE("SKIP: mkfs.xfs not installed");
-    return;
-  }
+TEST_CASE("XFS v4 has no checksum" * doctest::test_suite("tools")) {
+  KVMR_SKIP_UNLESS(test::have("mkfs.xfs"),
+                   "mkfs.xfs not installed (scripts/setup installs xfsprogs)");
   test::TempDir t;
   test::sh("truncate -s 320M " + (t / "x.img") + " && mkfs.xfs -q -m crc=0 " + (t / "x.img"));
   CHECK(check_xfs_superblock(read_file(t / "x.img", 0, 4096)).verdict == ChecksumVerdict::none);
 }
 
-TEST_CASE("ext4 metadata_csum superblock, and ext2 without it") {
-  if (!test::have("mkfs.ext4")) {
-    MESSAGE("SKIP: mkfs.ext4 not installed");
-    return;
-  }
+TEST_CASE("ext4 metadata_csum superblock, and ext2 without it" * doctest::test_suite("tools")) {
+  KVMR_SKIP_UNLESS(test::have("mkfs.ext4"),
+                   "mkfs.ext4 not installed (scripts/setup installs e2fsprogs)");
   test::TempDir t;
   test::sh("truncate -s 64M " + (t / "e.img") + " && mkfs.ext4 -q -O metadata_csum " +
            (t / "e.img"));

@@ -9,6 +9,8 @@
 #include "unit/rescue/test_util.hpp"
 #include "unit/run/run_fixture.hpp"
 
+#include "unit/skip.hpp"
+
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
@@ -43,11 +45,10 @@ std::size_t index_of(const plan::RescuePlan &p, const std::string &dest) {
 
 } // namespace
 
-TEST_CASE("report: bad ranges of a qcow2 copy name the guest offset or the metadata") {
-  if (!have("qemu-img") || !have("qemu-io")) {
-    MESSAGE("SKIP: qemu-img/qemu-io missing (apt-get install qemu-utils)");
-    return;
-  }
+TEST_CASE("report: bad ranges of a qcow2 copy name the guest offset or the metadata" *
+          doctest::test_suite("tools")) {
+  KVMR_SKIP_UNLESS(have("qemu-img") && have("qemu-io"),
+                   "qemu-img or qemu-io not installed (scripts/setup installs qemu-utils)");
   TempDir root;
   const std::string img = root / "web01.qcow2";
   sh("qemu-img create -q -f qcow2 " + img + " 16M && qemu-io -c 'write -P 0xaa 1M 64k' " + img +
@@ -131,10 +132,8 @@ TEST_CASE("report: bad ranges of a qcow2 copy name the guest offset or the metad
   }
   CHECK(seen);
 
-  if (std::system("python3 -c 'import jsonschema' 2>/dev/null") != 0) {
-    MESSAGE("SKIP: python3-jsonschema missing: report.json not checked against its schema");
-    return;
-  }
+  KVMR_SKIP_UNLESS(std::system("python3 -c 'import jsonschema' 2>/dev/null") == 0,
+                   "python3-jsonschema not installed: report.json not checked against its schema");
   const std::string doc = root / "report.json";
   std::ofstream(doc) << j.dump(2);
   sh("python3 -c 'import json, sys, jsonschema; "

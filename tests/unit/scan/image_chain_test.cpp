@@ -58,7 +58,8 @@ std::string dump(const ImageChain &c) {
 
 } // namespace
 
-TEST_CASE("a three-deep chain with relative, ../ and absolute backing names") {
+TEST_CASE("a three-deep chain with relative, ../ and absolute backing names" *
+          doctest::test_suite("tools")) {
   if (!test::need_qemu_img()) {
     return;
   }
@@ -104,7 +105,7 @@ TEST_CASE("a three-deep chain with relative, ../ and absolute backing names") {
         std::vector<std::string>{"/images/vm/top.qcow2", "/images/mid.qcow2", "/base/base.qcow2"});
 }
 
-TEST_CASE("qemu-img's view of a chain agrees with the walk") {
+TEST_CASE("qemu-img's view of a chain agrees with the walk" * doctest::test_suite("tools")) {
   if (!test::need_qemu_img()) {
     return;
   }
@@ -142,7 +143,8 @@ TEST_CASE("qemu-img's view of a chain agrees with the walk") {
   CHECK(c.members[2].declared_format == "raw");
 }
 
-TEST_CASE("loops, the depth bound and a missing backing file stop the walk") {
+TEST_CASE("loops, the depth bound and a missing backing file stop the walk" *
+          doctest::test_suite("tools")) {
   if (!test::need_qemu_img()) {
     return;
   }
@@ -191,7 +193,8 @@ TEST_CASE("loops, the depth bound and a missing backing file stop the walk") {
   CHECK(mentions(rel.problems, "not an absolute path"));
 }
 
-TEST_CASE("format mismatches: raw declared on qcow2, header format disagreeing, none recorded") {
+TEST_CASE("format mismatches: raw declared on qcow2, header format disagreeing, none recorded" *
+          doctest::test_suite("tools")) {
   if (!test::need_qemu_img()) {
     return;
   }
@@ -238,7 +241,8 @@ TEST_CASE("format mismatches: raw declared on qcow2, header format disagreeing, 
   CHECK(raw.complete);
 }
 
-TEST_CASE("external data files, protocol backing names, symlinks and odd members") {
+TEST_CASE("external data files, protocol backing names, symlinks and odd members" *
+          doctest::test_suite("tools")) {
   if (!test::need_qemu_img()) {
     return;
   }

@@ -3,6 +3,8 @@
 
 #include "unit/rescue/test_util.hpp"
 
+#include "unit/skip.hpp"
+
 #include <doctest/doctest.h>
 
 #include <fstream>
@@ -43,7 +45,7 @@ bool need_qemu_img() {
   if (have("qemu-img")) {
     return true;
   }
-  MESSAGE("qemu-img missing (apt-get install qemu-utils): test skipped");
+  skip("qemu-img not installed (scripts/setup installs qemu-utils)");
   return false;
 }
 

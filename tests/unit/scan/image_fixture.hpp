@@ -16,7 +16,7 @@ void patch(const std::string &path, std::uint64_t offset, const std::string &dat
 // DATA as N big-endian bytes (N = 4 or 8), for patching header fields.
 std::string be(std::uint64_t value, int n);
 
-// Skips the calling test (with a message) when qemu-img is missing;
+// Skips the calling test (unit/skip.hpp) when qemu-img is missing;
 // returns false then.
 bool need_qemu_img();
 

@@ -10,6 +10,8 @@
 #include "unit/rescue/test_util.hpp"
 #include "unit/scan/image_fixture.hpp"
 
+#include "unit/skip.hpp"
+
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -170,16 +172,20 @@ std::map<Qcow2Area, int> sweep(const std::string &img, const std::string &conver
 }
 
 bool need_qemu_io() {
-  if (test::need_qemu_img() && test::have("qemu-io")) {
+  if (!test::need_qemu_img()) {
+    return false;
+  }
+  if (test::have("qemu-io")) {
     return true;
   }
-  MESSAGE("qemu-io missing (apt-get install qemu-utils): test skipped");
+  test::skip("qemu-io not installed (scripts/setup installs qemu-utils)");
   return false;
 }
 
 } // namespace
 
-TEST_CASE("qcow2 map: every cluster of a qemu-io image told as qemu reads it") {
+TEST_CASE("qcow2 map: every cluster of a qemu-io image told as qemu reads it" *
+          doctest::test_suite("tools")) {
   if (!need_qemu_io()) {
     return;
   }
@@ -229,7 +235,8 @@ TEST_CASE("qcow2 map: every cluster of a qemu-io image told as qemu reads it") {
   }
 }
 
-TEST_CASE("qcow2 map: read from the copy, a lost L2 table leaves its data clusters unknown") {
+TEST_CASE("qcow2 map: read from the copy, a lost L2 table leaves its data clusters unknown" *
+          doctest::test_suite("tools")) {
   if (!need_qemu_io()) {
     return;
   }
@@ -263,7 +270,8 @@ TEST_CASE("qcow2 map: read from the copy, a lost L2 table leaves its data cluste
   CHECK(hits[1].detail.find("data whose L2 entry is unreadable") != std::string::npos);
 }
 
-TEST_CASE("qcow2 map: refcounts of every width tell unallocated from in-use clusters") {
+TEST_CASE("qcow2 map: refcounts of every width tell unallocated from in-use clusters" *
+          doctest::test_suite("tools")) {
   if (!need_qemu_io()) {
     return;
   }
@@ -285,7 +293,8 @@ TEST_CASE("qcow2 map: refcounts of every width tell unallocated from in-use clus
   }
 }
 
-TEST_CASE("qcow2 map: compressed clusters give their whole guest clusters") {
+TEST_CASE("qcow2 map: compressed clusters give their whole guest clusters" *
+          doctest::test_suite("tools")) {
   if (!test::need_qemu_img()) {
     return;
   }
@@ -312,7 +321,8 @@ TEST_CASE("qcow2 map: compressed clusters give their whole guest clusters") {
   }
 }
 
-TEST_CASE("qcow2 map: a cluster only a snapshot keeps is told as the snapshot's") {
+TEST_CASE("qcow2 map: a cluster only a snapshot keeps is told as the snapshot's" *
+          doctest::test_suite("tools")) {
   if (!need_qemu_io()) {
     return;
   }
@@ -345,7 +355,7 @@ TEST_CASE("qcow2 map: a cluster only a snapshot keeps is told as the snapshot's"
   CHECK(found);
 }
 
-TEST_CASE("qcow2 map: images it cannot map say why") {
+TEST_CASE("qcow2 map: images it cannot map say why" * doctest::test_suite("tools")) {
   if (!test::need_qemu_img()) {
     return;
   }

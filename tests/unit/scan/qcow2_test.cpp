@@ -41,7 +41,7 @@ std::string parse_error(const std::string &path) {
 
 } // namespace
 
-TEST_CASE("qcow2 v2 (compat=0.10) header without a backing file") {
+TEST_CASE("qcow2 v2 (compat=0.10) header without a backing file" * doctest::test_suite("tools")) {
   if (!test::need_qemu_img()) {
     return;
   }
@@ -64,7 +64,8 @@ TEST_CASE("qcow2 v2 (compat=0.10) header without a backing file") {
   CHECK(sniff_format(bytes(slurp(tmp / "v2.qcow2"))) == ImageFormat::qcow2);
 }
 
-TEST_CASE("qcow2 v3 headers: backing name and format, cluster size, data file") {
+TEST_CASE("qcow2 v3 headers: backing name and format, cluster size, data file" *
+          doctest::test_suite("tools")) {
   if (!test::need_qemu_img()) {
     return;
   }
@@ -99,7 +100,8 @@ TEST_CASE("qcow2 v3 headers: backing name and format, cluster size, data file") 
   CHECK_FALSE(dat.has_backing());
 }
 
-TEST_CASE("a short read asks for the bytes the header places beyond it") {
+TEST_CASE("a short read asks for the bytes the header places beyond it" *
+          doctest::test_suite("tools")) {
   if (!test::need_qemu_img()) {
     return;
   }
@@ -133,7 +135,8 @@ TEST_CASE("a short read asks for the bytes the header places beyond it") {
                        doctest::Contains("top.qcow2: qcow2 header: backing file name"), InputError);
 }
 
-TEST_CASE("corrupt qcow2 headers are refused naming the file and the field") {
+TEST_CASE("corrupt qcow2 headers are refused naming the file and the field" *
+          doctest::test_suite("tools")) {
   if (!test::need_qemu_img()) {
     return;
   }
@@ -212,7 +215,8 @@ TEST_CASE("corrupt qcow2 headers are refused naming the file and the field") {
   CHECK(parse_error(magic).find("not a qcow2 image") != std::string::npos);
 }
 
-TEST_CASE("unknown header extensions are skipped, the end marker stops the walk") {
+TEST_CASE("unknown header extensions are skipped, the end marker stops the walk" *
+          doctest::test_suite("tools")) {
   if (!test::need_qemu_img()) {
     return;
   }
@@ -235,7 +239,8 @@ TEST_CASE("unknown header extensions are skipped, the end marker stops the walk"
   CHECK(b.backing_file == "base.qcow2");
 }
 
-TEST_CASE("format sniffing tells qcow2 and raw from formats that are not rescued") {
+TEST_CASE("format sniffing tells qcow2 and raw from formats that are not rescued" *
+          doctest::test_suite("tools")) {
   if (!test::need_qemu_img()) {
     return;
   }

@@ -6,6 +6,8 @@
 #include "unit/rescue/test_util.hpp"
 #include "unit/target/target_fixture.hpp"
 
+#include "unit/skip.hpp"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -49,8 +51,8 @@ TEST_CASE("a plain directory that is not a mount point is refused") {
   CHECK_THROWS_AS(TargetMount::use_directory(w / "plain"), InputError);
 }
 
-TEST_CASE("a mounted directory: free bytes, type, and too small") {
-  if (!test::loop_and_mount_or_skip("mounted directory target")) {
+TEST_CASE("a mounted directory: free bytes, type, and too small" * doctest::test_suite("root")) {
+  if (!test::loop_and_mount_or_skip()) {
     return;
   }
   const test::WorkDir w;
@@ -70,8 +72,9 @@ TEST_CASE("a mounted directory: free bytes, type, and too small") {
   CHECK(m->root() == std::filesystem::canonical(dir).string());
 }
 
-TEST_CASE("a directory on the filesystem of a source image is refused") {
-  if (!test::loop_and_mount_or_skip("directory beside a source")) {
+TEST_CASE("a directory on the filesystem of a source image is refused" *
+          doctest::test_suite("root")) {
+  if (!test::loop_and_mount_or_skip()) {
     return;
   }
   const test::WorkDir w;
@@ -85,11 +88,10 @@ TEST_CASE("a directory on the filesystem of a source image is refused") {
   CHECK(any_contains(why, "is on the same filesystem as the source image " + dir + "/source.img"));
 }
 
-TEST_CASE("an image: capacity after preparation, the source itself, a copy of it, too small") {
-  if (!test::have("sfdisk") || !test::have("mkfs.xfs")) {
-    MESSAGE("SKIP: sfdisk or mkfs.xfs not installed");
-    return;
-  }
+TEST_CASE("an image: capacity after preparation, the source itself, a copy of it, too small" *
+          doctest::test_suite("tools")) {
+  KVMR_SKIP_UNLESS(test::have("sfdisk") && test::have("mkfs.xfs"),
+                   "sfdisk or mkfs.xfs not installed (scripts/setup installs them)");
   const test::WorkDir w;
   const std::string source = w / "source.img";
   test::make_source_image(source, w.path());
@@ -135,8 +137,8 @@ TEST_CASE("an image: capacity after preparation, the source itself, a copy of it
   }
 }
 
-TEST_CASE("an image with a loop device over it is in use") {
-  if (!test::loop_and_mount_or_skip("image in use")) {
+TEST_CASE("an image with a loop device over it is in use" * doctest::test_suite("root")) {
+  if (!test::loop_and_mount_or_skip()) {
     return;
   }
   const test::WorkDir w;

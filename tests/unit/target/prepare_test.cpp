@@ -9,6 +9,8 @@
 #include "unit/rescue/test_util.hpp"
 #include "unit/target/target_fixture.hpp"
 
+#include "unit/skip.hpp"
+
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
@@ -67,11 +69,10 @@ TEST_CASE("confirm-wipe must repeat the path; the image stays unchanged") {
   CHECK(test::sparse_digest(img) == before);
 }
 
-TEST_CASE("a copy of a source is refused by prepare_target and stays unchanged") {
-  if (!test::have("sfdisk") || !test::have("mkfs.xfs")) {
-    MESSAGE("SKIP: sfdisk or mkfs.xfs not installed");
-    return;
-  }
+TEST_CASE("a copy of a source is refused by prepare_target and stays unchanged" *
+          doctest::test_suite("tools")) {
+  KVMR_SKIP_UNLESS(test::have("sfdisk") && test::have("mkfs.xfs"),
+                   "sfdisk or mkfs.xfs not installed (scripts/setup installs them)");
   const test::WorkDir w;
   test::make_source_image(w / "source.img", w.path());
   test::sh("cp --sparse=always " + (w / "source.img") + " " + (w / "copy.img") +
@@ -87,8 +88,9 @@ TEST_CASE("a copy of a source is refused by prepare_target and stays unchanged")
   CHECK(test::sparse_digest(w / "copy.img") == before);
 }
 
-TEST_CASE("prepare a 2 GiB sparse image, mount it, write OEMDRV files") {
-  if (!test::loop_and_mount_or_skip("prepare_target")) {
+TEST_CASE("prepare a 2 GiB sparse image, mount it, write OEMDRV files" *
+          doctest::test_suite("root")) {
+  if (!test::loop_and_mount_or_skip()) {
     return;
   }
   const test::WorkDir w;
@@ -201,10 +203,12 @@ TEST_CASE("prepare a 2 GiB sparse image, mount it, write OEMDRV files") {
   CHECK_THROWS_AS(write_oemdrv_file(img, p.oemdrv_offset, "../ks.cfg", ks), InputError);
 }
 
-TEST_CASE("ext4 on request, without features CentOS 7 cannot read") {
-  if (!test::loop_and_mount_or_skip("prepare_target ext4") || !test::have("dumpe2fs")) {
+TEST_CASE("ext4 on request, without features CentOS 7 cannot read" * doctest::test_suite("root")) {
+  if (!test::loop_and_mount_or_skip()) {
     return;
   }
+  KVMR_SKIP_UNLESS(test::have("dumpe2fs"),
+                   "dumpe2fs not installed (scripts/setup installs e2fsprogs)");
   const test::WorkDir w;
   const std::string img = w / "ext4.img";
   test::sh("truncate -s 1G " + img);
@@ -226,8 +230,9 @@ TEST_CASE("ext4 on request, without features CentOS 7 cannot read") {
   CHECK(std::filesystem::exists(m->root() + "/lost+found"));
 }
 
-TEST_CASE("a run killed while the target is mounted is cleaned up by the next") {
-  if (!test::loop_and_mount_or_skip("killed run clean-up")) {
+TEST_CASE("a run killed while the target is mounted is cleaned up by the next" *
+          doctest::test_suite("root")) {
+  if (!test::loop_and_mount_or_skip()) {
     return;
   }
   const test::WorkDir w;
@@ -290,8 +295,9 @@ private:
 
 } // namespace
 
-TEST_CASE("mkfs failing mid-way: partly prepared, no loop device left") {
-  if (!test::loop_and_mount_or_skip("prepare_target failure")) {
+TEST_CASE("mkfs failing mid-way: partly prepared, no loop device left" *
+          doctest::test_suite("root")) {
+  if (!test::loop_and_mount_or_skip()) {
     return;
   }
   const test::WorkDir w;

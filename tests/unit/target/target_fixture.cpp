@@ -5,6 +5,8 @@
 #include "rescue/util/command.hpp"
 #include "unit/rescue/test_util.hpp"
 
+#include "unit/skip.hpp"
+
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
@@ -39,18 +41,18 @@ WorkDir::~WorkDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-bool loop_and_mount_or_skip(const std::string &test) {
+bool loop_and_mount_or_skip() {
   if (::geteuid() != 0) {
-    MESSAGE("SKIP: " << test << ": needs root (loop devices and mount)");
+    skip("needs root (loop devices and mount)");
     return false;
   }
   if (::access("/dev/loop-control", R_OK | W_OK) != 0) {
-    MESSAGE("SKIP: " << test << ": no /dev/loop-control (no loop driver)");
+    skip("no /dev/loop-control (no loop driver)");
     return false;
   }
   for (const char *p : {"sfdisk", "mkfs.xfs", "mkfs.vfat", "mcopy", "mtype", "blkid", "xfs_db"}) {
     if (!have(p)) {
-      MESSAGE("SKIP: " << test << ": " << p << " not installed (scripts/setup installs it)");
+      skip(std::string(p) + " not installed (scripts/setup installs it)");
       return false;
     }
   }

@@ -27,9 +27,10 @@ private:
   std::string path_;
 };
 
-// True when this process may attach loop devices and mount; otherwise
-// prints "SKIP: <reason>" for TEST and returns false.
-bool loop_and_mount_or_skip(const std::string &test);
+// True when this process may attach loop devices and mount (and has the
+// tools the target tests run); otherwise skips the test case
+// (unit/skip.hpp) and returns false.
+bool loop_and_mount_or_skip();
 
 // "losetup -j IMAGE" output plus the mountinfo lines naming DIR: what a
 // run could have left behind.
