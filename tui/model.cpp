@@ -1,7 +1,7 @@
 // The wizard's pure rules (see model.hpp).
 #include "tui/model.hpp"
 
-#include "rescue/cli/text.hpp"
+#include "rescue/text/text.hpp"
 
 #include <fmt/format.h>
 
@@ -46,15 +46,15 @@ std::string boot_words(const disk::Disk &d) {
 }
 
 std::string path_cell(const std::string &path, std::size_t width) {
-  if (cli::columns(path) <= width) {
-    return cli::fit(path, width);
+  if (text::columns(path) <= width) {
+    return text::fit(path, width);
   }
   // The end of a long path says more than its start: ".../story.img".
   std::size_t start = path.size() - (width - 3);
   while (start < path.size() && (static_cast<unsigned char>(path[start]) & 0xC0U) == 0x80U) {
     ++start;
   }
-  return cli::fit("..." + path.substr(start), width);
+  return text::fit("..." + path.substr(start), width);
 }
 
 std::string disk_row(const disk::Disk &d) {
@@ -75,8 +75,8 @@ std::string disk_row(const disk::Disk &d) {
   const std::string model = !d.device.model.empty()               ? d.device.model
                             : !d.device.loop_backing_file.empty() ? "image file"
                                                                   : "";
-  std::string row = fmt::format("{} {} {:>9}  {:<11}", path_cell(d.path, 20), cli::fit(model, 12),
-                                cli::human_size(d.size), what);
+  std::string row = fmt::format("{} {} {:>9}  {:<11}", path_cell(d.path, 20), text::fit(model, 12),
+                                text::human_size(d.size), what);
   if (d.status != disk::DiskStatus::blank) {
     row += "  " + boot_words(d);
   }
@@ -136,8 +136,8 @@ std::string vm_row(const scan::VmInfo &vm) {
     guest = " " + (vm.guest->product_name.empty() ? vm.guest->distro : vm.guest->product_name);
   }
   return fmt::format("{} {:<18} {:>2} {:>5} {:>5}/{:<5} {:>2} {:<4} {}{}", vm.autostart ? "A" : " ",
-                     cli::fit(vm.name, 18), vm.vcpus, cli::short_size(vm.memory_bytes),
-                     cli::short_size(virt), cli::short_size(vm.allocated), vm.chain_depth,
+                     text::fit(vm.name, 18), vm.vcpus, text::short_size(vm.memory_bytes),
+                     text::short_size(virt), text::short_size(vm.allocated), vm.chain_depth,
                      vm.nvram ? (vm.nvram->present ? "yes" : "lost") : "-", state, guest);
 }
 

@@ -1,6 +1,6 @@
 // Screens 4-6: which VMs, which target, and the new host's choices.
-#include "rescue/cli/text.hpp"
 #include "rescue/plan/plan.hpp"
+#include "rescue/text/text.hpp"
 #include "tui/screens.hpp"
 #include "tui/task.hpp"
 #include "tui/widgets.hpp"
@@ -21,12 +21,12 @@ std::uint64_t estimate_needed(const WizardState &s) {
 std::string vm_details(const scan::VmInfo &vm) {
   std::string out = fmt::format("{}\n\n", vm.name);
   out += fmt::format("Autostart: {}   vCPUs: {}   RAM: {}   firmware: {}\n",
-                     vm.autostart ? "yes" : "no", vm.vcpus, cli::human_size(vm.memory_bytes),
+                     vm.autostart ? "yes" : "no", vm.vcpus, text::human_size(vm.memory_bytes),
                      vm.uefi ? "UEFI" : "BIOS");
   out += fmt::format("Machine: {}   Domain XML: {}\n\n", vm.machine, vm.xml_path);
   for (const auto &d : vm.disks) {
     out += fmt::format("{} {} {} {} ({} virtual, {} to copy)\n", d.target, d.device, d.format,
-                       d.path, cli::human_size(d.virtual_size), cli::human_size(d.allocated));
+                       d.path, text::human_size(d.virtual_size), text::human_size(d.allocated));
     for (const auto &e : d.errors) {
       out += "   error: " + e + "\n";
     }
@@ -86,8 +86,8 @@ Nav screen_vms(Ui &ui, WizardState &s) {
       list.draw(ui, 4, ui.rows() - 8);
       ui.put(ui.rows() - 3, 1,
              fmt::format("Chosen: {} of {} VMs, {} of virtual disks, {} to copy", t.vms,
-                         inv.vms.size(), cli::human_size(t.virtual_bytes),
-                         cli::human_size(t.allocated)),
+                         inv.vms.size(), text::human_size(t.virtual_bytes),
+                         text::human_size(t.allocated)),
              Role::good);
       ui.put(ui.rows() - 2, 1, "A: autostart  CH: chain depth  DISK/COPY: virtual/allocated",
              Role::dim);
@@ -162,7 +162,7 @@ Nav screen_target(Ui &ui, WizardState &s) {
     if (ui.frame("Target", 5, "Enter: choose  r: rescan  Esc: back  ?: help  q: quit")) {
       ui.put(2, 1,
              fmt::format("Where the VMs go: the chosen VMs need {} (with margin).",
-                         cli::human_size(needed)));
+                         text::human_size(needed)));
       if (s.targets.empty()) {
         ui.put(4, 3, "No disk can take the copy. Attach one and press r.", Role::warning);
       }
@@ -176,7 +176,7 @@ Nav screen_target(Ui &ui, WizardState &s) {
                  c.is_directory ? "A mounted directory: the VMs are copied into it."
                                 : fmt::format("{} free after preparing it (new GPT, data "
                                               "filesystem, OEMDRV).",
-                                              cli::human_size(c.capacity)),
+                                              text::human_size(c.capacity)),
                  Role::good);
         } else {
           for (const auto &why : c.refusals) {

@@ -1,10 +1,10 @@
 // Screens 7-10: the review (the plan made and saved), the copy, the
 // kickstart and the summary.
-#include "rescue/cli/text.hpp"
 #include "rescue/flow/kickstart_flow.hpp"
 #include "rescue/plan/plan_build.hpp"
 #include "rescue/plan/plan_json.hpp"
 #include "rescue/run/report.hpp"
+#include "rescue/text/text.hpp"
 #include "tui/copy_view.hpp"
 #include "tui/screens.hpp"
 #include "tui/task.hpp"
@@ -181,26 +181,26 @@ Nav screen_copy(Ui &ui, WizardState &s) {
               break;
             }
             const std::string name = row.vm.empty() ? "(host files)" : row.vm;
-            u.put(r, 1, cli::fit(name, 18));
+            u.put(r, 1, text::fit(name, 18));
             u.put(r, 20, bar(row.done, row.total, w - 40),
                   row.finished ? Role::good : Role::normal);
-            u.put(
-                r, w - 19,
-                fmt::format("{:>7}/{:<9}", cli::short_size(row.done), cli::human_size(row.total)));
+            u.put(r, w - 19,
+                  fmt::format("{:>7}/{:<9}", text::short_size(row.done),
+                              text::human_size(row.total)));
             ++r;
           }
           const int b = u.rows() - 5;
           u.put(b, 1, "Overall", Role::title);
           u.put(b, 20, bar(v.done, v.total, w - 40));
           u.put(b, w - 19,
-                fmt::format("{:>7}/{:<9}", cli::short_size(v.done), cli::human_size(v.total)));
+                fmt::format("{:>7}/{:<9}", text::short_size(v.done), text::human_size(v.total)));
           u.put(b + 1, 1,
                 fmt::format("{} {}   rate {}/s   ETA {}", v.phase, v.item,
-                            cli::human_size(static_cast<std::uint64_t>(v.rate)),
+                            text::human_size(static_cast<std::uint64_t>(v.rate)),
                             duration_text(v.eta)));
           u.put(b + 2, 1,
                 fmt::format("unreadable: {}", v.bad_bytes == 0 ? std::string("none")
-                                                               : cli::human_size(v.bad_bytes) +
+                                                               : text::human_size(v.bad_bytes) +
                                                                      " (zero-filled, mapped)"),
                 v.bad_bytes == 0 ? Role::good : Role::warning);
         },

@@ -1,7 +1,7 @@
 // Screens 1-3: welcome, the disks with their boot verdicts, the old host.
-#include "rescue/cli/probe_text.hpp"
 #include "rescue/disk/probe.hpp"
 #include "rescue/disk/sysfs.hpp"
+#include "rescue/text/probe_text.hpp"
 #include "rescue/util/command.hpp"
 #include "tui/screens.hpp"
 #include "tui/task.hpp"
@@ -173,7 +173,7 @@ Nav screen_disks(Ui &ui, WizardState &s) {
     }
     if (k == kEnter && list.cursor < s.disks.size()) {
       TextView details;
-      details.set_text(cli::render_probe({s.disks[list.cursor]}));
+      details.set_text(text::render_probe({s.disks[list.cursor]}));
       for (;;) {
         if (ui.frame("Disk " + s.disks[list.cursor].path, 2, "Arrows: scroll  Esc/Enter: back")) {
           details.draw(ui, 2, ui.rows() - 3);

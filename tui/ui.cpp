@@ -1,7 +1,7 @@
 // The wizard's terminal (see ui.hpp).
 #include "tui/ui.hpp"
 
-#include "rescue/cli/text.hpp"
+#include "rescue/text/text.hpp"
 #include "tui/curses.hpp"
 
 #include <fmt/format.h>
@@ -94,7 +94,7 @@ void Ui::put(int row, int col, const std::string &text, Role role, int width) {
   if (usable <= 0) {
     return;
   }
-  const std::string shown = cli::fit(text, static_cast<std::size_t>(usable));
+  const std::string shown = text::fit(text, static_cast<std::size_t>(usable));
   const attr_t a = attr_of(role, palette_);
   ::attr_on(a, nullptr);
   ::mvaddstr(row, col, shown.c_str());
@@ -109,7 +109,7 @@ bool Ui::frame(const std::string &title, int step, const std::string &keys) {
   ::erase();
   if (const auto why = size_problem(rows(), cols())) {
     put(0, 0, "kvm-rescue", Role::title);
-    const auto lines = cli::wrap(*why, "", "", static_cast<std::size_t>(cols() > 2 ? cols() : 2));
+    const auto lines = text::wrap(*why, "", "", static_cast<std::size_t>(cols() > 2 ? cols() : 2));
     int r = 2;
     for (const auto &l : lines) {
       put(r++, 0, l);

@@ -1,7 +1,7 @@
 // The wizard's widgets (see widgets.hpp).
 #include "tui/widgets.hpp"
 
-#include "rescue/cli/text.hpp"
+#include "rescue/text/text.hpp"
 
 #include <algorithm>
 #include <sstream>
@@ -56,7 +56,7 @@ std::vector<std::string> wrapped(const Ui &ui, const std::string &text) {
       out.emplace_back();
       continue;
     }
-    for (auto &l : cli::wrap(para, "", "", w)) {
+    for (auto &l : text::wrap(para, "", "", w)) {
       out.push_back(std::move(l));
     }
   }

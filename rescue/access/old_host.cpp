@@ -131,7 +131,7 @@ std::unique_ptr<OldHost> OldHost::open(const std::vector<std::string> &sources,
 
 OldHost::~OldHost() = default;
 
-volume::SourceTree &OldHost::tree() {
+io::SourceTree &OldHost::tree() {
   if (guestfs_) {
     return *guestfs_;
   }

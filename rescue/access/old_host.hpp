@@ -64,7 +64,7 @@ public:
   OldHost &operator=(OldHost &&) = delete;
   ~OldHost();
 
-  [[nodiscard]] volume::SourceTree &tree();
+  [[nodiscard]] io::SourceTree &tree();
   [[nodiscard]] Backend backend() const { return backend_; }
   [[nodiscard]] const std::vector<MountView> &mounts() const { return mounts_; }
   // The device of the old host's root filesystem ("centos/root"); "?"

@@ -3,7 +3,7 @@
 #include "rescue/cli/commands.hpp"
 #include "rescue/cli/exit_codes.hpp"
 #include "rescue/cli/signals.hpp"
-#include "rescue/cli/text.hpp"
+#include "rescue/text/text.hpp"
 #include "rescue/volume/registry.hpp"
 #include "rescue/volume/source_host.hpp"
 
@@ -18,6 +18,10 @@
 #include <thread>
 
 namespace kvmr::cli {
+
+using text::human_size;
+using text::wrap;
+
 namespace {
 
 struct MountArgs {

@@ -1,11 +1,11 @@
 // `kvm-rescue probe`: the disk inventory with boot verdicts.
 #include "rescue/cli/commands.hpp"
 #include "rescue/cli/exit_codes.hpp"
-#include "rescue/cli/probe_text.hpp"
 #include "rescue/cli/signals.hpp"
 #include "rescue/disk/probe.hpp"
 #include "rescue/disk/probe_json.hpp"
 #include "rescue/disk/sysfs.hpp"
+#include "rescue/text/probe_text.hpp"
 #include "rescue/volume/boot_mount.hpp"
 
 #include <fmt/format.h>
@@ -46,7 +46,7 @@ int run_probe(const ProbeArgs &a) {
   if (a.json) {
     std::cout << disk::probe_report(disks).dump(2) << '\n';
   } else {
-    std::cout << render_probe(disks);
+    std::cout << text::render_probe(disks);
   }
   bool any_error = false;
   for (const auto &d : disks) {

@@ -1,7 +1,7 @@
 // The copy's progress bar and log lines (see progress_bar.hpp).
 #include "rescue/cli/progress_bar.hpp"
 
-#include "rescue/cli/text.hpp"
+#include "rescue/text/text.hpp"
 
 #include <fmt/format.h>
 #include <sys/ioctl.h>
@@ -13,6 +13,10 @@
 #include <cstdio>
 
 namespace kvmr::cli {
+
+using text::columns;
+using text::fit;
+using text::human_size;
 
 namespace {
 

@@ -1,13 +1,19 @@
 // Text rendering of the inventory (see scan_text.hpp).
 #include "rescue/cli/scan_text.hpp"
 
-#include "rescue/cli/text.hpp"
+#include "rescue/text/text.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 
 namespace kvmr::cli {
+
+using text::fit;
+using text::human_size;
+using text::short_size;
+using text::wrap;
+
 namespace {
 
 // Column widths; with single spaces between them the row is 79 columns.

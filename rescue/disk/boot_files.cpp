@@ -109,7 +109,7 @@ struct FileCheck {
 
 // PATH as grub names it: relative to the /boot filesystem, or under /boot
 // when /boot is part of the root filesystem.
-std::string locate(volume::SourceTree &boot, const std::string &path) {
+std::string locate(io::SourceTree &boot, const std::string &path) {
   std::string p = strip_device(path);
   if (boot.lstat(p)) {
     return p;
@@ -120,7 +120,7 @@ std::string locate(volume::SourceTree &boot, const std::string &path) {
   return {};
 }
 
-FileCheck check_file(volume::SourceTree &boot, const std::string &named, bool kernel) {
+FileCheck check_file(io::SourceTree &boot, const std::string &named, bool kernel) {
   const std::string kind = kernel ? "kernel" : "initramfs";
   if (named.find('$') != std::string::npos) {
     return {false, false, fmt::format("the {} {} uses a grub variable", kind, named)};
@@ -130,7 +130,7 @@ FileCheck check_file(volume::SourceTree &boot, const std::string &named, bool ke
     return {false, true, fmt::format("the {} {} is missing", kind, strip_device(named))};
   }
   const auto st = boot.lstat(p);
-  if (st->type != volume::FileType::regular) {
+  if (st->type != io::FileType::regular) {
     return {false, false, fmt::format("the {} {} is not a regular file", kind, p)};
   }
   if (st->size == 0) {
@@ -153,11 +153,11 @@ std::string short_name(const std::string &path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-std::vector<BootEntry> bls_entries(volume::SourceTree &boot) {
+std::vector<BootEntry> bls_entries(io::SourceTree &boot) {
   std::vector<BootEntry> out;
   for (const char *dir : {"/loader/entries", "/boot/loader/entries"}) {
     const auto st = boot.lstat(dir);
-    if (!st || st->type != volume::FileType::directory) {
+    if (!st || st->type != io::FileType::directory) {
       continue;
     }
     auto list = boot.list(dir);
@@ -225,13 +225,13 @@ BootEntry parse_bls_entry(std::string_view text) {
   return e;
 }
 
-BootEvidence check_boot_files(volume::SourceTree &boot, const GrubSource &cfg) {
+BootEvidence check_boot_files(io::SourceTree &boot, const GrubSource &cfg) {
   BootEvidence ev{kBootFilesItem, EvidenceState::ok, "", ""};
   try {
     GrubSource src = cfg;
     if (src.where.empty() || parse_grub_cfg(src.text).chains_elsewhere) {
       const auto st = boot.lstat("/grub2/grub.cfg");
-      if (st && st->type == volume::FileType::regular) {
+      if (st && st->type == io::FileType::regular) {
         src = {"grub2/grub.cfg on /boot", boot.read_file("/grub2/grub.cfg", kMaxCfgBytes)};
       }
     }

@@ -1,12 +1,12 @@
 // The files a boot loader loads from /boot: the kernels and initramfs images
 // that grub.cfg (or its BootLoaderSpec entries) names, checked on the /boot
-// filesystem read through a volume::SourceTree. Pure over its inputs: the
+// filesystem read through a io::SourceTree. Pure over its inputs: the
 // caller mounts /boot read-only (volume/boot_mount) and hands in the text of
 // the grub.cfg the boot path reads.
 #pragma once
 
 #include "rescue/disk/model.hpp"
-#include "rescue/volume/source_tree.hpp"
+#include "rescue/io/source_tree.hpp"
 
 #include <string>
 #include <string_view>
@@ -49,7 +49,7 @@ struct GrubSource {
 // claim (bzImage "HdrS", cpio or a compressor's magic). BOOT is the /boot
 // filesystem's root. When CFG names no entries, BLS entries or the grub2
 // grub.cfg on BOOT are read instead.
-BootEvidence check_boot_files(volume::SourceTree &boot, const GrubSource &cfg);
+BootEvidence check_boot_files(io::SourceTree &boot, const GrubSource &cfg);
 
 // Re-computes BP's verdict and summary from its evidence (MODE: "BIOS").
 void conclude_boot_path(BootPath &bp, const std::string &mode);

@@ -234,7 +234,7 @@ void recheck_sources(const plan::RescuePlan &p, access::OldHost &host, const run
     const auto st = host.tree().lstat(item.source);
     if (!st) {
       problems.push_back(fmt::format("{} is gone", item.source));
-    } else if (st->type != volume::FileType::regular) {
+    } else if (st->type != io::FileType::regular) {
       problems.push_back(fmt::format("{} is no longer a regular file", item.source));
     } else if (item.size != 0 && st->size != item.size && !item.rewritten) {
       problems.push_back(

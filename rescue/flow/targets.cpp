@@ -1,7 +1,7 @@
 // The target candidates for the wizard (see targets.hpp).
 #include "rescue/flow/targets.hpp"
 
-#include "rescue/cli/text.hpp"
+#include "rescue/text/text.hpp"
 #include "rescue/util/error.hpp"
 #include "rescue/util/labels.hpp"
 
@@ -130,7 +130,7 @@ TargetCandidate directory_candidate(const std::string &path, const std::vector<d
     c.capacity = info.capacity;
     c.description = fmt::format("directory on {}{}, {} free", info.fs_type,
                                 info.fs_source.empty() ? "" : fmt::format(" ({})", info.fs_source),
-                                cli::human_size(info.capacity));
+                                text::human_size(info.capacity));
     c.refusals = target::refusals(info, sources, bytes_needed, layout);
   } catch (const InputError &e) {
     c.description = "directory";
@@ -215,7 +215,7 @@ std::string describe_disk(const disk::Disk &d, const target::Layout &layout) {
   if (what.empty()) {
     what = d.device.is_block_device && !is_loop(d) ? "disk" : "disk image";
   }
-  return fmt::format("{}, {}, {}", what, cli::human_size(d.size), contents(d, layout));
+  return fmt::format("{}, {}, {}", what, text::human_size(d.size), contents(d, layout));
 }
 
 std::vector<std::string> mounted_data_dirs(const std::vector<target::MountEntry> &mounts,

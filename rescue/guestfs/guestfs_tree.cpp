@@ -38,7 +38,7 @@ std::string attempt(const std::string &dev, const std::string &why) {
   return dev + " (" + why + ")";
 }
 
-bool is_type(const std::optional<Stat> &s, volume::FileType t) {
+bool is_type(const std::optional<Stat> &s, io::FileType t) {
   return s.has_value() && file_type_of_mode(s->mode) == t;
 }
 
@@ -131,7 +131,7 @@ std::string GuestfsTree::try_mount(const std::string &device, const std::string 
 
 bool GuestfsTree::looks_like_root() {
   const auto fstab = g_.lstatns("/etc/fstab");
-  if (!is_type(fstab, volume::FileType::regular)) {
+  if (!is_type(fstab, io::FileType::regular)) {
     return false;
   }
   return g_.lstatns("/etc/os-release").has_value() || g_.lstatns("/etc/centos-release").has_value();
@@ -178,7 +178,7 @@ void GuestfsTree::find_and_mount_root() {
       g_.umount_all();
       continue;
     }
-    const bool has_libvirt = is_type(g_.lstatns("/etc/libvirt"), volume::FileType::directory);
+    const bool has_libvirt = is_type(g_.lstatns("/etc/libvirt"), io::FileType::directory);
     if (chosen.empty() || has_libvirt) {
       chosen = dev;
       chosen_opts = opts;
@@ -285,7 +285,7 @@ void GuestfsTree::mount_fstab() {
     for (std::size_t pos = 1; pos <= e.mountpoint.size() && bad.empty(); ++pos) {
       if (pos == e.mountpoint.size() || e.mountpoint[pos] == '/') {
         prefix = e.mountpoint.substr(0, pos);
-        if (!is_type(g_.lstatns(prefix), volume::FileType::directory)) {
+        if (!is_type(g_.lstatns(prefix), io::FileType::directory)) {
           bad = prefix;
         }
       }
@@ -312,12 +312,12 @@ void GuestfsTree::mount_fstab() {
   }
 }
 
-std::optional<volume::FileStat> GuestfsTree::lstat(const std::string &path) {
+std::optional<io::FileStat> GuestfsTree::lstat(const std::string &path) {
   const auto s = g_.lstatns(path);
   if (!s) {
     return std::nullopt;
   }
-  volume::FileStat fs;
+  io::FileStat fs;
   fs.type = file_type_of_mode(s->mode);
   fs.size = static_cast<std::uint64_t>(s->size);
   fs.allocated = static_cast<std::uint64_t>(s->blocks) * 512U;
@@ -332,7 +332,7 @@ std::uint64_t GuestfsTree::regular_size(const std::string &path) {
   if (!s) {
     throw GuestfsError("statns", path, "No such file or directory", ENOENT);
   }
-  if (file_type_of_mode(s->mode) != volume::FileType::regular) {
+  if (file_type_of_mode(s->mode) != io::FileType::regular) {
     throw InputError(path + ": not a regular file");
   }
   return static_cast<std::uint64_t>(s->size);
@@ -369,8 +369,8 @@ std::string GuestfsTree::read_range(const std::string &path, std::uint64_t offse
   return out;
 }
 
-std::vector<volume::DirEntry> GuestfsTree::list(const std::string &dir) {
-  std::vector<volume::DirEntry> out;
+std::vector<io::DirEntry> GuestfsTree::list(const std::string &dir) {
+  std::vector<io::DirEntry> out;
   for (auto &d : g_.readdir(dir)) {
     if (d.name == "." || d.name == "..") {
       continue;
@@ -378,7 +378,7 @@ std::vector<volume::DirEntry> GuestfsTree::list(const std::string &dir) {
     out.push_back({std::move(d.name), file_type_of_ftyp(d.ftyp)});
   }
   std::sort(out.begin(), out.end(),
-            [](const volume::DirEntry &a, const volume::DirEntry &b) { return a.name < b.name; });
+            [](const io::DirEntry &a, const io::DirEntry &b) { return a.name < b.name; });
   return out;
 }
 

@@ -8,7 +8,7 @@
 
 #include "rescue/guestfs/handle.hpp"
 #include "rescue/guestfs/mount_plan.hpp"
-#include "rescue/volume/source_tree.hpp"
+#include "rescue/io/source_tree.hpp"
 
 #include <string>
 #include <vector>
@@ -48,7 +48,7 @@ struct GuestfsTreeOptions {
   int smp = 0;             // 0: libguestfs' default
 };
 
-class GuestfsTree final : public volume::SourceTree {
+class GuestfsTree final : public io::SourceTree {
 public:
   // Adds every one of SOURCES (image files or block devices) read-only as
   // raw, launches the appliance, finds the old host's root and mounts it
@@ -57,11 +57,11 @@ public:
   // InputError when no filesystem looks like the old host's root.
   explicit GuestfsTree(std::vector<std::string> sources, const GuestfsTreeOptions &options = {});
 
-  std::optional<volume::FileStat> lstat(const std::string &path) override;
+  std::optional<io::FileStat> lstat(const std::string &path) override;
   std::string read_file(const std::string &path, std::uint64_t max_bytes) override;
   std::string read_range(const std::string &path, std::uint64_t offset,
                          std::uint64_t length) override;
-  std::vector<volume::DirEntry> list(const std::string &dir) override;
+  std::vector<io::DirEntry> list(const std::string &dir) override;
   std::string readlink(const std::string &path) override;
   std::string sha256(const std::string &path) override;
   [[nodiscard]] std::string describe() const override;

@@ -115,30 +115,30 @@ std::vector<std::string> ro_mount_attempts(const std::string &type) {
   return {"ro"};
 }
 
-volume::FileType file_type_of_mode(std::int64_t mode) {
+io::FileType file_type_of_mode(std::int64_t mode) {
   const auto m = static_cast<mode_t>(mode);
   if (S_ISREG(m)) {
-    return volume::FileType::regular;
+    return io::FileType::regular;
   }
   if (S_ISDIR(m)) {
-    return volume::FileType::directory;
+    return io::FileType::directory;
   }
   if (S_ISLNK(m)) {
-    return volume::FileType::symlink;
+    return io::FileType::symlink;
   }
   if (S_ISBLK(m)) {
-    return volume::FileType::block_device;
+    return io::FileType::block_device;
   }
-  return volume::FileType::other;
+  return io::FileType::other;
 }
 
-volume::FileType file_type_of_ftyp(char ftyp) {
+io::FileType file_type_of_ftyp(char ftyp) {
   switch (ftyp) {
-  case 'r': return volume::FileType::regular;
-  case 'd': return volume::FileType::directory;
-  case 'l': return volume::FileType::symlink;
-  case 'b': return volume::FileType::block_device;
-  default: return volume::FileType::other;
+  case 'r': return io::FileType::regular;
+  case 'd': return io::FileType::directory;
+  case 'l': return io::FileType::symlink;
+  case 'b': return io::FileType::block_device;
+  default: return io::FileType::other;
   }
 }
 

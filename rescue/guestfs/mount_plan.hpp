@@ -5,8 +5,8 @@
 // and libguestfs' file types.
 #pragma once
 
+#include "rescue/io/source_tree.hpp"
 #include "rescue/volume/fstab.hpp"
-#include "rescue/volume/source_tree.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -46,9 +46,9 @@ std::vector<std::size_t> mount_order(const std::vector<volume::FstabEntry> &entr
 std::vector<std::string> ro_mount_attempts(const std::string &type);
 
 // st_mode -> FileType.
-volume::FileType file_type_of_mode(std::int64_t mode);
+io::FileType file_type_of_mode(std::int64_t mode);
 // readdir's ftyp letter -> FileType.
-volume::FileType file_type_of_ftyp(char ftyp);
+io::FileType file_type_of_ftyp(char ftyp);
 
 // The appliance names disks /dev/sdX, partitions /dev/sdXN and LVs
 // /dev/VG/LV. True when PART is a partition of DISK ("/dev/sda3" of

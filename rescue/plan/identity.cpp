@@ -1,7 +1,7 @@
 // Disks by identity (see identity.hpp).
 #include "rescue/plan/identity.hpp"
 
-#include "rescue/cli/text.hpp"
+#include "rescue/text/text.hpp"
 
 #include <fmt/format.h>
 
@@ -84,7 +84,7 @@ std::vector<std::string> identity_differences(const DiskIdentity &planned,
   std::vector<std::string> out;
   if (planned.size != now.size) {
     out.push_back(fmt::format("size is {} ({} bytes), the plan has {} ({} bytes)",
-                              cli::human_size(now.size), now.size, cli::human_size(planned.size),
+                              text::human_size(now.size), now.size, text::human_size(planned.size),
                               planned.size));
   }
   // A serial number known on one side only is no difference: the plan was
@@ -147,7 +147,7 @@ Located locate_disk(const DiskIdentity &planned, const std::vector<disk::Disk> &
   }
   if (why.empty()) {
     why.push_back(fmt::format("no disk here matches the planned {} ({})", planned.path,
-                              cli::human_size(planned.size)));
+                              text::human_size(planned.size)));
   }
   return {"", why};
 }

@@ -20,7 +20,7 @@ constexpr std::array<const char *, 10> kHostFiles{
     "/etc/sysconfig/network-scripts",
 };
 
-std::optional<volume::FileStat> stat_of(volume::SourceTree &tree, const std::string &path) {
+std::optional<io::FileStat> stat_of(io::SourceTree &tree, const std::string &path) {
   try {
     return tree.lstat(path);
   } catch (const std::exception &) {
@@ -30,12 +30,12 @@ std::optional<volume::FileStat> stat_of(volume::SourceTree &tree, const std::str
 
 } // namespace
 
-std::vector<HostFile> list_host_files(volume::SourceTree &tree) {
+std::vector<HostFile> list_host_files(io::SourceTree &tree) {
   std::vector<HostFile> out;
   for (const char *path : kHostFiles) {
     const std::string p = path;
     if (p == "/etc/sysconfig/network-scripts") {
-      std::vector<volume::DirEntry> entries;
+      std::vector<io::DirEntry> entries;
       try {
         entries = tree.list(p);
       } catch (const std::exception &) {
@@ -44,26 +44,26 @@ std::vector<HostFile> list_host_files(volume::SourceTree &tree) {
       for (const auto &e : entries) {
         if (e.name.starts_with("ifcfg-") && e.name != "ifcfg-lo") {
           const std::string f = p + "/" + e.name;
-          if (const auto st = stat_of(tree, f); st && st->type == volume::FileType::regular) {
+          if (const auto st = stat_of(tree, f); st && st->type == io::FileType::regular) {
             out.push_back({f, st->size});
           }
         }
       }
       continue;
     }
-    if (const auto st = stat_of(tree, p); st && st->type == volume::FileType::regular) {
+    if (const auto st = stat_of(tree, p); st && st->type == io::FileType::regular) {
       out.push_back({p, st->size});
     }
   }
   return out;
 }
 
-void stat_payload(RescuePlan &plan, volume::SourceTree &tree) {
+void stat_payload(RescuePlan &plan, io::SourceTree &tree) {
   for (auto &i : plan.items) {
     if (i.kind == ItemKind::image || i.kind == ItemKind::lv_image) {
       continue;
     }
-    if (const auto st = stat_of(tree, i.source); st && st->type == volume::FileType::regular) {
+    if (const auto st = stat_of(tree, i.source); st && st->type == io::FileType::regular) {
       i.size = st->size;
       i.allocated = st->allocated;
     }

@@ -3,9 +3,9 @@
 // payload files (the inventory does not record XML sizes).
 #pragma once
 
+#include "rescue/io/source_tree.hpp"
 #include "rescue/plan/plan.hpp"
 #include "rescue/plan/plan_build.hpp"
-#include "rescue/volume/source_tree.hpp"
 
 #include <vector>
 
@@ -16,11 +16,11 @@ namespace kvmr::plan {
 // /etc/sysconfig/network-scripts/ifcfg-*, /etc/locale.conf,
 // /etc/vconsole.conf, /etc/resolv.conf, /etc/sysconfig/clock,
 // /etc/libvirt/qemu.conf and /etc/libvirt/libvirtd.conf.
-std::vector<HostFile> list_host_files(volume::SourceTree &tree);
+std::vector<HostFile> list_host_files(io::SourceTree &tree);
 
 // Sets size and allocated of every payload item (XML, NVRAM, secret
 // values, host files) from TREE, and bytes_needed again. An item whose
 // file cannot be looked at keeps its sizes.
-void stat_payload(RescuePlan &plan, volume::SourceTree &tree);
+void stat_payload(RescuePlan &plan, io::SourceTree &tree);
 
 } // namespace kvmr::plan

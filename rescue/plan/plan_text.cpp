@@ -1,17 +1,17 @@
 // The plan as text for review (see plan_build.hpp).
-#include "rescue/cli/text.hpp"
 #include "rescue/plan/plan_build.hpp"
+#include "rescue/text/text.hpp"
 
 #include <fmt/format.h>
 
 namespace kvmr::plan {
 namespace {
 
-using cli::human_size;
+using text::human_size;
 
 void line(std::string &out, const std::string &text, const std::string &first = "  ",
           const std::string &rest = "      ") {
-  for (const auto &l : cli::wrap(text, first, rest)) {
+  for (const auto &l : text::wrap(text, first, rest)) {
     out += l + '\n';
   }
 }

@@ -1,6 +1,6 @@
 // The space preflight (see plan_build.hpp).
-#include "rescue/cli/text.hpp"
 #include "rescue/plan/plan_build.hpp"
+#include "rescue/text/text.hpp"
 
 #include <fmt/format.h>
 
@@ -38,10 +38,10 @@ std::string space_shortfall(const RescuePlan &plan) {
   const std::uint64_t items = std::min(item_bytes(plan), plan.bytes_needed);
   return fmt::format("the target {} is too small: the plan needs {} ({} bytes: {} of files and "
                      "a margin of {}), {} {} ({} bytes){}",
-                     plan.target.path, cli::human_size(plan.bytes_needed), plan.bytes_needed,
-                     cli::human_size(items), cli::human_size(plan.bytes_needed - items),
+                     plan.target.path, text::human_size(plan.bytes_needed), plan.bytes_needed,
+                     text::human_size(items), text::human_size(plan.bytes_needed - items),
                      dir ? "it has" : "its data partition would hold",
-                     cli::human_size(plan.target.capacity), plan.target.capacity,
+                     text::human_size(plan.target.capacity), plan.target.capacity,
                      dir ? " free" : "");
 }
 

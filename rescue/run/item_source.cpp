@@ -43,7 +43,7 @@ ItemSource open_item_source(const plan::RescuePlan &p, const plan::PlanItem &ite
   }
   // A symlink would be followed on this machine, outside the old host's
   // tree: the plan names real files, so one here is refused.
-  if (const auto st = host.tree().lstat(item.source); st && st->type == volume::FileType::symlink) {
+  if (const auto st = host.tree().lstat(item.source); st && st->type == io::FileType::symlink) {
     throw InputError(fmt::format("{}: is a symlink on the old host; the plan names the file it "
                                  "points to instead",
                                  item.source));

@@ -12,13 +12,13 @@
 
 namespace kvmr::run {
 
-TreeByteSource::TreeByteSource(volume::SourceTree &tree, std::string path)
+TreeByteSource::TreeByteSource(io::SourceTree &tree, std::string path)
     : tree_(tree), path_(std::move(path)) {
   const auto st = tree_.lstat(path_);
   if (!st) {
     throw InputError(path_ + ": does not exist on the old host");
   }
-  if (st->type != volume::FileType::regular) {
+  if (st->type != io::FileType::regular) {
     throw InputError(path_ + ": not a regular file on the old host");
   }
   size_ = st->size;

@@ -1,11 +1,11 @@
-// A regular file of the old host read through volume::SourceTree (the
+// A regular file of the old host read through io::SourceTree (the
 // libguestfs appliance, or any tree): size from lstat, bytes from
 // read_range. All data (the tree cannot tell holes); slow but it lets the
 // copy engine work where the kernel cannot mount the old host.
 #pragma once
 
 #include "rescue/io/byte_source.hpp"
-#include "rescue/volume/source_tree.hpp"
+#include "rescue/io/source_tree.hpp"
 
 #include <string>
 
@@ -14,7 +14,7 @@ namespace kvmr::run {
 class TreeByteSource final : public io::ByteSource {
 public:
   // Throws InputError naming PATH when it is not a regular file.
-  TreeByteSource(volume::SourceTree &tree, std::string path);
+  TreeByteSource(io::SourceTree &tree, std::string path);
 
   [[nodiscard]] std::uint64_t size() const override { return size_; }
   [[nodiscard]] std::string describe() const override { return path_; }
@@ -24,7 +24,7 @@ public:
   std::size_t read_at(std::uint64_t offset, std::span<std::byte> out) override;
 
 private:
-  volume::SourceTree &tree_;
+  io::SourceTree &tree_;
   std::string path_;
   std::uint64_t size_ = 0;
 };

@@ -28,10 +28,9 @@ bool ignored_name(const std::string &name) {
   return false;
 }
 
-std::vector<HostInterface> read_interfaces(volume::SourceTree &tree,
-                                           std::vector<SourceNote> &notes) {
+std::vector<HostInterface> read_interfaces(io::SourceTree &tree, std::vector<SourceNote> &notes) {
   std::vector<HostInterface> out;
-  std::vector<volume::DirEntry> entries;
+  std::vector<io::DirEntry> entries;
   try {
     if (!tree.lstat(kScripts)) {
       notes.push_back(SourceNote{kScripts, 0, "not found; no interface configuration"});
@@ -42,7 +41,7 @@ std::vector<HostInterface> read_interfaces(volume::SourceTree &tree,
     notes.push_back(SourceNote{kScripts, 0, std::string("cannot be listed: ") + e.what()});
     return out;
   }
-  for (const volume::DirEntry &e : entries) {
+  for (const io::DirEntry &e : entries) {
     if (e.name.rfind("ifcfg-", 0) != 0 || e.name == "ifcfg-lo") {
       continue;
     }
@@ -51,7 +50,7 @@ std::vector<HostInterface> read_interfaces(volume::SourceTree &tree,
       notes.push_back(SourceNote{path, 0, "ignored, as initscripts ignores backup names"});
       continue;
     }
-    if (e.type != volume::FileType::regular && e.type != volume::FileType::symlink) {
+    if (e.type != io::FileType::regular && e.type != io::FileType::symlink) {
       continue;
     }
     const auto text = read_text(tree, path, notes);
@@ -140,7 +139,7 @@ void default_gateway(NetworkProfile &net, const ShellAssignments *sysconfig,
   }
 }
 
-void resolv_conf(volume::SourceTree &tree, NetworkProfile &net, std::vector<SourceNote> &notes) {
+void resolv_conf(io::SourceTree &tree, NetworkProfile &net, std::vector<SourceNote> &notes) {
   const bool need_dns = net.dns.empty();
   const auto text =
       read_text(tree, "/etc/resolv.conf", notes, need_dns ? IfMissing::note : IfMissing::quiet);
@@ -171,7 +170,7 @@ void resolv_conf(volume::SourceTree &tree, NetworkProfile &net, std::vector<Sour
 
 } // namespace
 
-NetworkProfile read_network(volume::SourceTree &tree, const ShellAssignments *sysconfig,
+NetworkProfile read_network(io::SourceTree &tree, const ShellAssignments *sysconfig,
                             std::vector<SourceNote> &notes) {
   NetworkProfile net;
   net.interfaces = read_interfaces(tree, notes);

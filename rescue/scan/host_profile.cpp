@@ -24,7 +24,7 @@ std::string trim(std::string_view s) {
   return std::string(s);
 }
 
-std::optional<std::string> read_text(volume::SourceTree &tree, const std::string &path,
+std::optional<std::string> read_text(io::SourceTree &tree, const std::string &path,
                                      std::vector<SourceNote> &notes, IfMissing if_missing,
                                      std::uint64_t max_bytes) {
   try {
@@ -35,7 +35,7 @@ std::optional<std::string> read_text(volume::SourceTree &tree, const std::string
       }
       return std::nullopt;
     }
-    if (st->type == volume::FileType::directory) {
+    if (st->type == io::FileType::directory) {
       notes.push_back(SourceNote{path, 0, "is a directory, not a file"});
       return std::nullopt;
     }
@@ -46,7 +46,7 @@ std::optional<std::string> read_text(volume::SourceTree &tree, const std::string
   }
 }
 
-std::optional<ShellAssignments> read_shell(volume::SourceTree &tree, const std::string &path,
+std::optional<ShellAssignments> read_shell(io::SourceTree &tree, const std::string &path,
                                            std::vector<SourceNote> &notes, IfMissing if_missing) {
   const auto text = read_text(tree, path, notes, if_missing);
   if (!text) {
@@ -79,7 +79,7 @@ std::string first_line(const std::string &text) {
   return {};
 }
 
-HostnameInfo read_hostname(volume::SourceTree &tree, const ShellAssignments *sysconfig,
+HostnameInfo read_hostname(io::SourceTree &tree, const ShellAssignments *sysconfig,
                            const NetworkProfile &net, std::vector<SourceNote> &notes) {
   std::vector<SourceNote> quiet;
   if (const auto text = read_text(tree, "/etc/hostname", quiet)) {
@@ -104,7 +104,7 @@ HostnameInfo read_hostname(volume::SourceTree &tree, const ShellAssignments *sys
   return HostnameInfo{"localhost.localdomain", "fallback", true};
 }
 
-OsRelease read_os(volume::SourceTree &tree, std::vector<SourceNote> &notes) {
+OsRelease read_os(io::SourceTree &tree, std::vector<SourceNote> &notes) {
   OsRelease os;
   std::vector<SourceNote> quiet;
   for (const char *f : {"/etc/centos-release", "/etc/redhat-release", "/etc/system-release"}) {
@@ -164,7 +164,7 @@ std::string kickstart_zone(const KickstartInfo &ks) {
   return {};
 }
 
-TimeZoneInfo read_timezone(volume::SourceTree &tree, const KickstartInfo &ks,
+TimeZoneInfo read_timezone(io::SourceTree &tree, const KickstartInfo &ks,
                            std::vector<SourceNote> &notes) {
   TimeZoneInfo tz;
   const std::string lt = "/etc/localtime";
@@ -182,10 +182,10 @@ TimeZoneInfo read_timezone(volume::SourceTree &tree, const KickstartInfo &ks,
       }
     }
   }
-  std::optional<volume::FileStat> st;
+  std::optional<io::FileStat> st;
   try {
     st = tree.lstat(lt);
-    if (st && st->type == volume::FileType::symlink) {
+    if (st && st->type == io::FileType::symlink) {
       const std::string target = tree.readlink(lt);
       if (std::string zone = zone_from_link(target); plausible_zone(zone)) {
         tz.name = std::move(zone);
@@ -193,7 +193,7 @@ TimeZoneInfo read_timezone(volume::SourceTree &tree, const KickstartInfo &ks,
         return tz;
       }
       notes.push_back(SourceNote{lt, 0, "symlink to " + target + " does not name a zone"});
-    } else if (st && st->type == volume::FileType::regular) {
+    } else if (st && st->type == io::FileType::regular) {
       const std::string sum = tree.sha256(lt);
       for (const std::string &c : {clock_zone, kickstart_zone(ks)}) {
         const std::string zf = "/usr/share/zoneinfo/" + c;
@@ -241,7 +241,7 @@ std::string xkb_layout(const std::string &text) {
   return {};
 }
 
-LocaleInfo read_locale(volume::SourceTree &tree, std::vector<SourceNote> &notes) {
+LocaleInfo read_locale(io::SourceTree &tree, std::vector<SourceNote> &notes) {
   LocaleInfo loc;
   auto vars = read_shell(tree, "/etc/locale.conf", notes);
   if (!vars) {
@@ -268,7 +268,7 @@ LocaleInfo read_locale(volume::SourceTree &tree, std::vector<SourceNote> &notes)
   return loc;
 }
 
-SelinuxInfo read_selinux(volume::SourceTree &tree, std::vector<SourceNote> &notes) {
+SelinuxInfo read_selinux(io::SourceTree &tree, std::vector<SourceNote> &notes) {
   SelinuxInfo s;
   if (const auto vars = read_shell(tree, "/etc/selinux/config", notes)) {
     s.mode = vars->get("SELINUX");
@@ -293,7 +293,7 @@ const char *to_string(RootPasswordState s) {
   return "unknown";
 }
 
-HostProfile read_host_profile(volume::SourceTree &tree) {
+HostProfile read_host_profile(io::SourceTree &tree) {
   HostProfile p;
   const auto sysconfig = read_shell(tree, "/etc/sysconfig/network", p.notes);
   p.network = detail::read_network(tree, sysconfig ? &*sysconfig : nullptr, p.notes);

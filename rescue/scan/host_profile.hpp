@@ -9,10 +9,10 @@
 // odd is a note naming the file; reading never fails on bad input.
 #pragma once
 
+#include "rescue/io/source_tree.hpp"
 #include "rescue/scan/ifcfg.hpp"
 #include "rescue/scan/source_note.hpp"
 #include "rescue/volume/fstab.hpp"
-#include "rescue/volume/source_tree.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -137,7 +137,7 @@ struct HostProfile {
 // The services whose state the profile records (unit names without suffix).
 extern const std::vector<std::string> kWatchedServices;
 
-HostProfile read_host_profile(volume::SourceTree &tree);
+HostProfile read_host_profile(io::SourceTree &tree);
 
 // Strings are the old disk's bytes (UTF-8 on CentOS 7, but not promised):
 // dump with nlohmann::json::error_handler_t::replace.

@@ -17,25 +17,25 @@ inline constexpr std::uint64_t kMaxConfigBytes = std::uint64_t{1} << 20U;
 enum class IfMissing { note, quiet };
 
 // The content of PATH, or nullopt (with a note, unless quiet and missing).
-std::optional<std::string> read_text(volume::SourceTree &tree, const std::string &path,
+std::optional<std::string> read_text(io::SourceTree &tree, const std::string &path,
                                      std::vector<SourceNote> &notes,
                                      IfMissing if_missing = IfMissing::note,
                                      std::uint64_t max_bytes = kMaxConfigBytes);
 
 // read_text + parse_shell_assignments; the lexer's warnings become notes.
-std::optional<ShellAssignments> read_shell(volume::SourceTree &tree, const std::string &path,
+std::optional<ShellAssignments> read_shell(io::SourceTree &tree, const std::string &path,
                                            std::vector<SourceNote> &notes,
                                            IfMissing if_missing = IfMissing::note);
 
 // SYSCONFIG is /etc/sysconfig/network when it could be read.
-NetworkProfile read_network(volume::SourceTree &tree, const ShellAssignments *sysconfig,
+NetworkProfile read_network(io::SourceTree &tree, const ShellAssignments *sysconfig,
                             std::vector<SourceNote> &notes);
 
-void read_services(volume::SourceTree &tree, HostProfile &p);
+void read_services(io::SourceTree &tree, HostProfile &p);
 
-KickstartInfo read_kickstart(volume::SourceTree &tree, std::vector<SourceNote> &notes);
+KickstartInfo read_kickstart(io::SourceTree &tree, std::vector<SourceNote> &notes);
 
-RootPassword read_root_password(volume::SourceTree &tree, std::vector<SourceNote> &notes);
+RootPassword read_root_password(io::SourceTree &tree, std::vector<SourceNote> &notes);
 
 // Leading and trailing blanks (and a CR) removed.
 std::string trim(std::string_view s);

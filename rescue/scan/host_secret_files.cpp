@@ -18,7 +18,7 @@ const std::vector<std::string> kKeptCommands = {
 
 } // namespace
 
-KickstartInfo read_kickstart(volume::SourceTree &tree, std::vector<SourceNote> &notes) {
+KickstartInfo read_kickstart(io::SourceTree &tree, std::vector<SourceNote> &notes) {
   const std::string path = "/root/anaconda-ks.cfg";
   KickstartInfo ks;
   try {
@@ -66,7 +66,7 @@ KickstartInfo read_kickstart(volume::SourceTree &tree, std::vector<SourceNote> &
   return ks;
 }
 
-RootPassword read_root_password(volume::SourceTree &tree, std::vector<SourceNote> &notes) {
+RootPassword read_root_password(io::SourceTree &tree, std::vector<SourceNote> &notes) {
   const std::string path = "/etc/shadow";
   const auto text = read_text(tree, path, notes, IfMissing::note, 16 * kMaxConfigBytes);
   if (!text) {

@@ -31,8 +31,8 @@ std::string unit_stem(const std::string &name) {
   return {};
 }
 
-std::vector<volume::DirEntry> list_or_note(volume::SourceTree &tree, const std::string &dir,
-                                           std::vector<SourceNote> &notes, bool note_missing) {
+std::vector<io::DirEntry> list_or_note(io::SourceTree &tree, const std::string &dir,
+                                       std::vector<SourceNote> &notes, bool note_missing) {
   try {
     if (!tree.lstat(dir)) {
       if (note_missing) {
@@ -47,8 +47,7 @@ std::vector<volume::DirEntry> list_or_note(volume::SourceTree &tree, const std::
   }
 }
 
-std::string link_of(volume::SourceTree &tree, const std::string &path,
-                    std::vector<SourceNote> &notes) {
+std::string link_of(io::SourceTree &tree, const std::string &path, std::vector<SourceNote> &notes) {
   try {
     return tree.readlink(path);
   } catch (const std::exception &e) {
@@ -59,24 +58,24 @@ std::string link_of(volume::SourceTree &tree, const std::string &path,
 
 } // namespace
 
-void read_services(volume::SourceTree &tree, HostProfile &p) {
+void read_services(io::SourceTree &tree, HostProfile &p) {
   const std::string sys = "/etc/systemd/system";
-  for (const volume::DirEntry &d : list_or_note(tree, sys, p.notes, true)) {
+  for (const io::DirEntry &d : list_or_note(tree, sys, p.notes, true)) {
     const std::string path = sys + "/" + d.name;
     const std::string stem = unit_stem(d.name);
-    if (d.type == volume::FileType::symlink && watched(stem) &&
+    if (d.type == io::FileType::symlink && watched(stem) &&
         link_of(tree, path, p.notes) == "/dev/null") {
       p.masked.push_back(d.name);
     }
     constexpr std::string_view kWants = ".wants";
-    if (d.type != volume::FileType::directory || d.name.size() <= kWants.size() ||
+    if (d.type != io::FileType::directory || d.name.size() <= kWants.size() ||
         d.name.compare(d.name.size() - kWants.size(), kWants.size(), kWants) != 0) {
       continue;
     }
     const std::string target = d.name.substr(0, d.name.size() - kWants.size());
-    for (const volume::DirEntry &u : list_or_note(tree, path, p.notes, false)) {
+    for (const io::DirEntry &u : list_or_note(tree, path, p.notes, false)) {
       if (watched(unit_stem(u.name))) {
-        const std::string link = u.type == volume::FileType::symlink
+        const std::string link = u.type == io::FileType::symlink
                                      ? link_of(tree, path + "/" + u.name, p.notes)
                                      : std::string();
         p.services.push_back(EnabledService{u.name, target, link});
@@ -85,7 +84,7 @@ void read_services(volume::SourceTree &tree, HostProfile &p) {
   }
   for (const char *level : {"3", "5"}) {
     const std::string dir = std::string("/etc/rc.d/rc") + level + ".d";
-    for (const volume::DirEntry &u : list_or_note(tree, dir, p.notes, false)) {
+    for (const io::DirEntry &u : list_or_note(tree, dir, p.notes, false)) {
       // S10network: start link, two-digit order, script name.
       if (u.name.size() > 3 && u.name[0] == 'S' && watched(u.name.substr(3))) {
         p.services.push_back(EnabledService{u.name.substr(3), std::string("runlevel") + level,

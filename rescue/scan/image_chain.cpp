@@ -21,11 +21,11 @@ constexpr int max_symlink_hops = 40;
 // Where a path leads once its symlinks are followed.
 struct Located {
   std::string real_path;
-  std::optional<volume::FileStat> stat; // unset: missing
-  std::string problem;                  // why it is missing, when it is
+  std::optional<io::FileStat> stat; // unset: missing
+  std::string problem;              // why it is missing, when it is
 };
 
-Located locate(volume::SourceTree &tree, const std::string &path) {
+Located locate(io::SourceTree &tree, const std::string &path) {
   Located out{path, std::nullopt, {}};
   for (int hop = 0; hop <= max_symlink_hops; ++hop) {
     out.stat = tree.lstat(out.real_path);
@@ -36,7 +36,7 @@ Located locate(volume::SourceTree &tree, const std::string &path) {
               : fmt::format("{}: symbolic link to {}, which does not exist", path, out.real_path);
       return out;
     }
-    if (out.stat->type != volume::FileType::symlink) {
+    if (out.stat->type != io::FileType::symlink) {
       return out;
     }
     out.real_path = resolve(dirname(out.real_path), tree.readlink(out.real_path));
@@ -62,7 +62,7 @@ std::string resolve_name(const std::string &image_path, std::string_view name) {
 }
 
 // Reads the first bytes, then more if the qcow2 header asks for them.
-Qcow2Header read_qcow2(volume::SourceTree &tree, const ChainMember &m, const std::string &head) {
+Qcow2Header read_qcow2(io::SourceTree &tree, const ChainMember &m, const std::string &head) {
   const auto bytes = [](const std::string &s) { return std::as_bytes(std::span(s)); };
   Qcow2Header h = parse_qcow2_header(bytes(head), m.path, head.size() < qcow2_first_read);
   if (!h.complete()) {
@@ -121,7 +121,7 @@ void note_qcow2_header(ChainMember &m) {
   }
 }
 
-void look_up_data_file(volume::SourceTree &tree, ChainMember &m) {
+void look_up_data_file(io::SourceTree &tree, ChainMember &m) {
   const std::string &name = m.qcow2->data_file;
   if (name.empty()) {
     return;
@@ -189,7 +189,7 @@ ImageFormat judge_format(ChainMember &m, bool top) {
 
 // Reads one located member; returns the local path of its backing file
 // when the walk should go on, or an empty string.
-std::string read_member(volume::SourceTree &tree, ChainMember &m, bool top) {
+std::string read_member(io::SourceTree &tree, ChainMember &m, bool top) {
   const std::string head = tree.read_range(m.real_path, 0, qcow2_first_read);
   m.format = sniff_format(std::as_bytes(std::span(head)));
   if (!is_supported(*m.format)) {
@@ -261,7 +261,7 @@ std::vector<std::string> ImageChain::files() const {
   return out;
 }
 
-ImageChain walk_image_chain(volume::SourceTree &tree, const std::string &image_path,
+ImageChain walk_image_chain(io::SourceTree &tree, const std::string &image_path,
                             std::string_view declared_format, std::size_t max_depth) {
   ImageChain chain;
   std::set<std::string> seen;
@@ -305,10 +305,10 @@ ImageChain walk_image_chain(volume::SourceTree &tree, const std::string &image_p
         m.type = where.stat->type;
         m.size = where.stat->size;
         m.allocated = where.stat->allocated;
-        if (m.type == volume::FileType::regular) {
+        if (m.type == io::FileType::regular) {
           next = read_member(tree, m, chain.members.empty());
           chain.complete = next.empty() && !has_error(m.problems) && m.backing_name.empty();
-        } else if (m.type == volume::FileType::block_device) {
+        } else if (m.type == io::FileType::block_device) {
           add(m.problems, Severity::warning,
               fmt::format("{}: block device: its header is not read through the old tree; "
                           "format {} assumed, any backing chain unseen",

@@ -1,15 +1,15 @@
 // A VM disk's backing chain on the old host: the image the domain XML
 // names, then each backing file its qcow2 header names, down to a base
-// image. Every member is read through volume::SourceTree (headers only) and
+// image. Every member is read through io::SourceTree (headers only) and
 // described as a value, problems included: a missing backing file, a loop,
 // a corrupt header or a format mismatch never throws, it stops or annotates
 // the walk. This is what a disk's rescue must copy: every member plus any
 // qcow2 external data file.
 #pragma once
 
+#include "rescue/io/source_tree.hpp"
 #include "rescue/scan/image_format.hpp"
 #include "rescue/scan/qcow2.hpp"
-#include "rescue/volume/source_tree.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -41,10 +41,10 @@ struct ChainMember {
   std::string path;      // old-host path as named (XML, or resolved backing name)
   std::string real_path; // after following symlinks; == path when none
   bool exists = false;
-  volume::FileType type = volume::FileType::other; // of real_path
-  std::uint64_t size = 0;                          // apparent bytes
-  std::uint64_t allocated = 0;                     // bytes on disk
-  std::optional<ImageFormat> format;               // detected; unset when not read
+  io::FileType type = io::FileType::other; // of real_path
+  std::uint64_t size = 0;                  // apparent bytes
+  std::uint64_t allocated = 0;             // bytes on disk
+  std::optional<ImageFormat> format;       // detected; unset when not read
   // What the layer above says the format is: the domain XML for the top
   // member, the backing format in the parent's header for the others.
   std::string declared_format;
@@ -79,7 +79,7 @@ inline constexpr std::size_t default_max_chain_depth = 16;
 // Walks the chain starting at IMAGE_PATH (absolute, as the domain XML
 // names it) whose format the XML declares as DECLARED_FORMAT (may be
 // empty). Never throws for anything found on the old host.
-ImageChain walk_image_chain(volume::SourceTree &tree, const std::string &image_path,
+ImageChain walk_image_chain(io::SourceTree &tree, const std::string &image_path,
                             std::string_view declared_format,
                             std::size_t max_depth = default_max_chain_depth);
 

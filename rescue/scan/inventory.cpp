@@ -36,7 +36,7 @@ const LvFact *find_lv(const std::vector<LvFact> &lvs, const std::string &name) {
 }
 
 struct DiskContext {
-  volume::SourceTree &tree;
+  io::SourceTree &tree;
   const LibvirtConfig &cfg;
   const std::vector<LvFact> &lvs;
 };
@@ -143,7 +143,7 @@ VmDisk read_disk(DiskContext &ctx, const Disk &x, const std::string &vm) {
   return d;
 }
 
-void check_nvram(volume::SourceTree &tree, VmInfo &vm, const Domain &dom) {
+void check_nvram(io::SourceTree &tree, VmInfo &vm, const Domain &dom) {
   std::string path;
   if (dom.nvram && !dom.nvram->path.empty()) {
     path = dom.nvram->path;
@@ -153,7 +153,7 @@ void check_nvram(volume::SourceTree &tree, VmInfo &vm, const Domain &dom) {
     return;
   }
   VmNvram n{path, false, 0};
-  if (const auto st = tree.lstat(path); st && st->type == volume::FileType::regular) {
+  if (const auto st = tree.lstat(path); st && st->type == io::FileType::regular) {
     n.present = true;
     n.size = st->size;
     add_unique(vm.files, path);
@@ -263,7 +263,7 @@ std::string lv_name_of(const std::string &path) {
   return ref.kind == volume::VolumeRef::Kind::lvm ? ref.value : "";
 }
 
-HostInventory build_inventory(volume::SourceTree &tree, const std::vector<LvFact> &lvs) {
+HostInventory build_inventory(io::SourceTree &tree, const std::vector<LvFact> &lvs) {
   HostInventory inv;
   inv.profile = read_host_profile(tree);
   inv.libvirt = read_libvirt_config(tree);

@@ -2,14 +2,14 @@
 // later steps (plan, copy, kickstart, wizard) consume: the host profile,
 // the libvirt configuration, and per VM its disks with their backing
 // chains or LVs, its NVRAM, networks, snapshots, and a readiness verdict.
-// Built only from what is read through a volume::SourceTree plus the LVs
+// Built only from what is read through a io::SourceTree plus the LVs
 // the volume layer mapped; never throws for what is on the old disk.
 #pragma once
 
+#include "rescue/io/source_tree.hpp"
 #include "rescue/scan/host_profile.hpp"
 #include "rescue/scan/image_chain.hpp"
 #include "rescue/scan/libvirt_config.hpp"
-#include "rescue/volume/source_tree.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -101,7 +101,7 @@ struct HostInventory {
 
 // Reads the host profile and the libvirt configuration through TREE and
 // builds every VM's view. LVS: the old host's LVs, for block-backed disks.
-HostInventory build_inventory(volume::SourceTree &tree, const std::vector<LvFact> &lvs);
+HostInventory build_inventory(io::SourceTree &tree, const std::vector<LvFact> &lvs);
 
 // "/dev/centos/db01", "/dev/mapper/centos-db01" -> "centos/db01"; "" when
 // PATH does not name an LV.

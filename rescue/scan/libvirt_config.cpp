@@ -13,8 +13,8 @@ namespace kvmr::scan {
 
 namespace {
 
-using volume::FileType;
-using volume::SourceTree;
+using io::FileType;
+using io::SourceTree;
 
 constexpr std::uint64_t max_qemu_conf_bytes = 1u << 20;
 
@@ -52,9 +52,9 @@ private:
     bool used = false;
   };
 
-  std::optional<volume::FileStat> stat(const std::string &path);
+  std::optional<io::FileStat> stat(const std::string &path);
   bool is_dir(const std::string &path);
-  std::vector<volume::DirEntry> list(const std::string &dir);
+  std::vector<io::DirEntry> list(const std::string &dir);
   std::vector<std::string> xml_files(const std::string &dir);
   std::vector<Link> links(const std::string &dir);
   template <class File>
@@ -75,7 +75,7 @@ private:
   LibvirtConfig out_;
 };
 
-std::optional<volume::FileStat> Discovery::stat(const std::string &path) {
+std::optional<io::FileStat> Discovery::stat(const std::string &path) {
   try {
     return tree_.lstat(path);
   } catch (const std::exception &e) {
@@ -89,7 +89,7 @@ bool Discovery::is_dir(const std::string &path) {
   return st && (st->type == FileType::directory || st->type == FileType::symlink);
 }
 
-std::vector<volume::DirEntry> Discovery::list(const std::string &dir) {
+std::vector<io::DirEntry> Discovery::list(const std::string &dir) {
   try {
     return tree_.list(dir);
   } catch (const std::exception &e) {

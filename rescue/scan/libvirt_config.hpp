@@ -7,13 +7,13 @@
 // naming the file.
 #pragma once
 
+#include "rescue/io/source_tree.hpp"
 #include "rescue/scan/domain_xml.hpp"
 #include "rescue/scan/network_xml.hpp"
 #include "rescue/scan/pool_xml.hpp"
 #include "rescue/scan/qemu_conf.hpp"
 #include "rescue/scan/secret_xml.hpp"
 #include "rescue/scan/snapshot_xml.hpp"
-#include "rescue/volume/source_tree.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -55,7 +55,7 @@ struct NetworkFile {
 struct PoolVolume {
   std::string name;
   std::string path;
-  volume::FileType type = volume::FileType::other;
+  io::FileType type = io::FileType::other;
   std::uint64_t size = 0;
   std::uint64_t allocated = 0;
 };
@@ -107,6 +107,6 @@ inline constexpr std::uint64_t max_libvirt_xml_bytes = 8U << 20U;
 
 // Reads everything above through TREE. Never throws for what is on the old
 // disk (missing, unreadable or malformed files become errors and warnings).
-LibvirtConfig read_libvirt_config(volume::SourceTree &tree);
+LibvirtConfig read_libvirt_config(io::SourceTree &tree);
 
 } // namespace kvmr::scan

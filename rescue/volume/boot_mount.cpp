@@ -106,7 +106,7 @@ void read_boot_files(disk::Disk &d, const std::string &run_dir) {
       MountedTree tree(dir.path());
       const std::string bios_cfg = "/grub2/grub.cfg";
       disk::GrubSource bios_src;
-      if (const auto st = tree.lstat(bios_cfg); st && st->type == FileType::regular) {
+      if (const auto st = tree.lstat(bios_cfg); st && st->type == io::FileType::regular) {
         bios_src = {"grub2/grub.cfg on /boot", tree.read_file(bios_cfg, kMaxCfgBytes)};
       }
       bios_ev = disk::check_boot_files(tree, bios_src);

@@ -17,6 +17,11 @@
 #include <memory>
 
 namespace kvmr::volume {
+
+using io::DirEntry;
+using io::FileStat;
+using io::FileType;
+
 namespace {
 
 std::string relative(const std::string &path) {

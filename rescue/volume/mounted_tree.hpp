@@ -5,23 +5,23 @@
 // system's own files.
 #pragma once
 
+#include "rescue/io/source_tree.hpp"
 #include "rescue/util/fd.hpp"
-#include "rescue/volume/source_tree.hpp"
 
 #include <cstdint>
 #include <utility>
 
 namespace kvmr::volume {
 
-class MountedTree final : public SourceTree {
+class MountedTree final : public io::SourceTree {
 public:
   explicit MountedTree(std::string root_dir);
 
-  std::optional<FileStat> lstat(const std::string &path) override;
+  std::optional<io::FileStat> lstat(const std::string &path) override;
   std::string read_file(const std::string &path, std::uint64_t max_bytes) override;
   std::string read_range(const std::string &path, std::uint64_t offset,
                          std::uint64_t length) override;
-  std::vector<DirEntry> list(const std::string &dir) override;
+  std::vector<io::DirEntry> list(const std::string &dir) override;
   std::string readlink(const std::string &path) override;
   std::string sha256(const std::string &path) override;
   [[nodiscard]] std::string describe() const override;

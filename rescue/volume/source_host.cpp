@@ -359,7 +359,7 @@ struct SourceHost::Builder {
 
   void mount_entry(Volume &v, const FstabEntry &e, FstabResult &r) {
     const auto st = h.tree_->lstat(e.mountpoint);
-    if (!st || st->type != FileType::directory) {
+    if (!st || st->type != io::FileType::directory) {
       r.status = "failed";
       r.detail = "the mount point " + e.mountpoint + " is not a directory on the old root";
     } else {

@@ -26,7 +26,7 @@ namespace {
 
 using kvmr::guestfs::GuestfsError;
 using kvmr::guestfs::GuestfsTree;
-using kvmr::volume::FileType;
+using kvmr::io::FileType;
 using nlohmann::json;
 
 const char *type_name(FileType t) {

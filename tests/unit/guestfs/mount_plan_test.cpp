@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 
 using namespace kvmr::guestfs; // NOLINT(google-build-using-namespace)
-using kvmr::volume::FileType;
+using kvmr::io::FileType;
 using kvmr::volume::FstabEntry;
 
 namespace {

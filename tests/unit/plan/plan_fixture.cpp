@@ -9,7 +9,7 @@ scan::ChainMember member(const std::string &path, scan::ImageFormat format, std:
   m.path = path;
   m.real_path = path;
   m.exists = true;
-  m.type = volume::FileType::regular;
+  m.type = io::FileType::regular;
   m.size = format == scan::ImageFormat::raw ? 256 * MiB : allocated + MiB;
   m.allocated = allocated;
   m.format = format;

@@ -2,7 +2,7 @@
 // state, width and time, so it is checked here without a terminal; the
 // view's output is captured through its injected writer and clock.
 #include "rescue/cli/progress_bar.hpp"
-#include "rescue/cli/text.hpp"
+#include "rescue/text/text.hpp"
 
 #include <doctest/doctest.h>
 
@@ -14,6 +14,7 @@ using namespace kvmr::cli; // NOLINT(google-build-using-namespace)
 using kvmr::copy::Clock;
 using kvmr::copy::CopyPhase;
 using kvmr::copy::CopyProgress;
+using kvmr::text::columns;
 
 namespace {
 

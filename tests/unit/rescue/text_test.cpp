@@ -1,9 +1,9 @@
 // The CLI's text helpers: sizes, columns and wrapping to 80.
-#include "rescue/cli/text.hpp"
+#include "rescue/text/text.hpp"
 
 #include <doctest/doctest.h>
 
-using namespace kvmr::cli; // NOLINT(google-build-using-namespace)
+using namespace kvmr::text; // NOLINT(google-build-using-namespace)
 
 TEST_CASE("human sizes") {
   CHECK(human_size(0) == "0 B");

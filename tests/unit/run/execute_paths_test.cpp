@@ -19,17 +19,17 @@ using namespace kvmr::test;
 namespace {
 
 // A tree of in-memory files; reads past FAIL_FROM throw.
-class MemTree final : public volume::SourceTree {
+class MemTree final : public io::SourceTree {
 public:
   std::map<std::string, std::string> files;
   std::uint64_t fail_from = UINT64_MAX;
-  std::optional<volume::FileStat> lstat(const std::string &path) override {
+  std::optional<io::FileStat> lstat(const std::string &path) override {
     const auto it = files.find(path);
     if (it == files.end()) {
       return std::nullopt;
     }
-    volume::FileStat st;
-    st.type = volume::FileType::regular;
+    io::FileStat st;
+    st.type = io::FileType::regular;
     st.size = it->second.size();
     return st;
   }
@@ -48,7 +48,7 @@ public:
     // At most 3 bytes per call, like a source that returns short reads.
     return f.substr(offset, std::min<std::uint64_t>({length, 3, f.size() - offset}));
   }
-  std::vector<volume::DirEntry> list(const std::string & /*dir*/) override { return {}; }
+  std::vector<io::DirEntry> list(const std::string & /*dir*/) override { return {}; }
   std::string readlink(const std::string & /*path*/) override { return {}; }
   std::string sha256(const std::string & /*path*/) override { return {}; }
   [[nodiscard]] std::string describe() const override { return "memory"; }

@@ -78,7 +78,7 @@ TEST_CASE("a three-deep chain with relative, ../ and absolute backing names" *
   CHECK(top.path == "/images/vm/top.qcow2");
   CHECK(top.real_path == "/images/vm/top.qcow2");
   CHECK(top.exists);
-  CHECK(top.type == volume::FileType::regular);
+  CHECK(top.type == io::FileType::regular);
   CHECK(top.format == ImageFormat::qcow2);
   CHECK(top.declared_format == "qcow2");
   CHECK(top.virtual_size == 3ULL << 30U);
@@ -285,7 +285,7 @@ TEST_CASE("external data files, protocol backing names, symlinks and odd members
   const ImageChain link = h.walk("/links/top.qcow2");
   REQUIRE(link.depth == 2);
   CHECK(link.members[0].real_path == "/images/top.qcow2");
-  CHECK(link.members[0].type == volume::FileType::regular);
+  CHECK(link.members[0].type == io::FileType::regular);
   CHECK(link.members[1].path == "/links/base.qcow2");
   CHECK_FALSE(link.members[1].exists);
 
@@ -302,7 +302,7 @@ TEST_CASE("external data files, protocol backing names, symlinks and odd members
 
   if (::mknod((h.root + "/images/lv").c_str(), S_IFBLK | 0600, makedev(7, 200)) == 0) {
     const ImageChain blk = h.walk("/images/lv", "raw");
-    CHECK(blk.members[0].type == volume::FileType::block_device);
+    CHECK(blk.members[0].type == io::FileType::block_device);
     CHECK_FALSE(blk.members[0].format);
     CHECK(mentions(blk.members[0].problems, "block device", Severity::warning));
   }

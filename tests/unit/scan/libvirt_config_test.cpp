@@ -12,7 +12,7 @@
 
 using namespace kvmr::scan;
 using namespace kvmr::test;
-using kvmr::volume::FileType;
+using kvmr::io::FileType;
 using kvmr::volume::MountedTree;
 
 namespace {

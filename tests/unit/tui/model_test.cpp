@@ -2,7 +2,7 @@
 // confirmation, the OS disk refusals, bars and durations.
 #include "tui/model.hpp"
 
-#include "rescue/cli/text.hpp"
+#include "rescue/text/text.hpp"
 
 #include <doctest/doctest.h>
 
@@ -145,6 +145,6 @@ TEST_CASE("a disk row names the boot verdict in words") {
 TEST_CASE("a long path keeps its end") {
   CHECK(path_cell("/dev/sda", 10) == "/dev/sda  ");
   CHECK(path_cell("/work/main/build/fixtures/story.img", 16) == "...res/story.img");
-  CHECK(kvmr::cli::columns(path_cell("/very/long/path/with/\xe6\x97\xa5\xe6\x9c\xac.img", 12)) ==
+  CHECK(kvmr::text::columns(path_cell("/very/long/path/with/\xe6\x97\xa5\xe6\x9c\xac.img", 12)) ==
         12);
 }

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-namespace kvmr::cli {
+namespace kvmr::text {
 
 std::string render_probe(const std::vector<disk::Disk> &disks);
 
-} // namespace kvmr::cli
+} // namespace kvmr::text

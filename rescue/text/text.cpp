@@ -1,12 +1,12 @@
 // Text helpers (see text.hpp).
-#include "rescue/cli/text.hpp"
+#include "rescue/text/text.hpp"
 
 #include <fmt/format.h>
 
 #include <array>
 #include <sstream>
 
-namespace kvmr::cli {
+namespace kvmr::text {
 namespace {
 
 // Decodes one UTF-8 code point at S[I], advancing I; invalid bytes count as
@@ -150,4 +150,4 @@ std::vector<std::string> wrap(const std::string &text, const std::string &first,
   return lines;
 }
 
-} // namespace kvmr::cli
+} // namespace kvmr::text

@@ -1,11 +1,12 @@
-// Text helpers of the CLI front-end: human sizes and wrapping to a width.
+// Text for people, shared by the CLI, the plan's review text and the
+// wizard: human sizes, fitting and wrapping to a width in terminal columns.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-namespace kvmr::cli {
+namespace kvmr::text {
 
 inline constexpr std::size_t kWidth = 80;
 
@@ -30,4 +31,4 @@ std::vector<std::string> wrap(const std::string &text, const std::string &first,
 // wide characters count two).
 std::size_t columns(const std::string &text);
 
-} // namespace kvmr::cli
+} // namespace kvmr::text

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace kvmr::volume {
+namespace kvmr::io {
 
 enum class FileType { regular, directory, symlink, block_device, other };
 
@@ -54,4 +54,4 @@ public:
   [[nodiscard]] virtual std::string describe() const = 0;
 };
 
-} // namespace kvmr::volume
+} // namespace kvmr::io

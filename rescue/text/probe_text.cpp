@@ -1,11 +1,11 @@
 // Human rendering of probe results (see probe_text.hpp).
-#include "rescue/cli/probe_text.hpp"
+#include "rescue/text/probe_text.hpp"
 
-#include "rescue/cli/text.hpp"
+#include "rescue/text/text.hpp"
 
 #include <fmt/format.h>
 
-namespace kvmr::cli {
+namespace kvmr::text {
 namespace {
 
 using namespace kvmr::disk; // NOLINT(google-build-using-namespace): .cpp only
@@ -153,4 +153,4 @@ std::string render_probe(const std::vector<Disk> &disks) {
   return out;
 }
 
-} // namespace kvmr::cli
+} // namespace kvmr::text
