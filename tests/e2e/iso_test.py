@@ -316,8 +316,10 @@ def build():
     if os.geteuid() != 0:
         t.skip("needs root (debootstrap, chroot): run scripts/test as root")
     iso = t.env_path("KVMR_ISO")
+    # --werror: the release build of the medium is the test command's check
+    # that a release (-O3) build compiles without a warning.
     argv = [os.path.join(t.env_path("KVMR_SOURCE_DIR"), "iso/build-debian"), "-o", iso,
-            "--build-dir", t.env_path("KVMR_ISO_BUILD_DIR")]
+            "--build-dir", t.env_path("KVMR_ISO_BUILD_DIR"), "--werror"]
     print(" ".join(argv), flush=True)
     sys.exit(subprocess.run(argv, check=False).returncode)
 
