@@ -2,8 +2,8 @@
 // down to the sectors that fail. Through a filesystem, a buffered read that
 // hits one bad sector fails the whole page-cache folio around it (1 MiB on
 // this kernel), so splitting a failed block with buffered reads can never
-// get below the folio; direct reads fail only the sectors they cover (see
-// FACTS.md "Unreadable sectors seen through a filesystem").
+// get below the folio; direct reads fail only the sectors they cover
+// (docs/architecture.md, "Copy engine"; integration.bad_sector_fuse).
 //
 // The file is opened a second time, O_DIRECT, on the first read. Offsets
 // and lengths are widened to the direct-I/O alignment the kernel reports

@@ -1,7 +1,7 @@
 // The mkfs command lines of a prepared target, and running them.
 //
 // XFS for CentOS 7 (el7_compatible): CentOS 7's kernel (3.10) cannot mount
-// an XFS made with today's defaults (FACTS.md), so the v5 features it lacks
+// an XFS made with today's defaults (it was tried), so the v5 features it lacks
 // are switched off: -m crc=1,finobt=0,rmapbt=0,reflink=0,bigtime=0,
 // inobtcount=0 -i sparse=0 -n ftype=1.
 //

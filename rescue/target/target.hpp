@@ -56,7 +56,7 @@ std::string fs_uuid_of(const std::string &dev);
 
 struct Layout {
   std::string fs_type = "xfs"; // "xfs" or "ext4"
-  bool el7_compatible = true;  // mkfs.xfs -m crc=1,finobt=0,... (FACTS.md)
+  bool el7_compatible = true;  // mkfs.xfs -m crc=1,finobt=0,... (mkfs.hpp)
   std::string label{kDataLabel};
   bool oemdrv = true;
   std::uint64_t oemdrv_size = std::uint64_t{64} << 20U; // vfat, label OEMDRV

@@ -49,8 +49,9 @@ private:
 // The child starts with no blocked signals and the default action for the
 // ones a front-end blocks or ignores while it works (HoldSignals blocks
 // SIGINT/SIGTERM; a test harness may ignore SIGPIPE). Inherited, they
-// would make a stuck mkfs or xfs_repair deaf to Ctrl-C and to the
-// time-out's SIGTERM.
+// would make a stuck mkfs or xfs_repair deaf to Ctrl-C and to a SIGTERM
+// sent to it. The time-out needs none of this: it sends SIGKILL, which
+// cannot be blocked or ignored.
 class SpawnAttr {
 public:
   SpawnAttr() {
@@ -145,6 +146,7 @@ CommandResult SystemCommandRunner::run(const std::vector<std::string> &argv,
 
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   if (!drain(out.read.get(), err.read.get(), res, deadline)) {
+    // A tool past its time-out is taken as hung: SIGKILL, no SIGTERM first.
     res.timed_out = true;
     ::kill(pid, SIGKILL);
   }

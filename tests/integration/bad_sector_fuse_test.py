@@ -6,7 +6,7 @@ image; xfs_bmap maps a file range (68096 bytes, sector- but not
 page-aligned) to the filesystem image's bytes. fuse_eio_file (test-only)
 serves that image through FUSE with exactly those bytes failing with EIO,
 as a disk's bad sectors do; it is attached read-only as a loop device and
-mounted read-only, as FACTS.md describes. The file inside is copied
+mounted read-only, as the copy engine meets them. The file inside is copied
   - by the copy engine (copy_file, test-only: copy::copy_item), which
     narrows failed reads with direct I/O,
   - by `ddrescue -d` (direct I/O), the reference,

@@ -7,7 +7,7 @@ and the refusal shows the LV was resolved down to its PVs: it names a PV's
 loop device and says the kickstart must keep every disk of the volume.
 
 Needs device-mapper (an LV cannot be activated without it): where the
-kernel has none (the build machine, FACTS.md), it says SKIP and exits 77.
+kernel has none (such as the build machine), it says SKIP and exits 77.
 The rest (VG/LV names, PV disks, the rendered volgroup/logvol lines, the
 safety refusals) is covered at unit level with fabricated sysfs facts
 (test_flow, test_kickstart).

@@ -30,7 +30,7 @@ TEST_CASE("a disk too small for the layout has no capacity") {
   CHECK(data_capacity(0, 512, Layout{}) == 0);
 }
 
-TEST_CASE("EL7-compatible XFS gets exactly the options of FACTS.md") {
+TEST_CASE("EL7-compatible XFS gets exactly the options CentOS 7's kernel mounts") {
   const auto argv = data_mkfs_argv("/dev/loop9", Layout{});
   const std::vector<std::string> want{
       "mkfs.xfs",    "-f",        "-L",
