@@ -25,7 +25,7 @@ of a detached 80x24 tmux session (qemu -serial stdio).
     kvm-rescue.plan=LABEL=KVMRPLAN:/plan.json and
     kvm-rescue.confirm-wipe=/dev/vda; the machine must power off by itself.
 Then, from outside, for both: every copied file has the source's hash and
-every domain XML validates (copy_test.check_copy), ks.cfg is on the OEMDRV
+every domain XML validates (kvmr_copylib.check_copy), ks.cfg is on the OEMDRV
 volume and names the OS and data disks by id, the session log is on the
 target, the fixture's hash is unchanged and its overlay got no write.
 """
@@ -41,7 +41,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import kvmr_testlib as t  # noqa: E402
-import copy_test  # noqa: E402
+import kvmr_copylib as copylib  # noqa: E402
 import wizard_test  # noqa: E402
 
 SOCKET = "kvmr-e2e-iso"
@@ -107,8 +107,8 @@ class Machine:
                self.overlay], check_rc=0)
         self.data = os.path.join(work, f"{name}-data.img")
         self.osd = os.path.join(work, f"{name}-os.img")
-        copy_test.new_image(self.data, 8 * GiB)
-        copy_test.new_image(self.osd, 16 * GiB)
+        copylib.new_image(self.data, 8 * GiB)
+        copylib.new_image(self.osd, 16 * GiB)
         self.log = os.path.join(work, f"{name}-serial.log")
 
     def start(self, iso, extra):
@@ -170,7 +170,7 @@ def check_result(c, name, binary, fixture, m, work, fixture_hash):
         c.eq(f"{name}: the report counts no unreadable byte", rep["totals"]["bad_bytes"], 0)
 
     try:
-        man, _, _ = copy_test.check_copy(c, name, binary, fixture, m.data, work, log_on_target)
+        man, _, _ = copylib.check_copy(c, name, binary, fixture, m.data, work, log_on_target)
     except AssertionError as e:
         c.true(f"{name}: the new disk holds the copy", False,
                f"{e}\n--- serial console (last lines) ---\n{m.serial_tail(80)}")
@@ -188,7 +188,7 @@ def check_result(c, name, binary, fixture, m, work, fixture_hash):
 def blank(work):
     path = os.path.join(work, "blank-16g.img")
     if not os.path.exists(path):
-        copy_test.new_image(path, 16 * GiB)
+        copylib.new_image(path, 16 * GiB)
     return path
 
 
@@ -269,7 +269,7 @@ def case_replay(c, binary, iso, fixture, work):
     # The answer file, made here on the fixture; on the machine the target
     # is its virtio disk.
     stand_in = os.path.join(work, "b-plan-target.img")
-    copy_test.new_image(stand_in, 8 * GiB)
+    copylib.new_image(stand_in, 8 * GiB)
     plan_file = os.path.join(work, "b-plan.json")
     t.run([binary, "plan", fixture, "--target", stand_in, "--os-disk", OS_DISK_ID, "-o",
            plan_file], check_rc=0)

@@ -19,10 +19,10 @@ source's (SHA-256 of the source with that range zeroed). The filesystem
 image hashes the same before and after; nothing stays mounted, attached
 or FUSE-mounted, also when a step fails.
 """
+import hashlib
 import json
 import os
 import random
-import re
 import sys
 import tempfile
 
@@ -53,23 +53,6 @@ def write_sparse(path, data):
             f.write(data[off:off + length])
 
 
-def sha256_bytes(data):
-    import hashlib
-    return hashlib.sha256(data).hexdigest()
-
-
-def xfs_extents(path):
-    """(file offset, device offset, length) in bytes, from xfs_bmap -v."""
-    out = t.run(["xfs_bmap", "-v", path], check_rc=0).stdout
-    ext = []
-    for line in out.splitlines():
-        m = re.match(r"\s*\d+: \[(\d+)\.\.(\d+)\]:\s+(\d+)\.\.(\d+)", line)
-        if m:
-            f0, f1, d0, _ = (int(x) for x in m.groups())
-            ext.append((f0 * SECTOR, d0 * SECTOR, (f1 - f0 + 1) * SECTOR))
-    return ext
-
-
 def map_ranges(path):
     """Ranges of a ddrescue mapfile by status: {status: [(pos, size)]}."""
     out = {}
@@ -96,26 +79,15 @@ def drop_cache(path):
 
 def main():
     t.require_root_and_loop()
-    if not os.path.exists("/dev/fuse"):
-        t.skip("no /dev/fuse: this kernel or container has no FUSE")
-    fuse_bin = os.environ.get("KVMR_FUSE_EIO", "")
-    if not fuse_bin:
-        t.skip("fuse_eio_file was not built: libfuse3-dev is missing (scripts/setup)")
+    fuse_bin = t.require_fuse_eio()
     copy_bin = t.env_path("KVMR_COPY_FILE")
-    t.require_tools("mkfs.xfs", "xfs_bmap", "losetup", "fusermount3", "ddrescue", "ddrescuelog")
+    t.require_tools("mkfs.xfs", "xfs_bmap", "ddrescue", "ddrescuelog")
 
     c = t.Checker()
     with tempfile.TemporaryDirectory(prefix="kvmr-badsector-", dir="/var/tmp") as tmp, \
             t.SystemState(tmp):
-        undo = []  # cleanup steps, run last first
-        try:
+        with t.cleanup_steps() as undo:
             run_test(c, tmp, fuse_bin, copy_bin, undo)
-        finally:
-            for step in reversed(undo):
-                try:
-                    step()
-                except Exception as e:  # noqa: BLE001: report, keep cleaning
-                    print(f"cleanup failed: {e}")
     c.finish()
 
 
@@ -137,7 +109,7 @@ def run_test(c, tmp, fuse_bin, copy_bin, undo):
     undo.append(lambda: t.run(["umount", mnt]))
     t.run(["cp", "--sparse=always", inner, mnt], check_rc=0)
     t.run(["sync"], check_rc=0)
-    extents = xfs_extents(os.path.join(mnt, "vm.img"))
+    extents = t.xfs_extents(os.path.join(mnt, "vm.img"))
     undo.pop()()
     undo.pop()()
     os.unlink(inner)
@@ -167,7 +139,7 @@ def run_test(c, tmp, fuse_bin, copy_bin, undo):
     expected_bad = [(BAD_FILE_OFFSET, BAD_LENGTH)]
     zeroed = bytearray(data)
     zeroed[BAD_FILE_OFFSET:BAD_FILE_OFFSET + BAD_LENGTH] = bytes(BAD_LENGTH)
-    want_hash = sha256_bytes(zeroed)
+    want_hash = hashlib.sha256(zeroed).hexdigest()
     out = os.path.join(tmp, "out")
     os.mkdir(out)
 

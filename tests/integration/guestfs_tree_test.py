@@ -43,7 +43,6 @@ HOST_FILES = ["/etc/fstab", "/etc/hostname", "/var/lib/libvirt/qemu/nvram/app01_
 IMAGE_FILES = ["web01.img", "mail01.qcow2", "centos7-base.qcow2"]
 
 
-
 @contextlib.contextmanager
 def ro_loop(image, offset, size):
     dev = t.run(["losetup", "--find", "--show", "--read-only", "--offset", str(offset),
@@ -144,17 +143,10 @@ def marker_without_replay(image, root_lv):
         return os.path.exists(root + MARKER)
 
 
-def guestfs_env():
-    env = dict(os.environ)
-    env.setdefault("LIBGUESTFS_BACKEND", "direct")
-    env.setdefault("LIBGUESTFS_BACKEND_SETTINGS", "force_tcg")
-    return env
-
-
 def start_dump(dump, image, log, paths=None):
     paths = paths or [XML_DIR, *HOST_FILES, "/etc/redhat-release", IMAGES]
     return subprocess.Popen([dump, "--log", log, image, "--", *paths], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=guestfs_env())
+                            stderr=subprocess.PIPE, text=True, env=t.guestfs_env())
 
 
 def finish_dump(proc):
@@ -166,32 +158,6 @@ def finish_dump(proc):
         out, err = proc.communicate()
         err += "\n(killed after 600 s)"
     return proc.returncode, out, err
-
-
-def log_tail(path, lines):
-    try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            return [line.rstrip("\n") for line in f.readlines()[-lines:]]
-    except OSError:
-        return []
-
-
-def skip_unless_appliance_launches(dump, tmp, first_error):
-    """Called when opening a fixture failed at launch: skip only when an
-    appliance over a blank drive does not start either."""
-    log = os.path.join(tmp, "launch-only.log")
-    p = subprocess.run([dump, "--launch-only", "--log", log], capture_output=True, text=True,
-                       env=guestfs_env(), timeout=600, check=False)
-    if p.returncode == 0:
-        raise AssertionError("an appliance over a blank drive launches, but not one over the "
-                             "fixture: " + first_error)
-    for line in log_tail(log, 5):
-        print(f"  {line}")
-    error = (p.stderr.strip().splitlines() or ["(no message)"])[0]
-    t.skip(f"libguestfs cannot launch an appliance here: {error} (its last messages are above; "
-           "supermin needs a kernel: linux-image-amd64, or SUPERMIN_KERNEL and "
-           "SUPERMIN_MODULES; a /dev/kvm that does not work needs "
-           "LIBGUESTFS_BACKEND_SETTINGS=force_tcg; see LIBGUESTFS_DEBUG=1 libguestfs-test-tool)")
 
 
 def check_fixture(c, name, doc, want, images_lv):
@@ -223,8 +189,7 @@ def check_fixture(c, name, doc, want, images_lv):
         c.eq(f"{name}: sha256 {path}", got, digest)
     c.eq(f"{name}: /etc/redhat-release", (files.get("/etc/redhat-release") or {}).get("target"),
          "centos-release")
-    c.eq(f"{name}: hostname", doc["hostname"], t.read_ids(os.path.join(
-        t.env_path("KVMR_SOURCE_DIR"), "scripts", "fixture-ids.env"))["HOSTNAME"] + "\n")
+    c.eq(f"{name}: hostname", doc["hostname"], t.fixture_ids()["HOSTNAME"] + "\n")
     c.true(f"{name}: read_file size limit", "more than the 16" in doc["read_file_limit"],
            doc["read_file_limit"])
     c.eq(f"{name}: missing path", doc["missing_path"], "absent")
@@ -234,12 +199,8 @@ def main():
     t.require_root_and_loop()
     t.require_tools("losetup", "mount", "umount", "lvm", "sfdisk", "xfs_io")
     dump = t.env_path("KVMR_GUESTFS_DUMP")
-    fixtures = t.env_path("KVMR_FIXTURES")
     cases = [("story", None), ("images-vg", "vmdata/images")]
-    images = {n: os.path.join(fixtures, f"{n}.img") for n, _ in cases}
-    for n, path in images.items():
-        if not os.path.exists(path):
-            sys.exit(f"fixture {path} is missing (run through ctest: integration.fixtures)")
+    images = {n: t.fixture(f"{n}.img") for n, _ in cases}
     before = {n: t.sha256(p) for n, p in images.items()}
     c = t.Checker()
     with tempfile.TemporaryDirectory() as tmp, t.SystemState(tmp) as state:
@@ -257,7 +218,8 @@ def main():
         for name, images_lv in cases:
             rc, out, err = results[name]
             if rc == 2:
-                skip_unless_appliance_launches(dump, tmp, err.strip())
+                t.skip_unless_appliance_launches(dump, tmp,
+                                                 "not one over the fixture: " + err.strip())
             if rc != 0:
                 with open(os.path.join(tmp, f"{name}.log"), encoding="utf-8",
                           errors="replace") as f:

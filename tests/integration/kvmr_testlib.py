@@ -4,9 +4,11 @@ Each test script is one ctest test. A script that cannot run here (not
 root, no loop devices, a tool missing) prints "SKIP: <why>" and exits 77,
 which ctest reports as skipped: never a silent pass.
 """
+import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -41,6 +43,26 @@ def env_path(name):
     if not v:
         sys.exit(f"environment variable {name} is not set (run through ctest)")
     return v
+
+
+def fixture(name):
+    """$KVMR_FIXTURES/NAME. ctest builds the fixtures first
+    (integration.fixtures), so a missing one is a failure, never a skip."""
+    path = os.path.join(env_path("KVMR_FIXTURES"), name)
+    if not os.path.exists(path):
+        sys.exit(f"fixture {path} is missing (run through ctest: integration.fixtures)")
+    return path
+
+
+def fixture_ids():
+    """scripts/fixture-ids.env: the UUIDs and names make-fixture writes."""
+    return read_ids(os.path.join(env_path("KVMR_SOURCE_DIR"), "scripts", "fixture-ids.env"))
+
+
+def device_mapper_registered():
+    """Whether this kernel has device-mapper (the build machine has none)."""
+    with open("/proc/devices", encoding="utf-8") as f:
+        return any("device-mapper" in line for line in f)
 
 
 _GRAIN = 64 << 10
@@ -104,6 +126,32 @@ def file_sha256(path):
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def pattern_sha256(size, writes):
+    """SHA-256 of a SIZE-byte file that is zero except the (byte, off, len)
+    WRITES: the pattern images scripts/make-fixture writes."""
+    h = hashlib.sha256()
+    pos = 0
+    for byte, off, length in sorted(writes, key=lambda w: w[1]):
+        h.update(bytes(off - pos))
+        h.update(bytes([byte]) * length)
+        pos = off + length
+    h.update(bytes(size - pos))
+    return h.hexdigest()
+
+
+def xfs_extents(path):
+    """(file offset, device offset, length) in bytes of PATH on XFS, from
+    xfs_bmap -v (its units are 512-byte sectors)."""
+    out = run(["xfs_bmap", "-v", path], check_rc=0).stdout
+    ext = []
+    for line in out.splitlines():
+        m = re.match(r"\s*\d+: \[(\d+)\.\.(\d+)\]:\s+(\d+)\.\.(\d+)", line)
+        if m:
+            f0, f1, d0, _ = (int(x) for x in m.groups())
+            ext.append((f0 * 512, d0 * 512, (f1 - f0 + 1) * 512))
+    return ext
 
 
 def read_ids(path):
@@ -228,6 +276,35 @@ def wait_for(cond, what, seconds=20):
         time.sleep(0.1)
 
 
+def require_fuse_eio():
+    """fuse_eio_file (test-only: a file served through FUSE with a range
+    that fails with EIO), or a skip when this machine cannot run it."""
+    if not os.path.exists("/dev/fuse"):
+        skip("no /dev/fuse: this kernel or container has no FUSE")
+    fuse_bin = os.environ.get("KVMR_FUSE_EIO", "")
+    if not fuse_bin:
+        skip("fuse_eio_file was not built: libfuse3-dev is missing (scripts/setup)")
+    require_tools("losetup", "fusermount3")
+    return fuse_bin
+
+
+@contextlib.contextmanager
+def cleanup_steps():
+    """A list to append undo steps to (unmount, detach, stop a server); on
+    exit they run last first, also when the test failed, and a step that
+    fails is printed while the others still run. A step can be run early
+    with steps.pop()()."""
+    steps = []
+    try:
+        yield steps
+    finally:
+        for step in reversed(steps):
+            try:
+                step()
+            except Exception as e:  # noqa: BLE001: report, keep cleaning
+                print(f"cleanup failed: {e}")
+
+
 def serve_with_eio(fuse_bin, image, offset, length, where, undo):
     """IMAGE served read-only at WHERE/disk by fuse_eio_file (test-only),
     reads that touch [OFFSET, OFFSET+LENGTH) failing with EIO, as from a
@@ -252,6 +329,45 @@ def serve_with_eio(fuse_bin, image, offset, length, where, undo):
     if server.poll() is not None:
         raise AssertionError(f"fuse_eio_file exited {server.returncode}")
     return os.path.join(where, "disk")
+
+
+def guestfs_env():
+    """The environment for a libguestfs appliance: the direct backend and
+    TCG unless the caller set otherwise (a /dev/kvm that exists but does
+    not work, as under nested virtualisation, makes every launch fail)."""
+    env = dict(os.environ)
+    env.setdefault("LIBGUESTFS_BACKEND", "direct")
+    env.setdefault("LIBGUESTFS_BACKEND_SETTINGS", "force_tcg")
+    return env
+
+
+def log_tail(path, lines):
+    """The last LINES lines of the log at PATH ([] when there is none)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return [line.rstrip("\n") for line in f.readlines()[-lines:]]
+    except OSError:
+        return []
+
+
+def skip_unless_appliance_launches(driver, tmp, failure):
+    """Called when the test's appliance did not start (FAILURE says how).
+    DRIVER --launch-only starts one over a blank drive: when that works,
+    the machine can run an appliance and the test fails; when it does not
+    either, the machine lacks what libguestfs needs and the test skips
+    with libguestfs' own error."""
+    log = os.path.join(tmp, "launch-only.log")
+    p = subprocess.run([driver, "--launch-only", "--log", log], capture_output=True, text=True,
+                       env=guestfs_env(), timeout=600, check=False)
+    if p.returncode == 0:
+        raise AssertionError(f"an appliance over a blank drive launches, but {failure}")
+    for line in log_tail(log, 5):
+        print(f"  {line}")
+    error = (p.stderr.strip().splitlines() or ["(no message)"])[0]
+    skip(f"libguestfs cannot launch an appliance here: {error} (its last messages are above; "
+         "supermin needs a kernel: linux-image-amd64, or SUPERMIN_KERNEL and "
+         "SUPERMIN_MODULES; a /dev/kvm that does not work needs "
+         "LIBGUESTFS_BACKEND_SETTINGS=force_tcg; see LIBGUESTFS_DEBUG=1 libguestfs-test-tool)")
 
 
 def run(argv, check_rc=None, **kw):
@@ -288,6 +404,7 @@ class Checker:
 
     def __init__(self):
         self.failures = []
+        self.skipped = []
         self.passed = 0
 
     def eq(self, what, got, want):
@@ -302,8 +419,19 @@ class Checker:
         else:
             self.failures.append(f"{what} {detail}".rstrip())
 
+    def skip(self, what, why):
+        """A check this machine cannot make (it lacks WHY), never one whose
+        outcome the code under test decides. Printed at once and counted
+        in the summary line; the test still passes or fails on the rest."""
+        print(f"SKIP: {what}: {why}", flush=True)
+        self.skipped.append(f"{what}: {why}")
+
     def finish(self):
         for f in self.failures:
             print(f"FAIL: {f}")
-        print(f"{self.passed} passed, {len(self.failures)} failed")
+        for s in self.skipped:
+            print(f"SKIPPED: {s}")
+        print(f"{self.passed} passed, {len(self.failures)} failed, {len(self.skipped)} skipped "
+              "(not checked on this machine)" if self.skipped else
+              f"{self.passed} passed, {len(self.failures)} failed")
         sys.exit(1 if self.failures else 0)

@@ -7,7 +7,6 @@ stays attached: after umount, after Ctrl-C, and after a SIGKILL followed by
 the next run's clean-up.
 """
 import glob
-import hashlib
 import json
 import os
 import signal
@@ -20,19 +19,6 @@ sys.path.insert(0, os.path.dirname(__file__))
 import kvmr_testlib as t  # noqa: E402
 
 MiB = 1 << 20
-
-
-def pattern_image(size, writes):
-    """SHA-256 of a SIZE-byte file that is zero except the WRITES."""
-    h = hashlib.sha256()
-    pos = 0
-    for byte, off, length in sorted(writes, key=lambda w: w[1]):
-        h.update(bytes(off - pos))
-        h.update(bytes([byte]) * length)
-        pos = off + length
-    h.update(bytes(size - pos))
-    return h.hexdigest()
-
 
 
 def mount_ro(binary, sources, target, env=None, rc=0):
@@ -61,7 +47,7 @@ def check_tree(c, name, tree, doc, ids, guest_fs=False):
     if not guest_fs:
         web01.append((0x5a, 0, MiB))
         c.eq(f"{name}: web01.img content", t.file_sha256(os.path.join(images, "web01.img")),
-             pattern_image(256 * MiB, web01))
+             t.pattern_sha256(256 * MiB, web01))
     p = t.run(["qemu-io", "-r", "-f", "qcow2", "-c", "read -P 0x55 0 1M",
                "-c", "read -P 0x66 900M 1M", os.path.join(images, "app01.qcow2")])
     c.true(f"{name}: app01.qcow2 data", p.returncode == 0 and "Pattern verification failed"
@@ -101,17 +87,12 @@ def wait_for_state(pid, min_mounts, timeout=60):
     return False
 
 
-def dm_registered():
-    with open("/proc/devices", encoding="utf-8") as f:
-        return any("device-mapper" in line for line in f)
-
-
 def main():
     t.require_root_and_loop()
     t.require_tools("qemu-io", "xfs_io")
     binary = t.env_path("KVMR_BIN")
     fx = t.env_path("KVMR_FIXTURES")
-    ids = t.read_ids(os.path.join(t.env_path("KVMR_SOURCE_DIR"), "scripts", "fixture-ids.env"))
+    ids = t.fixture_ids()
     c = t.Checker()
     with tempfile.TemporaryDirectory(prefix="kvmr-mount-", dir="/var/tmp") as tmp, \
             t.SystemState(tmp):
@@ -136,7 +117,7 @@ def main():
                     db01 = next((lv for lv in doc["lvs"] if lv["name"] == "centos/db01"), None)
                     c.eq("multiseg: db01 needs device-mapper", db01 and db01["access"],
                          "device_mapper")
-                    if not dm_registered():
+                    if not t.device_mapper_registered():
                         c.true("multiseg: a note says db01 stays readable without device-mapper",
                                any("centos/db01 lies in several pieces" in n and
                                    "readable through its segment map" in n

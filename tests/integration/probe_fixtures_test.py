@@ -175,7 +175,7 @@ def main():
     t.require_root_and_loop()
     fixtures = t.env_path("KVMR_FIXTURES")
     binary = t.env_path("KVMR_BIN")
-    ids = t.read_ids(os.path.join(t.env_path("KVMR_SOURCE_DIR"), "scripts", "fixture-ids.env"))
+    ids = t.fixture_ids()
     c = t.Checker()
     with t.SystemState():
         for name, layout in VARIANTS.items():

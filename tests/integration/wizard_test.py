@@ -6,7 +6,7 @@
     details, going back a step, the source disk refused as target, a wrong
     typed confirmation refused, the copy stopped with Esc and resumed, the
     kickstart on the OEMDRV volume; then every copied file has the source's
-    hash (copy_test's checks), the answer file loads, the source is unchanged;
+    hash (kvmr_copylib.check_copy), the answer file loads, the source is unchanged;
 (b) the answer file replayed (--replay) with no keystrokes onto a new image;
     a missing answer file ends the replay by itself, saying why;
 (c) 132x43, TERM=vt100 (monochrome: no colour codes), broken-vms.img: a VM
@@ -29,7 +29,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import kvmr_testlib as t  # noqa: E402
-import copy_test  # noqa: E402
+import kvmr_copylib as copylib  # noqa: E402
 
 SOCKET = "kvmr-wizard-test"
 EXPECTED = os.path.join(t.env_path("KVMR_SOURCE_DIR"), "tests/data/wizard")
@@ -126,7 +126,7 @@ def oemdrv_ks(binary, image):
 def case_happy(c, binary, fixtures, work):
     story = os.path.join(fixtures, "story.img")
     target = os.path.join(work, "new.img")
-    copy_test.new_image(target, 4 << 30)
+    copylib.new_image(target, 4 << 30)
     before = t.sha256(story)
     log = os.path.join(work, "log", "session-a.log")
     w = Term("happy", [binary, "wizard", story, "--target", target, "--answer-dir", work,
@@ -260,7 +260,7 @@ def case_happy(c, binary, fixtures, work):
             c.true("a: the target's session log reaches the copy",
                    "session log is copied to the target" in got and "copied " in got, got[-2000:])
 
-    _, rep, _ = copy_test.check_copy(c, "a", binary, story, target, work, log_on_target)
+    _, rep, _ = copylib.check_copy(c, "a", binary, story, target, work, log_on_target)
     c.true("a: the report counts the resumed or reused items",
            rep["totals"]["resumed"] + rep["totals"]["reused"] > 0, str(rep["totals"]))
     return plan_file
@@ -280,7 +280,7 @@ def case_replay(c, binary, fixtures, work, plan_file):
     """The answer file, pointed at a second blank image, replayed unattended."""
     story = os.path.join(fixtures, "story.img")
     target = os.path.join(work, "new2.img")
-    copy_test.new_image(target, 4 << 30)
+    copylib.new_image(target, 4 << 30)
     with open(plan_file, encoding="utf-8") as f:
         plan = json.load(f)
     plan["target"]["path"] = target
@@ -294,7 +294,7 @@ def case_replay(c, binary, fixtures, work, plan_file):
     c.true("b: the summary stays on the terminal", "Kickstart: the OEMDRV volume" in s, s)
     ks = oemdrv_ks(binary, target)
     c.true("b: ks.cfg on the new target's OEMDRV volume", "ata-NEW_DATA_D1" in ks, ks[:300])
-    copy_test.check_copy(c, "b", binary, story, target, work)
+    copylib.check_copy(c, "b", binary, story, target, work)
     c.eq("b: the source is unchanged", t.sha256(story), before)
 
     # An answer file that cannot be replayed: nobody may be at the
@@ -309,7 +309,7 @@ def case_replay(c, binary, fixtures, work, plan_file):
 def case_small(c, binary, fixtures, work):
     broken = os.path.join(fixtures, "broken-vms.img")
     small = os.path.join(work, "small.img")
-    copy_test.new_image(small, 64 << 20)
+    copylib.new_image(small, 64 << 20)
     before = t.sha256(small)
     w = Term("small", [binary, "wizard", broken, "--target", small], 132, 43, "vt100", work)
     try:
