@@ -52,8 +52,8 @@ def items_by_source(doc):
 
 def check_story(c, binary, img, target, workdir):
     out = os.path.join(workdir, "plan.json")
+    # Every VM ready, the target big enough: a complete plan, exit 0 (plan() checks it).
     p = plan(binary, img, target, "--json", "-o", out)
-    c.true("story: exit 0 or 1", p.returncode in (0, 1), p.stderr)
     doc = json.loads(p.stdout)
     try:
         t.validate(doc, "plan.schema.json")
@@ -112,8 +112,7 @@ def check_story(c, binary, img, target, workdir):
 
 
 def check_block_vm(c, binary, img, target):
-    p = plan(binary, img, target, "--json")
-    c.true("block-vm: exit 0 or 1", p.returncode in (0, 1), p.stderr)
+    p = plan(binary, img, target, "--json")  # complete: exit 0 (plan() checks it)
     doc = json.loads(p.stdout)
     t.validate(doc, "plan.schema.json")
     lv = [i for i in doc["items"] if i["kind"] == "lv_image"]
