@@ -33,14 +33,18 @@ std::string relative(const std::string &path) {
 }
 
 FileType type_of(mode_t m) {
-  if (S_ISREG(m))
+  if (S_ISREG(m)) {
     return FileType::regular;
-  if (S_ISDIR(m))
+  }
+  if (S_ISDIR(m)) {
     return FileType::directory;
-  if (S_ISLNK(m))
+  }
+  if (S_ISLNK(m)) {
     return FileType::symlink;
-  if (S_ISBLK(m))
+  }
+  if (S_ISBLK(m)) {
     return FileType::block_device;
+  }
   return FileType::other;
 }
 
