@@ -189,6 +189,150 @@ void stop_for_target(ExecuteResult &res, const SysError &e, const std::string &r
                             target_failure_advice(e.error_code())));
 }
 
+// What one run works with.
+struct Run {
+  const plan::RescuePlan &p;
+  access::OldHost &host;
+  const LvMaps &lvs;
+  const std::string &root; // the target's
+  const ExecuteOptions &opt;
+  std::string hash_kind;
+  std::string mpath; // the manifest
+
+  [[nodiscard]] bool cancel_asked() const { return opt.cancel != nullptr && opt.cancel->load(); }
+};
+
+using EarlierItems = std::map<std::string, ManifestItem>; // by dest
+
+// The manifest to fill into RES: a new one, or an earlier run's of the
+// same plan continued; that run's items are returned.
+EarlierItems begin_manifest(const Run &run, ExecuteResult &res) {
+  EarlierItems earlier;
+  if (const auto old = load_manifest(run.mpath); old && old->plan_created == run.p.created) {
+    res.resumed = true;
+    for (const auto &i : old->items) {
+      earlier.emplace(i.dest, i);
+    }
+    res.manifest = manifest_for(run.p, run.hash_kind);
+    res.manifest.started = old->started;
+  } else {
+    res.manifest = manifest_for(run.p, run.hash_kind);
+  }
+  return earlier;
+}
+
+// ITEM done by an earlier run and still there: its entry taken into M.
+bool kept_from_earlier(const Run &run, const EarlierItems &earlier, const plan::PlanItem &item,
+                       ManifestItem &m) {
+  const auto it = earlier.find(item.dest);
+  if (it == earlier.end() ||
+      !reusable(it->second, item, target_path(run.root, item.dest), run.hash_kind)) {
+    return false;
+  }
+  m = it->second;
+  m.reused = true;
+  log_line(run.opt, fmt::format("{}: done in an earlier run, kept", item.dest));
+  return true;
+}
+
+enum class ItemEnd { copied, cancelled, target_failed };
+
+// Copies ITEM; its failure is recorded in M. When the target gave out,
+// RES says so.
+ItemEnd copy_one(const Run &run, const plan::PlanItem &item, ManifestItem &m, ExecuteResult &res) {
+  const ExecuteOptions &opt = run.opt;
+  log_line(opt, fmt::format("{} -> {}", item.source, item.dest));
+  std::optional<SysError> target_error; // the target gave out during this item
+  if (opt.item_begin) {
+    opt.item_begin(item);
+  }
+  try {
+    if (is_xml(item.kind)) {
+      copy_text(run.p, item, run.host, run.root, opt, m);
+    } else {
+      copy_bytes(run.p, item, run.host, run.lvs, run.root, opt, m);
+    }
+  } catch (const copy::Cancelled &) {
+    m.status = ItemStatus::pending;
+    return ItemEnd::cancelled;
+  } catch (const SysError &e) {
+    m.status = ItemStatus::failed;
+    m.error = target_error_text(e, run.root, opt.target_shown_as);
+    if (is_target_failure(e, run.root)) {
+      target_error = e;
+    }
+  } catch (const std::exception &e) {
+    m.status = ItemStatus::failed;
+    m.error = e.what();
+  }
+  if (opt.item_end) {
+    opt.item_end(item, m);
+  }
+  if (m.status == ItemStatus::failed) {
+    log_line(opt, fmt::format("{}: FAILED: {}", item.dest, m.error));
+  }
+  if (target_error) {
+    stop_for_target(res, *target_error, run.root, opt);
+    return ItemEnd::target_failed;
+  }
+  return ItemEnd::copied;
+}
+
+// The manifest saved after an item; false when the target gave out
+// (RES says so).
+bool save_progress(const Run &run, ExecuteResult &res) {
+  res.manifest.updated = utc_now();
+  try {
+    save_manifest(res.manifest, run.mpath);
+  } catch (const SysError &e) {
+    if (!is_target_failure(e, run.root)) {
+      throw;
+    }
+    stop_for_target(res, e, run.root, run.opt);
+    return false;
+  }
+  return true;
+}
+
+// Every item in turn, until a cancel or the target gives out.
+void copy_items(const Run &run, const EarlierItems &earlier, ExecuteResult &res) {
+  for (std::size_t n = 0; n < run.p.items.size(); ++n) {
+    const plan::PlanItem &item = run.p.items[n];
+    ManifestItem &m = res.manifest.items[n];
+    if (run.cancel_asked()) {
+      res.cancelled = true;
+      return;
+    }
+    if (kept_from_earlier(run, earlier, item, m)) {
+      continue;
+    }
+    const ItemEnd end = copy_one(run, item, m, res);
+    if (end == ItemEnd::cancelled) {
+      res.cancelled = true;
+      return;
+    }
+    if (end == ItemEnd::target_failed || !save_progress(run, res)) {
+      return;
+    }
+  }
+}
+
+// The qcow2 checks and XML validation of every copied item.
+void check_items(const Run &run, ExecuteResult &res) {
+  Manifest &man = res.manifest;
+  for (std::size_t n = 0; n < run.p.items.size(); ++n) {
+    if (run.cancel_asked()) {
+      res.cancelled = true;
+      return;
+    }
+    try {
+      finish_checks(run.p.items[n], run.root, run.opt, man.items[n]);
+    } catch (const std::exception &e) {
+      man.items[n].xml_validation = {"failed", e.what()};
+    }
+  }
+}
+
 } // namespace
 
 std::string plan_file(const std::string &target_root) {
@@ -219,116 +363,39 @@ std::string target_path(const std::string &target_root, const std::string &dest)
 
 ExecuteResult execute_plan(const plan::RescuePlan &p, access::OldHost &host, const LvMaps &lvs,
                            const std::string &target_root, const ExecuteOptions &opt) {
+  const Run run{p,
+                host,
+                lvs,
+                target_root,
+                opt,
+                std::string(copy::hash_kind_name(opt.hash)),
+                manifest_file(target_root)};
   ExecuteResult res;
-  const std::string hash_kind(copy::hash_kind_name(opt.hash));
   make_dirs(target_root + "/kvm-rescue", false);
-  const std::string mpath = manifest_file(target_root);
-  std::map<std::string, ManifestItem> earlier; // by dest
-  if (const auto old = load_manifest(mpath); old && old->plan_created == p.created) {
-    res.resumed = true;
-    for (const auto &i : old->items) {
-      earlier.emplace(i.dest, i);
-    }
-    res.manifest = manifest_for(p, hash_kind);
-    res.manifest.started = old->started;
-  } else {
-    res.manifest = manifest_for(p, hash_kind);
-  }
+  const EarlierItems earlier = begin_manifest(run, res);
   plan::save_plan(p, plan_file(target_root));
   Manifest &man = res.manifest;
-  save_manifest(man, mpath);
-
-  for (std::size_t n = 0; n < p.items.size(); ++n) {
-    const plan::PlanItem &item = p.items[n];
-    ManifestItem &m = man.items[n];
-    if (opt.cancel != nullptr && opt.cancel->load()) {
-      res.cancelled = true;
-      break;
-    }
-    if (const auto it = earlier.find(item.dest);
-        it != earlier.end() &&
-        reusable(it->second, item, target_path(target_root, item.dest), hash_kind)) {
-      m = it->second;
-      m.reused = true;
-      log_line(opt, fmt::format("{}: done in an earlier run, kept", item.dest));
-      continue;
-    }
-    log_line(opt, fmt::format("{} -> {}", item.source, item.dest));
-    std::optional<SysError> target_error; // the target gave out during this item
-    if (opt.item_begin) {
-      opt.item_begin(item);
-    }
-    try {
-      if (is_xml(item.kind)) {
-        copy_text(p, item, host, target_root, opt, m);
-      } else {
-        copy_bytes(p, item, host, lvs, target_root, opt, m);
-      }
-    } catch (const copy::Cancelled &) {
-      res.cancelled = true;
-      m.status = ItemStatus::pending;
-      break;
-    } catch (const SysError &e) {
-      m.status = ItemStatus::failed;
-      m.error = target_error_text(e, target_root, opt.target_shown_as);
-      if (is_target_failure(e, target_root)) {
-        target_error = e;
-      }
-    } catch (const std::exception &e) {
-      m.status = ItemStatus::failed;
-      m.error = e.what();
-    }
-    if (opt.item_end) {
-      opt.item_end(item, m);
-    }
-    if (m.status == ItemStatus::failed) {
-      log_line(opt, fmt::format("{}: FAILED: {}", item.dest, m.error));
-    }
-    if (target_error) {
-      stop_for_target(res, *target_error, target_root, opt);
-      break;
-    }
-    man.updated = utc_now();
-    try {
-      save_manifest(man, mpath);
-    } catch (const SysError &e) {
-      if (!is_target_failure(e, target_root)) {
-        throw;
-      }
-      stop_for_target(res, e, target_root, opt);
-      break;
-    }
-  }
-
+  save_manifest(man, run.mpath);
+  copy_items(run, earlier, res);
   if (!res.target_failure.empty()) {
     // Nothing more can be written; the manifest of what was done is saved
     // if the target still takes it (a full one may).
     try {
       man.updated = utc_now();
-      save_manifest(man, mpath);
+      save_manifest(man, run.mpath);
     } catch (const SysError &) { // NOLINT(bugprone-empty-catch): the failure is already reported
     }
     return res;
   }
   if (!res.cancelled) {
-    for (std::size_t n = 0; n < p.items.size(); ++n) {
-      if (opt.cancel != nullptr && opt.cancel->load()) {
-        res.cancelled = true;
-        break;
-      }
-      try {
-        finish_checks(p.items[n], target_root, opt, man.items[n]);
-      } catch (const std::exception &e) {
-        man.items[n].xml_validation = {"failed", e.what()};
-      }
-    }
+    check_items(run, res);
   }
   man.complete = true;
   for (const auto &i : man.items) {
     man.complete = man.complete && i.status != ItemStatus::pending;
   }
   man.updated = utc_now();
-  save_manifest(man, mpath);
+  save_manifest(man, run.mpath);
   return res;
 }
 
