@@ -36,6 +36,13 @@ public:
 
 private:
   bool start(std::vector<std::size_t> &added);
+  void number_vms(const std::vector<std::size_t> &added);
+  std::optional<std::vector<std::string>> inspect_os(bool retry_alone,
+                                                     std::vector<std::size_t> &retry);
+  std::vector<FoundRoot> locate(const std::vector<std::string> &roots);
+  void place(std::size_t vm, std::vector<std::size_t> &mine, const std::vector<FoundRoot> &found,
+             const std::vector<std::size_t> &unplaced, bool retry_alone,
+             std::vector<std::size_t> &retry);
   std::vector<std::size_t> pv_disks(const std::string &vg);
   void scan_pvs();
   std::vector<bool> clone_pvs();
@@ -103,13 +110,9 @@ bool Appliance::start(std::vector<std::size_t> &added) {
   return true;
 }
 
-std::optional<std::vector<std::size_t>> Appliance::run(std::vector<std::size_t> added,
-                                                       bool allow_retry) {
-  if (!start(added)) {
-    return std::nullopt;
-  }
-  std::vector<std::size_t> retry;
-  // Local VM numbers, in order of first disk.
+// Local VM numbers for the disks that went in, in order of first disk;
+// a VM none of whose disks in ADDED went in has failed.
+void Appliance::number_vms(const std::vector<std::size_t> &added) {
   std::map<std::size_t, std::size_t> local_of_result;
   for (const std::size_t d : added_) {
     const auto [it, inserted] =
@@ -126,21 +129,17 @@ std::optional<std::vector<std::size_t>> Appliance::run(std::vector<std::size_t> 
       r.notes.emplace_back("none of its disks can be opened here");
     }
   }
-  if (added_.empty()) {
-    return retry;
-  }
-  const bool shared = vm_result_.size() > 1;
-  scan_pvs();
-  // A PV UUID on two VMs' disks (cloned guests) keeps LVM from activating
-  // that VG at all: the later VMs are hidden from LVM here, asked alone.
-  const std::vector<bool> deferred =
-      allow_retry && shared ? clone_pvs() : std::vector<bool>(vm_result_.size(), false);
-  std::vector<std::string> roots;
+}
+
+// inspect_os over every disk; when it fails, each VM is asked again alone
+// (RETRY_ALONE: several VMs share the appliance) or has failed.
+std::optional<std::vector<std::string>> Appliance::inspect_os(bool retry_alone,
+                                                              std::vector<std::size_t> &retry) {
   try {
-    roots = g_->inspect_os();
+    return g_->inspect_os();
   } catch (const GuestfsError &e) {
     for (std::size_t vm = 0; vm < vm_result_.size(); ++vm) {
-      if (allow_retry && shared) {
+      if (retry_alone) {
         note(vm, std::string("asked again in an appliance of its own: inspecting all VMs "
                              "together failed: ") +
                      e.what());
@@ -150,8 +149,13 @@ std::optional<std::vector<std::size_t>> Appliance::run(std::vector<std::size_t> 
         note(vm, std::string("inspection failed: ") + e.what());
       }
     }
-    return retry;
+    return std::nullopt;
   }
+}
+
+// Each root with the appliance disks it lies on (a partition's disk, or
+// the disks of its volume group's PVs).
+std::vector<FoundRoot> Appliance::locate(const std::vector<std::string> &roots) {
   std::vector<FoundRoot> found;
   for (const auto &root : roots) {
     FoundRoot f{root, {}};
@@ -163,13 +167,78 @@ std::optional<std::vector<std::size_t>> Appliance::run(std::vector<std::size_t> 
     }
     found.push_back(std::move(f));
   }
-  auto placed = attribute_roots(found, vm_of_, vm_result_.size());
+  return found;
+}
+
+// Local VM VM's result from the roots it owns (MINE, best first): the
+// best one filled in, the others noted. With none, it has no OS, or is
+// asked again alone when LVM may have hidden its root (RETRY_ALONE).
+void Appliance::place(std::size_t vm, std::vector<std::size_t> &mine,
+                      const std::vector<FoundRoot> &found, const std::vector<std::size_t> &unplaced,
+                      bool retry_alone, std::vector<std::size_t> &retry) {
   const auto on_readonly_only = [&](std::size_t r) {
     const auto &d = found[r].disks;
     return !d.empty() && std::all_of(d.begin(), d.end(), [&](std::size_t i) {
       return i < added_.size() && disks_[added_[i]].readonly;
     });
   };
+  std::stable_partition(mine.begin(), mine.end(),
+                        [&](std::size_t r) { return !on_readonly_only(r); });
+  GuestInfo &info = results_[vm_result_[vm]];
+  bool across = false; // an unplaced root lies (partly) on this VM's disks
+  for (const std::size_t r : unplaced) {
+    for (const std::size_t d : found[r].disks) {
+      across = across || (d < vm_of_.size() && vm_of_[d] == vm);
+    }
+  }
+  if (mine.empty()) {
+    if (retry_alone && (across || holds_lvm_[vm])) {
+      note(vm, "asked again in an appliance of its own: its disks hold LVM, and a volume "
+               "group named like another VM's is not activated beside it");
+      retry.push_back(vm_result_[vm]);
+      return;
+    }
+    info.state = InspectState::no_os;
+    info.notes.emplace_back(kNoOsNote);
+    if (across) {
+      note(vm, "an operating system lies across disks of several VMs and was not attributed");
+    }
+    return;
+  }
+  const std::size_t best = mine.front();
+  const auto &bd = found[best].disks;
+  const std::size_t first = bd.empty() ? 0 : *std::min_element(bd.begin(), bd.end());
+  const std::size_t disk = added_[first < added_.size() ? first : 0];
+  fill(info, found[best].root, disk);
+  for (std::size_t i = 1; i < mine.size(); ++i) {
+    note(vm, "another operating system found at " + found[mine[i]].root +
+                 "; reported: " + found[best].root);
+  }
+}
+
+std::optional<std::vector<std::size_t>> Appliance::run(std::vector<std::size_t> added,
+                                                       bool allow_retry) {
+  if (!start(added)) {
+    return std::nullopt;
+  }
+  std::vector<std::size_t> retry;
+  number_vms(added);
+  if (added_.empty()) {
+    return retry;
+  }
+  // Asking a VM again alone helps only when it shared this appliance.
+  const bool retry_alone = allow_retry && vm_result_.size() > 1;
+  scan_pvs();
+  // A PV UUID on two VMs' disks (cloned guests) keeps LVM from activating
+  // that VG at all: the later VMs are hidden from LVM here, asked alone.
+  const std::vector<bool> deferred =
+      retry_alone ? clone_pvs() : std::vector<bool>(vm_result_.size(), false);
+  const auto roots = inspect_os(retry_alone, retry);
+  if (!roots) {
+    return retry;
+  }
+  const std::vector<FoundRoot> found = locate(*roots);
+  auto placed = attribute_roots(found, vm_of_, vm_result_.size());
   for (std::size_t vm = 0; vm < vm_result_.size(); ++vm) {
     if (deferred[vm]) {
       note(vm, "asked again in an appliance of its own: an LVM physical volume on its disks has "
@@ -177,39 +246,7 @@ std::optional<std::vector<std::size_t>> Appliance::run(std::vector<std::size_t> 
       retry.push_back(vm_result_[vm]);
       continue;
     }
-    auto &mine = placed.roots_of_vm[vm];
-    std::stable_partition(mine.begin(), mine.end(),
-                          [&](std::size_t r) { return !on_readonly_only(r); });
-    GuestInfo &info = results_[vm_result_[vm]];
-    bool across = false; // an unplaced root lies (partly) on this VM's disks
-    for (const std::size_t r : placed.unplaced) {
-      for (const std::size_t d : found[r].disks) {
-        across = across || (d < vm_of_.size() && vm_of_[d] == vm);
-      }
-    }
-    if (mine.empty()) {
-      if (allow_retry && shared && (across || holds_lvm_[vm])) {
-        note(vm, "asked again in an appliance of its own: its disks hold LVM, and a volume "
-                 "group named like another VM's is not activated beside it");
-        retry.push_back(vm_result_[vm]);
-        continue;
-      }
-      info.state = InspectState::no_os;
-      info.notes.emplace_back(kNoOsNote);
-      if (across) {
-        note(vm, "an operating system lies across disks of several VMs and was not attributed");
-      }
-      continue;
-    }
-    const std::size_t best = mine.front();
-    const auto &bd = found[best].disks;
-    const std::size_t first = bd.empty() ? 0 : *std::min_element(bd.begin(), bd.end());
-    const std::size_t disk = added_[first < added_.size() ? first : 0];
-    fill(info, found[best].root, disk);
-    for (std::size_t i = 1; i < mine.size(); ++i) {
-      note(vm, "another operating system found at " + found[mine[i]].root +
-                   "; reported: " + found[best].root);
-    }
+    place(vm, placed.roots_of_vm[vm], found, placed.unplaced, retry_alone, retry);
   }
   try {
     g_->shutdown();
