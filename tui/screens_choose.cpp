@@ -119,127 +119,164 @@ Nav screen_vms(Ui &ui, WizardState &s) {
   }
 }
 
-Nav screen_target(Ui &ui, WizardState &s) {
-  const std::vector<disk::Disk> sources = chosen_sources(s);
-  const std::uint64_t needed = estimate_needed(s);
+namespace {
+
+// What the Target screen looks for: disks that can hold the chosen VMs.
+struct TargetSearch {
+  std::vector<disk::Disk> sources;
+  std::uint64_t needed = 0;
   target::Layout layout;
-  layout.el7_compatible = s.ks.dialect == "el7";
-  auto refresh_candidates = [&] {
-    std::vector<std::string> expl;
-    if (!s.opts.target.empty()) {
-      expl.push_back(s.opts.target);
+};
+
+// Asks the core again which disks may receive the copy (on a worker
+// thread); says why when it cannot. False when a signal stopped it.
+bool refresh_candidates(Ui &ui, WizardState &s, const TargetSearch &search) {
+  std::vector<std::string> expl;
+  if (!s.opts.target.empty()) {
+    expl.push_back(s.opts.target);
+  }
+  for (const auto &d : s.opts.disks) {
+    expl.push_back(d);
+  }
+  std::vector<flow::TargetCandidate> found;
+  const TaskResult r = run_task(ui, "Looking for a target", 5, [&](Task &t) {
+    t.set_status("checking which disks may receive the copy...");
+    found = flow::target_candidates(s.disks, expl, search.sources, search.needed, search.layout);
+  });
+  if (r.ok) {
+    s.targets = std::move(found);
+  } else if (!r.error.empty()) {
+    message_box(ui, "Target", r.error);
+  }
+  return !r.signalled;
+}
+
+void fill_targets(ListBox &list, const std::vector<flow::TargetCandidate> &targets) {
+  list.rows.clear();
+  list.disabled.clear();
+  for (const auto &c : targets) {
+    list.rows.push_back(fmt::format("{} {}{}", path_cell(c.path, 22), c.description,
+                                    c.refusals.empty() ? "" : "  [refused]"));
+    list.disabled.push_back(!c.refusals.empty());
+  }
+}
+
+// Below the list: what the candidate under the cursor offers, or why it
+// is refused, from row R on.
+void draw_candidate(Ui &ui, const flow::TargetCandidate &c, int r) {
+  if (c.refusals.empty()) {
+    ui.put(r, 1,
+           c.is_directory ? "A mounted directory: the VMs are copied into it."
+                          : fmt::format("{} free after preparing it (new GPT, data "
+                                        "filesystem, OEMDRV).",
+                                        text::human_size(c.capacity)),
+           Role::good);
+    return;
+  }
+  for (const auto &why : c.refusals) {
+    if (r < ui.rows() - 1) {
+      ui.put(r++, 1, "refused: " + why, Role::warning);
     }
-    for (const auto &d : s.opts.disks) {
-      expl.push_back(d);
+  }
+}
+
+void draw_target(Ui &ui, const WizardState &s, const ListBox &list, std::uint64_t needed) {
+  if (!ui.frame("Target", 5, "Enter: choose  r: rescan  Esc: back  ?: help  q: quit")) {
+    return;
+  }
+  ui.put(2, 1,
+         fmt::format("Where the VMs go: the chosen VMs need {} (with margin).",
+                     text::human_size(needed)));
+  if (s.targets.empty()) {
+    ui.put(4, 3, "No disk can take the copy. Attach one and press r.", Role::warning);
+  }
+  const int h = ui.rows() - 9;
+  list.draw(ui, 3, h);
+  if (list.cursor < s.targets.size()) {
+    draw_candidate(ui, s.targets[list.cursor], 4 + h);
+  }
+}
+
+// A disk as the target: only when the user types its name (or model) in
+// a pop-up. True when confirmed.
+bool confirm_disk(Ui &ui, const WizardState &s, const flow::TargetCandidate &c) {
+  std::string model;
+  for (const auto &d : s.disks) {
+    if (d.path == c.path) {
+      model = d.device.model;
     }
-    std::vector<flow::TargetCandidate> found;
-    const TaskResult r = run_task(ui, "Looking for a target", 5, [&](Task &t) {
-      t.set_status("checking which disks may receive the copy...");
-      found = flow::target_candidates(s.disks, expl, sources, needed, layout);
-    });
-    if (r.ok) {
-      s.targets = std::move(found);
-    } else if (!r.error.empty()) {
-      message_box(ui, "Target", r.error);
-    }
-    return !r.signalled;
-  };
-  if (s.targets.empty() && !refresh_candidates()) {
+  }
+  const auto typed =
+      ask_text(ui, "Confirm: this disk will be wiped",
+               fmt::format("{} ({}) gets a new partition table and filesystem after the review; "
+                           "everything on it is lost. Type its name ({}){} to confirm.",
+                           c.path, c.description, c.path.substr(c.path.rfind('/') + 1),
+                           model.empty() ? "" : " or its model"));
+  if (!typed) {
+    return false;
+  }
+  if (!confirms_wipe(*typed, c.path, model)) {
+    message_box(ui, "Not confirmed",
+                fmt::format("'{}' does not name {}: nothing chosen.", *typed, c.path));
+    return false;
+  }
+  ui.note(fmt::format("target: {} ({}), its wipe confirmed by typing '{}'", c.path, c.description,
+                      *typed));
+  return true;
+}
+
+// Enter on candidate C: true when it became the target.
+bool choose_target(Ui &ui, WizardState &s, const flow::TargetCandidate &c) {
+  if (!c.refusals.empty()) {
+    message_box(ui, "Target refused",
+                fmt::format("{} cannot be the target: {}", c.path, fmt::join(c.refusals, "; ")));
+    return false;
+  }
+  if (c.is_directory) {
+    ui.note("target: the directory " + c.path);
+    s.target = c.path;
+    s.confirm_wipe.clear();
+    s.plan.reset();
+    return true;
+  }
+  if (!confirm_disk(ui, s, c)) {
+    return false;
+  }
+  s.target = c.path;
+  s.confirm_wipe = c.path;
+  s.plan.reset();
+  return true;
+}
+
+} // namespace
+
+Nav screen_target(Ui &ui, WizardState &s) {
+  TargetSearch search{chosen_sources(s), estimate_needed(s), {}};
+  search.layout.el7_compatible = s.ks.dialect == "el7";
+  if (s.targets.empty() && !refresh_candidates(ui, s, search)) {
     return Nav::stop;
   }
   ListBox list;
-  auto fill = [&] {
-    list.rows.clear();
-    list.disabled.clear();
-    for (const auto &c : s.targets) {
-      list.rows.push_back(fmt::format("{} {}{}", path_cell(c.path, 22), c.description,
-                                      c.refusals.empty() ? "" : "  [refused]"));
-      list.disabled.push_back(!c.refusals.empty());
-    }
-  };
-  fill();
+  fill_targets(list, s.targets);
   for (;;) {
-    if (ui.frame("Target", 5, "Enter: choose  r: rescan  Esc: back  ?: help  q: quit")) {
-      ui.put(2, 1,
-             fmt::format("Where the VMs go: the chosen VMs need {} (with margin).",
-                         text::human_size(needed)));
-      if (s.targets.empty()) {
-        ui.put(4, 3, "No disk can take the copy. Attach one and press r.", Role::warning);
-      }
-      const int h = ui.rows() - 9;
-      list.draw(ui, 3, h);
-      if (list.cursor < s.targets.size()) {
-        const auto &c = s.targets[list.cursor];
-        int r = 4 + h;
-        if (c.refusals.empty()) {
-          ui.put(r, 1,
-                 c.is_directory ? "A mounted directory: the VMs are copied into it."
-                                : fmt::format("{} free after preparing it (new GPT, data "
-                                              "filesystem, OEMDRV).",
-                                              text::human_size(c.capacity)),
-                 Role::good);
-        } else {
-          for (const auto &why : c.refusals) {
-            if (r < ui.rows() - 1) {
-              ui.put(r++, 1, "refused: " + why, Role::warning);
-            }
-          }
-        }
-      }
-    }
+    draw_target(ui, s, list, search.needed);
     ui.refresh();
     const Key k = ui.key();
     if (list.handle(k, ui.rows() - 9)) {
       continue;
     }
     if (k == kEnter && list.cursor < s.targets.size()) {
-      const auto &c = s.targets[list.cursor];
-      if (!c.refusals.empty()) {
-        message_box(
-            ui, "Target refused",
-            fmt::format("{} cannot be the target: {}", c.path, fmt::join(c.refusals, "; ")));
-        continue;
-      }
-      if (c.is_directory) {
-        ui.note("target: the directory " + c.path);
-        s.target = c.path;
-        s.confirm_wipe.clear();
-        s.plan.reset();
+      if (choose_target(ui, s, s.targets[list.cursor])) {
         return Nav::next;
       }
-      std::string model;
-      for (const auto &d : s.disks) {
-        if (d.path == c.path) {
-          model = d.device.model;
-        }
-      }
-      const auto typed = ask_text(
-          ui, "Confirm: this disk will be wiped",
-          fmt::format("{} ({}) gets a new partition table and filesystem after the review; "
-                      "everything on it is lost. Type its name ({}){} to confirm.",
-                      c.path, c.description, c.path.substr(c.path.rfind('/') + 1),
-                      model.empty() ? "" : " or its model"));
-      if (!typed) {
-        continue;
-      }
-      if (!confirms_wipe(*typed, c.path, model)) {
-        message_box(ui, "Not confirmed",
-                    fmt::format("'{}' does not name {}: nothing chosen.", *typed, c.path));
-        continue;
-      }
-      ui.note(fmt::format("target: {} ({}), its wipe confirmed by typing '{}'", c.path,
-                          c.description, *typed));
-      s.target = c.path;
-      s.confirm_wipe = c.path;
-      s.plan.reset();
-      return Nav::next;
+      continue;
     }
     if (k == 'r') {
       probe_all(ui, s, 5); // says why when it cannot; the old list stays then
-      if (!refresh_candidates()) {
+      if (!refresh_candidates(ui, s, search)) {
         return Nav::stop;
       }
-      fill();
+      fill_targets(list, s.targets);
       list.cursor = 0;
       continue;
     }
@@ -290,7 +327,22 @@ void cycle(std::string &value, const std::vector<std::string> &choices, bool for
 
 } // namespace
 
-Nav screen_new_host(Ui &ui, WizardState &s) {
+namespace {
+
+// What the New host screen shows besides the choices themselves.
+struct NewHostForm {
+  std::vector<std::string> choices; // disks here that could be the OS disk
+  std::vector<std::string> nics;    // the old bridge and bond ports
+  // The data disk's by-id name on the new host: the target's own when it
+  // has one here, else the user names it (an image file, a directory).
+  std::string target_by_id;
+  std::size_t field = 0; // the row under the cursor
+};
+
+using FormRows = std::vector<std::pair<std::string, std::string>>;
+
+// The form, with the choices not made yet taken from the old host.
+NewHostForm new_host_form(WizardState &s) {
   const auto &inv = s.source->inventory;
   auto &ks = s.ks;
   if (ks.hostname.empty()) {
@@ -299,119 +351,152 @@ Nav screen_new_host(Ui &ui, WizardState &s) {
   if (ks.timezone.empty() && inv.profile.timezone.name != "unknown") {
     ks.timezone = inv.profile.timezone.name;
   }
-  const std::vector<std::string> choices = os_disk_choices(s.disks, s.source_checked, s.target);
-  if (ks.os_disk.empty() && !choices.empty()) {
-    ks.os_disk = choices.front();
+  NewHostForm f;
+  f.choices = os_disk_choices(s.disks, s.source_checked, s.target);
+  if (ks.os_disk.empty() && !f.choices.empty()) {
+    ks.os_disk = f.choices.front();
   }
-  const std::vector<std::string> nics = old_nics(inv);
-  // The data disk's by-id name on the new host: the target's own when it
-  // has one here, else the user names it (an image file, a directory).
-  std::string target_by_id;
+  f.nics = old_nics(inv);
   for (const auto &d : s.disks) {
     if (d.path == s.target && !d.device.by_id.empty()) {
-      target_by_id = d.device.by_id.front();
+      f.target_by_id = d.device.by_id.front();
     }
   }
-  std::size_t field = 0;
-  for (;;) {
-    std::vector<std::pair<std::string, std::string>> rows{
-        {"Installs", dialect_name(ks.dialect)},
-        {"OS disk", ks.os_disk.empty() ? "(type its /dev/disk/by-id name)" : ks.os_disk},
-        {"Data disk", !ks.data_disk.empty()   ? ks.data_disk
-                      : !target_by_id.empty() ? target_by_id + " (the target)"
+  return f;
+}
+
+// One row per field: its label and its value in words. Rows 0-5 are the
+// fixed fields, then one per NIC.
+FormRows new_host_rows(const plan::KickstartChoices &ks, const NewHostForm &f) {
+  FormRows rows{
+      {"Installs", dialect_name(ks.dialect)},
+      {"OS disk", ks.os_disk.empty() ? "(type its /dev/disk/by-id name)" : ks.os_disk},
+      {"Data disk", !ks.data_disk.empty()     ? ks.data_disk
+                    : !f.target_by_id.empty() ? f.target_by_id + " (the target)"
                                               : "(type its /dev/disk/by-id name in the new host)"},
-        {"Hostname", ks.hostname},
-        {"Time zone", ks.timezone.empty() ? "(as the installer defaults)" : ks.timezone},
-        {"Root password", ks.root_password == "locked" ? "locked (SSH key only)" : "a new hash"},
-    };
-    for (const auto &n : nics) {
-      const auto it = ks.nic_map.find(n);
-      rows.emplace_back("NIC " + n, it == ks.nic_map.end() ? "same name on the new machine"
-                                                           : "now " + it->second);
+      {"Hostname", ks.hostname},
+      {"Time zone", ks.timezone.empty() ? "(as the installer defaults)" : ks.timezone},
+      {"Root password", ks.root_password == "locked" ? "locked (SSH key only)" : "a new hash"},
+  };
+  for (const auto &n : f.nics) {
+    const auto it = ks.nic_map.find(n);
+    rows.emplace_back("NIC " + n, it == ks.nic_map.end() ? "same name on the new machine"
+                                                         : "now " + it->second);
+  }
+  return rows;
+}
+
+void draw_new_host(Ui &ui, const WizardState &s, const NewHostForm &f, const FormRows &rows) {
+  if (!ui.frame("New host", 6,
+                "Up/Down: field  Enter: change  n: next  Esc: back  ?: help  q: quit")) {
+    return;
+  }
+  ui.put(2, 1, "The host the kickstart installs (the OS goes on its own disk):");
+  for (std::size_t n = 0; n < rows.size(); ++n) {
+    ui.line(4 + static_cast<int>(n),
+            fmt::format("{} {:<15} {}", n == f.field ? ">" : " ", rows[n].first, rows[n].second),
+            n == f.field ? Role::highlight : Role::normal);
+  }
+  int r = 5 + static_cast<int>(rows.size());
+  if (const auto why = os_disk_problem(s.ks.os_disk, s.disks, s.source_checked, s.target)) {
+    ui.put(r++, 1, *why, Role::warning);
+  }
+  if (!f.choices.empty()) {
+    ui.put(r, 1,
+           fmt::format("Disks here that could be the OS disk: {}", fmt::join(f.choices, ", ")),
+           Role::dim);
+  }
+}
+
+// Enter on a typed field (OS disk, data disk, hostname, time zone, a NIC):
+// the new value asked in a pop-up; Esc keeps the old one.
+void type_field(Ui &ui, plan::KickstartChoices &ks, const NewHostForm &f,
+                const std::string &label) {
+  std::string *value = f.field == 1   ? &ks.os_disk
+                       : f.field == 2 ? &ks.data_disk
+                       : f.field == 3 ? &ks.hostname
+                       : f.field == 4 ? &ks.timezone
+                                      : nullptr;
+  std::string nic_value;
+  if (f.field >= 6) {
+    const auto it = ks.nic_map.find(f.nics[f.field - 6]);
+    nic_value = it == ks.nic_map.end() ? "" : it->second;
+    value = &nic_value;
+  }
+  if (auto v = ask_text(ui, label, "New value (Esc keeps the old one):", *value)) {
+    *value = *v;
+    if (f.field >= 6) {
+      if (nic_value.empty()) {
+        ks.nic_map.erase(f.nics[f.field - 6]);
+      } else {
+        ks.nic_map[f.nics[f.field - 6]] = nic_value;
+      }
     }
-    if (ui.frame("New host", 6,
-                 "Up/Down: field  Enter: change  n: next  Esc: back  ?: help  q: quit")) {
-      ui.put(2, 1, "The host the kickstart installs (the OS goes on its own disk):");
-      for (std::size_t n = 0; n < rows.size(); ++n) {
-        ui.line(4 + static_cast<int>(n),
-                fmt::format("{} {:<15} {}", n == field ? ">" : " ", rows[n].first, rows[n].second),
-                n == field ? Role::highlight : Role::normal);
-      }
-      int r = 5 + static_cast<int>(rows.size());
-      if (const auto why = os_disk_problem(ks.os_disk, s.disks, s.source_checked, s.target)) {
-        ui.put(r++, 1, *why, Role::warning);
-      }
-      if (!choices.empty()) {
-        ui.put(r, 1,
-               fmt::format("Disks here that could be the OS disk: {}", fmt::join(choices, ", ")),
-               Role::dim);
+  }
+}
+
+// Enter, Space, Left or Right on the current field: a choice cycles
+// (Left backwards), a typed field is asked for (Enter only).
+void change_field(Ui &ui, plan::KickstartChoices &ks, const NewHostForm &f, const FormRows &rows,
+                  Key k) {
+  const bool fwd = k != kLeft;
+  if (f.field == 0) {
+    cycle(ks.dialect, kDialects, fwd);
+  } else if (f.field == 5) {
+    cycle(ks.root_password, kRootPolicies, fwd);
+    if (ks.root_password == "hash" && k == kEnter) {
+      if (auto h =
+              ask_text(ui, "Root password hash", "A crypt(3) hash, e.g. from 'openssl passwd -6'.",
+                       ks.root_password_hash)) {
+        ks.root_password_hash = *h;
       }
     }
+  } else if (k == kEnter) {
+    type_field(ui, ks, f, rows[f.field].first);
+  }
+}
+
+// Why the choices cannot go on to the review yet; nothing when they can.
+std::optional<std::string> new_host_refusal(const WizardState &s, const NewHostForm &f) {
+  const auto &ks = s.ks;
+  if (auto why = os_disk_problem(ks.os_disk, s.disks, s.source_checked, s.target)) {
+    return why;
+  }
+  if (ks.data_disk.empty() && f.target_by_id.empty()) {
+    return "Name the data disk: the /dev/disk/by-id name the disk that receives the VMs will have "
+           "in the new host (the installer mounts it by that name).";
+  }
+  if (const auto why = os_disk_problem(ks.data_disk, s.disks, s.source_checked, "");
+      !ks.data_disk.empty() && why && why->find("old host") != std::string::npos) {
+    return "Data disk: " + *why;
+  }
+  if (!ks.data_disk.empty() && ks.data_disk == ks.os_disk) {
+    return "The OS disk and the data disk must differ.";
+  }
+  if (ks.root_password == "hash" && ks.root_password_hash.empty()) {
+    return "Give the root password hash, or choose another policy.";
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
+Nav screen_new_host(Ui &ui, WizardState &s) {
+  NewHostForm f = new_host_form(s);
+  for (;;) {
+    const FormRows rows = new_host_rows(s.ks, f);
+    draw_new_host(ui, s, f, rows);
     ui.refresh();
     const Key k = ui.key();
-    if (k == kUp && field > 0) {
-      --field;
-    } else if (k == kDown && field + 1 < rows.size()) {
-      ++field;
+    if (k == kUp && f.field > 0) {
+      --f.field;
+    } else if (k == kDown && f.field + 1 < rows.size()) {
+      ++f.field;
     } else if (k == kEnter || k == kSpace || k == kLeft || k == kRight) {
-      const bool fwd = k != kLeft;
-      if (field == 0) {
-        cycle(ks.dialect, kDialects, fwd);
-      } else if (field == 5) {
-        cycle(ks.root_password, kRootPolicies, fwd);
-        if (ks.root_password == "hash" && k == kEnter) {
-          if (auto h = ask_text(ui, "Root password hash",
-                                "A crypt(3) hash, e.g. from 'openssl passwd -6'.",
-                                ks.root_password_hash)) {
-            ks.root_password_hash = *h;
-          }
-        }
-      } else if (k == kEnter) {
-        const std::string label = rows[field].first;
-        std::string *value = field == 1   ? &ks.os_disk
-                             : field == 2 ? &ks.data_disk
-                             : field == 3 ? &ks.hostname
-                             : field == 4 ? &ks.timezone
-                                          : nullptr;
-        std::string nic_value;
-        if (field >= 6) {
-          const auto it = ks.nic_map.find(nics[field - 6]);
-          nic_value = it == ks.nic_map.end() ? "" : it->second;
-          value = &nic_value;
-        }
-        if (auto v = ask_text(ui, label, "New value (Esc keeps the old one):", *value)) {
-          *value = *v;
-          if (field >= 6) {
-            if (nic_value.empty()) {
-              ks.nic_map.erase(nics[field - 6]);
-            } else {
-              ks.nic_map[nics[field - 6]] = nic_value;
-            }
-          }
-        }
-      }
+      change_field(ui, s.ks, f, rows, k);
     } else if (k == 'n' || k == kTab) {
-      if (const auto why = os_disk_problem(ks.os_disk, s.disks, s.source_checked, s.target)) {
+      if (const auto why = new_host_refusal(s, f)) {
         message_box(ui, "New host", *why);
-        continue;
-      }
-      if (ks.data_disk.empty() && target_by_id.empty()) {
-        message_box(ui, "New host",
-                    "Name the data disk: the /dev/disk/by-id name the disk that receives the "
-                    "VMs will have in the new host (the installer mounts it by that name).");
-        continue;
-      }
-      if (const auto why = os_disk_problem(ks.data_disk, s.disks, s.source_checked, "");
-          !ks.data_disk.empty() && why && why->find("old host") != std::string::npos) {
-        message_box(ui, "New host", "Data disk: " + *why);
-        continue;
-      }
-      if (!ks.data_disk.empty() && ks.data_disk == ks.os_disk) {
-        message_box(ui, "New host", "The OS disk and the data disk must differ.");
-        continue;
-      }
-      if (ks.root_password == "hash" && ks.root_password_hash.empty()) {
-        message_box(ui, "New host", "Give the root password hash, or choose another policy.");
         continue;
       }
       s.plan.reset();

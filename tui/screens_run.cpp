@@ -62,6 +62,23 @@ std::string review_text(const WizardState &s) {
   return out;
 }
 
+// The plan saved where the user says, as an answer file.
+void save_answer_file(Ui &ui, WizardState &s) {
+  const std::string dflt = s.opts.answer_dir + "/kvm-rescue-plan.json";
+  if (auto path = ask_text(ui, "Save the answer file",
+                           "Where to save the plan (replay it with 'kvm-rescue wizard "
+                           "--replay FILE'):",
+                           s.plan_saved_to.empty() ? dflt : s.plan_saved_to)) {
+    try {
+      plan::save_plan(*s.plan, *path);
+      s.plan_saved_to = *path;
+      ui.note("answer file saved to " + *path);
+    } catch (const std::exception &e) {
+      message_box(ui, "Not saved", e.what());
+    }
+  }
+}
+
 } // namespace
 
 Nav screen_review(Ui &ui, WizardState &s) {
@@ -88,19 +105,7 @@ Nav screen_review(Ui &ui, WizardState &s) {
       continue;
     }
     if (k == 's') {
-      const std::string dflt = s.opts.answer_dir + "/kvm-rescue-plan.json";
-      if (auto path = ask_text(ui, "Save the answer file",
-                               "Where to save the plan (replay it with 'kvm-rescue wizard "
-                               "--replay FILE'):",
-                               s.plan_saved_to.empty() ? dflt : s.plan_saved_to)) {
-        try {
-          plan::save_plan(*s.plan, *path);
-          s.plan_saved_to = *path;
-          ui.note("answer file saved to " + *path);
-        } catch (const std::exception &e) {
-          message_box(ui, "Not saved", e.what());
-        }
-      }
+      save_answer_file(ui, s);
     } else if (k == kEnter) {
       if (!shortfall.empty()) {
         message_box(ui, "Does not fit", shortfall);
@@ -126,97 +131,142 @@ Nav screen_review(Ui &ui, WizardState &s) {
   }
 }
 
+namespace {
+
+// What the copy tells the wizard while it runs: progress to the view,
+// notes and each item's end to the task's status and the session log,
+// and at the end the session log copied beside the report on the target.
+flow::CopyHooks copy_hooks(Task &t, WizardState &s, CopyView &view) {
+  flow::CopyHooks hooks;
+  hooks.progress = &view;
+  hooks.note = [&t, &s](const std::string &n) {
+    t.set_status(n);
+    s.log->line("copy: " + n);
+  };
+  hooks.finished = [&s](const std::string &report_dir) {
+    // The session log joins the report while the target is mounted.
+    std::string why;
+    if (s.log->on()) {
+      s.log->line("the session log is copied to the target's kvm-rescue directory");
+      if (s.log->copy_to(report_dir, why)) {
+        s.log_on_target = "kvm-rescue/session.log on " + s.plan->target.path;
+      } else {
+        s.log->line("the session log could not go onto the target: " + why);
+      }
+    }
+  };
+  hooks.item_begin = [&view](const plan::PlanItem &i, const std::string &) { view.item_begin(i); };
+  hooks.item_end = [&view, &s](const plan::PlanItem &i, const run::ManifestItem &m) {
+    view.item_end(i, m);
+    const std::uint64_t bad = run::bad_bytes_of(m);
+    s.log->line(fmt::format("copied {} ({}): {} bytes, {}{}", i.dest, i.vm.empty() ? "host" : i.vm,
+                            m.size, m.verified ? "verified" : "NOT verified",
+                            bad != 0 ? fmt::format(", {} bytes unreadable", bad) : ""));
+  };
+  return hooks;
+}
+
+// The size column: done/total.
+std::string sizes(std::uint64_t done, std::uint64_t total) {
+  return fmt::format("{:>7}/{:<9}", text::short_size(done), text::human_size(total));
+}
+
+// The copy's screen while it runs: a bar per VM, the overall bar, rate,
+// ETA and what could not be read.
+void draw_copy(Ui &u, const Task &t, const WizardState &s, const CopyView &view) {
+  const CopyView::Snapshot v = view.snapshot();
+  const int w = u.cols();
+  int r = 2;
+  u.put(r++, 1, fmt::format("Into {}   ({})", s.plan->target.path, t.status()));
+  ++r;
+  for (const auto &row : v.rows) {
+    if (r >= u.rows() - 6) {
+      break;
+    }
+    const std::string name = row.vm.empty() ? "(host files)" : row.vm;
+    u.put(r, 1, text::fit(name, 18));
+    u.put(r, 20, bar(row.done, row.total, w - 40), row.finished ? Role::good : Role::normal);
+    u.put(r, w - 19, sizes(row.done, row.total));
+    ++r;
+  }
+  const int b = u.rows() - 5;
+  u.put(b, 1, "Overall", Role::title);
+  u.put(b, 20, bar(v.done, v.total, w - 40));
+  u.put(b, w - 19, sizes(v.done, v.total));
+  u.put(b + 1, 1,
+        fmt::format("{} {}   rate {}/s   ETA {}", v.phase, v.item,
+                    text::human_size(static_cast<std::uint64_t>(v.rate)), duration_text(v.eta)));
+  u.put(b + 2, 1,
+        fmt::format("unreadable: {}",
+                    v.bad_bytes == 0 ? std::string("none")
+                                     : text::human_size(v.bad_bytes) + " (zero-filled, mapped)"),
+        v.bad_bytes == 0 ? Role::good : Role::warning);
+}
+
+// One run of the copy on a worker thread, drawn as it goes; Esc asks
+// whether to stop it.
+TaskResult run_copy(Ui &ui, WizardState &s, flow::CopyOutcome &outcome) {
+  CopyView view(*s.plan);
+  const std::vector<disk::Disk> sources = chosen_sources(s);
+  return run_task(
+      ui, "Copying", 8,
+      [&](Task &t) {
+        flow::CopyRequest req;
+        req.confirm_wipe = s.confirm_wipe;
+        req.max_rate = s.opts.max_rate;
+        req.cancel = &t.cancel;
+        req.checkpoint = [&t] { t.checkpoint(); };
+        outcome = flow::run_copy(*s.plan, sources, *s.source->host, req, copy_hooks(t, s, view));
+      },
+      [&](Ui &u, const Task &t) { draw_copy(u, t, s, view); },
+      "Stop the copy? What is copied stays; starting it again resumes where it stopped.");
+}
+
+// The copy did not run: unattended, the summary says why; else a pop-up
+// does and the wizard goes back to the review.
+Nav copy_not_run(Ui &ui, WizardState &s, const TaskResult &res) {
+  const std::string why =
+      res.cancelled ? "Stopped before the copy began." : "The copy could not run: " + res.error;
+  if (!s.opts.replay.empty()) {
+    s.copy_error = why; // unattended: no box waits for a key; the summary says it
+    return Nav::quit;
+  }
+  message_box(ui, "Copy", why);
+  return Nav::back;
+}
+
+// After the user stopped the copy: nothing to resume, or where to go.
+std::optional<Nav> after_stop(Ui &ui) {
+  for (;;) {
+    if (ui.frame("Copy stopped", 8, "Enter: resume  Esc: back to the review  q: quit")) {
+      ui.put(2, 1, "The copy stopped cleanly: finished files are in place, the rest");
+      ui.put(3, 1, "is kept as .partial with its map. Enter resumes where it stopped.");
+    }
+    ui.refresh();
+    const Key k = ui.key();
+    if (k == kEnter) {
+      return std::nullopt;
+    }
+    if (k == kEsc) {
+      return Nav::back;
+    }
+    if (const auto n = common_key(ui, k, "Copy", "Enter resumes the copy.")) {
+      return *n;
+    }
+  }
+}
+
+} // namespace
+
 Nav screen_copy(Ui &ui, WizardState &s) {
   for (;;) {
-    CopyView view(*s.plan);
     flow::CopyOutcome outcome;
-    const std::vector<disk::Disk> sources = chosen_sources(s);
-    const TaskResult res = run_task(
-        ui, "Copying", 8,
-        [&](Task &t) {
-          flow::CopyRequest req;
-          req.confirm_wipe = s.confirm_wipe;
-          req.max_rate = s.opts.max_rate;
-          req.cancel = &t.cancel;
-          req.checkpoint = [&t] { t.checkpoint(); };
-          flow::CopyHooks hooks;
-          hooks.progress = &view;
-          hooks.note = [&t, &s](const std::string &n) {
-            t.set_status(n);
-            s.log->line("copy: " + n);
-          };
-          hooks.finished = [&s](const std::string &report_dir) {
-            // The session log joins the report while the target is mounted.
-            std::string why;
-            if (s.log->on()) {
-              s.log->line("the session log is copied to the target's kvm-rescue directory");
-              if (s.log->copy_to(report_dir, why)) {
-                s.log_on_target = "kvm-rescue/session.log on " + s.plan->target.path;
-              } else {
-                s.log->line("the session log could not go onto the target: " + why);
-              }
-            }
-          };
-          hooks.item_begin = [&view](const plan::PlanItem &i, const std::string &) {
-            view.item_begin(i);
-          };
-          hooks.item_end = [&view, &s](const plan::PlanItem &i, const run::ManifestItem &m) {
-            view.item_end(i, m);
-            const std::uint64_t bad = run::bad_bytes_of(m);
-            s.log->line(fmt::format("copied {} ({}): {} bytes, {}{}", i.dest,
-                                    i.vm.empty() ? "host" : i.vm, m.size,
-                                    m.verified ? "verified" : "NOT verified",
-                                    bad != 0 ? fmt::format(", {} bytes unreadable", bad) : ""));
-          };
-          outcome = flow::run_copy(*s.plan, sources, *s.source->host, req, hooks);
-        },
-        [&](Ui &u, const Task &t) {
-          const CopyView::Snapshot v = view.snapshot();
-          const int w = u.cols();
-          int r = 2;
-          u.put(r++, 1, fmt::format("Into {}   ({})", s.plan->target.path, t.status()));
-          ++r;
-          for (const auto &row : v.rows) {
-            if (r >= u.rows() - 6) {
-              break;
-            }
-            const std::string name = row.vm.empty() ? "(host files)" : row.vm;
-            u.put(r, 1, text::fit(name, 18));
-            u.put(r, 20, bar(row.done, row.total, w - 40),
-                  row.finished ? Role::good : Role::normal);
-            u.put(r, w - 19,
-                  fmt::format("{:>7}/{:<9}", text::short_size(row.done),
-                              text::human_size(row.total)));
-            ++r;
-          }
-          const int b = u.rows() - 5;
-          u.put(b, 1, "Overall", Role::title);
-          u.put(b, 20, bar(v.done, v.total, w - 40));
-          u.put(b, w - 19,
-                fmt::format("{:>7}/{:<9}", text::short_size(v.done), text::human_size(v.total)));
-          u.put(b + 1, 1,
-                fmt::format("{} {}   rate {}/s   ETA {}", v.phase, v.item,
-                            text::human_size(static_cast<std::uint64_t>(v.rate)),
-                            duration_text(v.eta)));
-          u.put(b + 2, 1,
-                fmt::format("unreadable: {}", v.bad_bytes == 0 ? std::string("none")
-                                                               : text::human_size(v.bad_bytes) +
-                                                                     " (zero-filled, mapped)"),
-                v.bad_bytes == 0 ? Role::good : Role::warning);
-        },
-        "Stop the copy? What is copied stays; starting it again resumes where it stopped.");
+    const TaskResult res = run_copy(ui, s, outcome);
     if (res.signalled) {
       return Nav::stop;
     }
     if (!res.ok) {
-      const std::string why =
-          res.cancelled ? "Stopped before the copy began." : "The copy could not run: " + res.error;
-      if (!s.opts.replay.empty()) {
-        s.copy_error = why; // unattended: no box waits for a key; the summary says it
-        return Nav::quit;
-      }
-      message_box(ui, "Copy", why);
-      return Nav::back;
+      return copy_not_run(ui, s, res);
     }
     s.copy = std::move(outcome);
     ui.note(fmt::format("copy: {} (exit {}); report in {}/kvm-rescue on the target",
@@ -225,22 +275,8 @@ Nav screen_copy(Ui &ui, WizardState &s) {
     if (!s.copy->cancelled) {
       return Nav::next;
     }
-    for (;;) {
-      if (ui.frame("Copy stopped", 8, "Enter: resume  Esc: back to the review  q: quit")) {
-        ui.put(2, 1, "The copy stopped cleanly: finished files are in place, the rest");
-        ui.put(3, 1, "is kept as .partial with its map. Enter resumes where it stopped.");
-      }
-      ui.refresh();
-      const Key k = ui.key();
-      if (k == kEnter) {
-        break;
-      }
-      if (k == kEsc) {
-        return Nav::back;
-      }
-      if (const auto n = common_key(ui, k, "Copy", "Enter resumes the copy.")) {
-        return *n;
-      }
+    if (const auto n = after_stop(ui)) {
+      return *n;
     }
   }
 }

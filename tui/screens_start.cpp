@@ -148,6 +148,31 @@ Nav screen_welcome(Ui &ui, WizardState &s) {
   }
 }
 
+namespace {
+
+// A disk's evidence (boot code, partitions, filesystems) until Esc or
+// Enter; false when a signal came.
+bool show_disk(Ui &ui, const disk::Disk &d) {
+  TextView details;
+  details.set_text(text::render_probe({d}));
+  for (;;) {
+    if (ui.frame("Disk " + d.path, 2, "Arrows: scroll  Esc/Enter: back")) {
+      details.draw(ui, 2, ui.rows() - 3);
+    }
+    ui.refresh();
+    const Key k = ui.key();
+    if (k == kStop) {
+      return false;
+    }
+    if (k == kEsc || k == kEnter || k == 'q') {
+      return true;
+    }
+    details.handle(k, ui.rows() - 3);
+  }
+}
+
+} // namespace
+
 Nav screen_disks(Ui &ui, WizardState &s) {
   if (s.disks.empty() && !probe_all(ui, s, 2)) {
     return Nav::back;
@@ -172,21 +197,8 @@ Nav screen_disks(Ui &ui, WizardState &s) {
       continue;
     }
     if (k == kEnter && list.cursor < s.disks.size()) {
-      TextView details;
-      details.set_text(text::render_probe({s.disks[list.cursor]}));
-      for (;;) {
-        if (ui.frame("Disk " + s.disks[list.cursor].path, 2, "Arrows: scroll  Esc/Enter: back")) {
-          details.draw(ui, 2, ui.rows() - 3);
-        }
-        ui.refresh();
-        const Key d = ui.key();
-        if (d == kStop) {
-          return Nav::stop;
-        }
-        if (d == kEsc || d == kEnter || d == 'q') {
-          break;
-        }
-        details.handle(d, ui.rows() - 3);
+      if (!show_disk(ui, s.disks[list.cursor])) {
+        return Nav::stop;
       }
     } else if (k == 'n' || k == kTab) {
       return Nav::next;
@@ -211,6 +223,92 @@ Nav screen_disks(Ui &ui, WizardState &s) {
   }
 }
 
+namespace {
+
+// What was found on the opened old host, from row R on.
+void draw_found_host(Ui &ui, const WizardState &s, int r) {
+  const auto &inv = s.source->inventory;
+  const auto &prof = inv.profile;
+  ui.put(r++, 1, "Found the old host:", Role::good);
+  ui.put(r++, 3, fmt::format("Hostname:   {}", prof.hostname.name));
+  ui.put(r++, 3,
+         fmt::format("System:     {}",
+                     prof.os.release_line.empty() ? prof.os.pretty_name : prof.os.release_line));
+  ui.put(r++, 3, fmt::format("Root:       {}", s.source->host->root_device()));
+  ui.put(r++, 3,
+         fmt::format("Read via:   {}", s.source->host->backend() == access::Backend::kernel
+                                           ? "kernel mounts, read-only"
+                                           : "the libguestfs appliance, read-only"));
+  ui.put(r++, 3, fmt::format("VMs:        {}", inv.vms.size()));
+  for (const auto &n : s.source->host->notes()) {
+    if (r < ui.rows() - 2) {
+      ui.put(r++, 3, "note: " + n, Role::dim);
+    }
+  }
+  for (const auto &w : inv.warnings) {
+    if (r < ui.rows() - 2) {
+      ui.put(r++, 3, "warning: " + w, Role::warning);
+    }
+  }
+}
+
+void draw_old_host(Ui &ui, const WizardState &s, const ListBox &list, int list_h, bool open) {
+  if (!ui.frame("Old host", 3,
+                open ? "n/Enter: next  Space: change disks  Esc: back  ?: help  q: quit"
+                     : "Space: tick  Enter: open the ticked disks  Esc: back  ?: help")) {
+    return;
+  }
+  ui.put(2, 1, "The disks of the old host (they are opened read-only):");
+  list.draw(ui, 3, list_h);
+  const int r = 4 + list_h;
+  if (open) {
+    draw_found_host(ui, s, r);
+  } else {
+    ui.put(r, 1, "Tick the old host's disks and press Enter to open them.");
+  }
+}
+
+enum class Opened { yes, no, stopped };
+
+// Opens the disks ticked in CHECKED read-only as the old host (on a
+// worker thread), releasing what an earlier choice attached; says why
+// when it cannot.
+Opened open_old_host(Ui &ui, WizardState &s, const std::vector<bool> &checked) {
+  std::vector<std::string> paths;
+  for (std::size_t n = 0; n < s.disks.size(); ++n) {
+    if (checked[n]) {
+      paths.push_back(s.disks[n].path);
+    }
+  }
+  if (paths.empty()) {
+    message_box(ui, "Old host", "Tick at least one disk of the old host.");
+    return Opened::no;
+  }
+  s.source.reset(); // releases what an earlier choice attached
+  std::unique_ptr<flow::OpenedSource> opened;
+  const TaskResult r = run_task(ui, "Opening the old host read-only", 3, [&](Task &t) {
+    t.set_status("mounting read-only, reading LVM metadata, finding the VMs...");
+    opened = std::make_unique<flow::OpenedSource>(
+        flow::open_source(paths, s.opts.backend, [&t] { t.checkpoint(); }));
+  });
+  if (r.signalled) {
+    return Opened::stopped;
+  }
+  if (!r.ok) {
+    if (!r.cancelled) {
+      message_box(ui, "Old host", "The old host could not be opened: " + r.error);
+    }
+    return Opened::no;
+  }
+  s.source = std::move(opened);
+  ui.note(fmt::format("old host opened read-only from {}: {} VM(s) found", fmt::join(paths, ", "),
+                      s.source->inventory.vms.size()));
+  s.vm_checked = default_vm_selection(s.source->inventory);
+  return Opened::yes;
+}
+
+} // namespace
+
 Nav screen_old_host(Ui &ui, WizardState &s) {
   ListBox list;
   for (const auto &d : s.disks) {
@@ -222,40 +320,7 @@ Nav screen_old_host(Ui &ui, WizardState &s) {
   for (;;) {
     const bool open = s.source != nullptr && opened_with == list.checked;
     const int list_h = std::min(static_cast<int>(list.rows.size()), 6);
-    if (ui.frame("Old host", 3,
-                 open ? "n/Enter: next  Space: change disks  Esc: back  ?: help  q: quit"
-                      : "Space: tick  Enter: open the ticked disks  Esc: back  ?: help")) {
-      ui.put(2, 1, "The disks of the old host (they are opened read-only):");
-      list.draw(ui, 3, list_h);
-      int r = 4 + list_h;
-      if (open) {
-        const auto &inv = s.source->inventory;
-        const auto &prof = inv.profile;
-        ui.put(r++, 1, "Found the old host:", Role::good);
-        ui.put(r++, 3, fmt::format("Hostname:   {}", prof.hostname.name));
-        ui.put(r++, 3,
-               fmt::format("System:     {}", prof.os.release_line.empty() ? prof.os.pretty_name
-                                                                          : prof.os.release_line));
-        ui.put(r++, 3, fmt::format("Root:       {}", s.source->host->root_device()));
-        ui.put(r++, 3,
-               fmt::format("Read via:   {}", s.source->host->backend() == access::Backend::kernel
-                                                 ? "kernel mounts, read-only"
-                                                 : "the libguestfs appliance, read-only"));
-        ui.put(r++, 3, fmt::format("VMs:        {}", inv.vms.size()));
-        for (const auto &n : s.source->host->notes()) {
-          if (r < ui.rows() - 2) {
-            ui.put(r++, 3, "note: " + n, Role::dim);
-          }
-        }
-        for (const auto &w : inv.warnings) {
-          if (r < ui.rows() - 2) {
-            ui.put(r++, 3, "warning: " + w, Role::warning);
-          }
-        }
-      } else {
-        ui.put(r, 1, "Tick the old host's disks and press Enter to open them.");
-      }
-    }
+    draw_old_host(ui, s, list, list_h, open);
     ui.refresh();
     const Key k = ui.key();
     if (list.handle(k, list_h)) {
@@ -266,38 +331,14 @@ Nav screen_old_host(Ui &ui, WizardState &s) {
       return Nav::next;
     }
     if (k == kEnter) {
-      std::vector<std::string> paths;
-      for (std::size_t n = 0; n < s.disks.size(); ++n) {
-        if (list.checked[n]) {
-          paths.push_back(s.disks[n].path);
-        }
-      }
-      if (paths.empty()) {
-        message_box(ui, "Old host", "Tick at least one disk of the old host.");
-        continue;
-      }
-      s.source.reset(); // releases what an earlier choice attached
-      std::unique_ptr<flow::OpenedSource> opened;
-      const TaskResult r = run_task(ui, "Opening the old host read-only", 3, [&](Task &t) {
-        t.set_status("mounting read-only, reading LVM metadata, finding the VMs...");
-        opened = std::make_unique<flow::OpenedSource>(
-            flow::open_source(paths, s.opts.backend, [&t] { t.checkpoint(); }));
-      });
-      if (r.signalled) {
+      const Opened o = open_old_host(ui, s, list.checked);
+      if (o == Opened::stopped) {
         return Nav::stop;
       }
-      if (!r.ok) {
-        if (!r.cancelled) {
-          message_box(ui, "Old host", "The old host could not be opened: " + r.error);
-        }
-        continue;
+      if (o == Opened::yes) {
+        opened_with = list.checked;
+        s.source_checked = list.checked;
       }
-      s.source = std::move(opened);
-      ui.note(fmt::format("old host opened read-only from {}: {} VM(s) found",
-                          fmt::join(paths, ", "), s.source->inventory.vms.size()));
-      s.vm_checked = default_vm_selection(s.source->inventory);
-      opened_with = list.checked;
-      s.source_checked = list.checked;
       continue;
     }
     if (k == kEsc) {
