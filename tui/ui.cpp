@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <clocale>
 #include <cstdlib>
@@ -103,6 +104,34 @@ void Ui::put(int row, int col, const std::string &text, Role role, int width) {
 
 void Ui::line(int row, const std::string &text, Role role) {
   put(row, 0, text, role, cols());
+}
+
+void Ui::fill(int top, int left, int height, int width, Role role) {
+  const int l = std::max(left, 0);
+  const int r = std::min(left + width, cols());
+  if (r <= l) {
+    return;
+  }
+  const std::string blank(static_cast<std::size_t>(r - l), ' ');
+  for (int row = std::max(top, 0); row < top + height && row < rows(); ++row) {
+    put(row, l, blank, role, r - l);
+  }
+}
+
+void Ui::border(int top, int left, int height, int width, Role role) {
+  if (height < 2 || width < 2 || top < 0 || left < 0 || top + height > rows() ||
+      left + width > cols()) {
+    return; // never drawn in part: a broken frame reads worse than none
+  }
+  // Plain ASCII: the same on every terminal and serial console, and in a
+  // captured screen (line-drawing characters depend on terminfo and locale).
+  const std::string edge = "+" + std::string(static_cast<std::size_t>(width - 2), '-') + "+";
+  put(top, left, edge, role, width);
+  for (int r = top + 1; r < top + height - 1; ++r) {
+    put(r, left, "|", role, 1);
+    put(r, left + width - 1, "|", role, 1);
+  }
+  put(top + height - 1, left, edge, role, width);
 }
 
 bool Ui::frame(const std::string &title, int step, const std::string &keys) {

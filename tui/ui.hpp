@@ -61,6 +61,11 @@ public:
   void put(int row, int col, const std::string &text, Role role = Role::normal, int width = 0);
   // A full-width line at ROW, padded (for the highlighted list row).
   void line(int row, const std::string &text, Role role = Role::normal);
+  // Blanks the rectangle of HEIGHT rows and WIDTH columns at TOP, LEFT in
+  // ROLE's colours (clipped to the screen).
+  void fill(int top, int left, int height, int width, Role role = Role::normal);
+  // A border (+, -, |) on that rectangle's outermost cells.
+  void border(int top, int left, int height, int width, Role role = Role::normal);
   void show_cursor(bool on, int row = 0, int col = 0);
   void refresh();
 

@@ -29,21 +29,42 @@ bool move(Key k, std::size_t &pos, std::size_t count, int height) {
   }
 }
 
-// The dialog box in the middle of the screen: its first inner row.
-int box(Ui &ui, const std::string &title, const std::vector<std::string> &body, int extra) {
-  const int h = static_cast<int>(body.size()) + 4 + extra;
-  const int top = std::max(1, (ui.rows() - h) / 2);
+// Where a pop-up was drawn: its border's rectangle and the first inner
+// row after the body (a blank one; an answer goes on the row below it).
+struct Popup {
+  int top = 0;
+  int left = 0;
+  int width = 0;
+  int after_body = 0;
+  [[nodiscard]] int inner_left() const { return left + 2; }
+  [[nodiscard]] int inner_width() const { return width - 4; }
+};
+
+// Every pop-up is drawn by this: a box in the middle of the screen with
+// a border (its title set in the top edge), and a margin of one blank
+// cell cleared around it so nothing of the screen beneath touches it.
+// EXTRA inner rows are kept after the body (2: a blank and an answer).
+Popup popup(Ui &ui, const std::string &title, const std::vector<std::string> &body, int extra) {
   const int width = std::min(ui.cols() - 4, 72);
   const int left = (ui.cols() - width) / 2;
-  const std::string blank(static_cast<std::size_t>(width), ' ');
-  ui.put(top, left, " " + title, Role::title, width);
-  for (int r = 1; r < h; ++r) {
-    ui.put(top + r, left, blank, Role::highlight, width);
+  // Rows 1 .. rows-2 are free (the frame's title and key bars): the box,
+  // and its margin when there is room for it.
+  const int height = std::min(static_cast<int>(body.size()) + 4 + extra, ui.rows() - 2);
+  const int margin = height + 2 <= ui.rows() - 2 ? 1 : 0;
+  const int top = std::clamp((ui.rows() - height) / 2, 1 + margin, ui.rows() - 1 - margin - height);
+  ui.fill(top - margin, left - 1, height + (2 * margin), width + 2);
+  ui.fill(top, left, height, width, Role::highlight);
+  ui.border(top, left, height, width, Role::highlight);
+  const std::string label = " " + title + " ";
+  ui.put(top, left + 2, label, Role::title,
+         std::min(static_cast<int>(text::columns(label)), width - 4));
+  const Popup p{top, left, width, top + 2 + static_cast<int>(body.size())};
+  const int last = top + height - 2 - extra; // the last inner row the body may use
+  for (std::size_t n = 0; n < body.size() && top + 2 + static_cast<int>(n) <= last; ++n) {
+    ui.put(top + 2 + static_cast<int>(n), p.inner_left(), body[n], Role::highlight,
+           p.inner_width());
   }
-  for (std::size_t n = 0; n < body.size(); ++n) {
-    ui.put(top + 2 + static_cast<int>(n), left + 2, body[n], Role::highlight, width - 4);
-  }
-  return top + 2 + static_cast<int>(body.size());
+  return p;
 }
 
 std::vector<std::string> wrapped(const Ui &ui, const std::string &text) {
@@ -154,7 +175,7 @@ void message_box(Ui &ui, const std::string &title, const std::string &text) {
   ui.note(title + ": " + text);
   auto body = wrapped(ui, text);
   for (;;) {
-    box(ui, title, body, 1);
+    popup(ui, title, body, 0);
     ui.put(ui.rows() - 1, 0, " Enter: OK", Role::title, ui.cols());
     ui.refresh();
     const Key k = ui.key();
@@ -168,7 +189,7 @@ bool ask_yes_no(Ui &ui, const std::string &title, const std::string &question) {
   auto body = wrapped(ui, question);
   bool yes = false;
   for (;;) {
-    const int r = box(ui, title, body, 1);
+    const int r = popup(ui, title, body, 2).after_body;
     ui.put(r + 1, (ui.cols() / 2) - 10, yes ? "[ Yes ]" : "  Yes  ",
            yes ? Role::title : Role::highlight);
     ui.put(r + 1, (ui.cols() / 2) + 2, yes ? "  No  " : "[ No ]",
@@ -200,10 +221,9 @@ std::optional<std::string> ask_text(Ui &ui, const std::string &title, const std:
   auto body = wrapped(ui, prompt);
   TextField field{initial};
   for (;;) {
-    const int r = box(ui, title, body, 1);
-    const int left = (ui.cols() - std::min(ui.cols() - 4, 72)) / 2 + 2;
-    const int width = std::min(ui.cols() - 4, 72) - 4;
-    ui.put(r + 1, left, "> " + field.value + "_", Role::title, width);
+    const Popup p = popup(ui, title, body, 2);
+    ui.put(p.after_body + 1, p.inner_left(), "> " + field.value + "_", Role::title,
+           p.inner_width());
     ui.put(ui.rows() - 1, 0, " Type, then Enter: OK  Esc: cancel", Role::title, ui.cols());
     ui.refresh();
     const Key k = ui.key();

@@ -49,7 +49,9 @@ struct TextField {
   bool handle(Key k, const Ui &ui);
 };
 
-// Modal dialogs over the current screen; each returns when answered.
+// Modal dialogs over the current screen, each a bordered box with a blank
+// margin around it (the screen beneath never shows at its edges); each
+// returns when answered.
 // A stop (signal) answers "no"/nothing.
 void message_box(Ui &ui, const std::string &title, const std::string &text);
 bool ask_yes_no(Ui &ui, const std::string &title, const std::string &question);

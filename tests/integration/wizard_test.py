@@ -195,6 +195,10 @@ def case_happy(c, binary, fixtures, work):
         w.wait("OS disk's /dev/disk/by-id name")  # refused without one
         w.keys("Enter", "Down", "Enter")
         w.wait("New value")
+        # A pop-up in a border with a blank margin: nothing of the screen
+        # beneath shows at its edges.
+        s = w.wait("Type, then Enter: OK")
+        expected_screen(c, "a: the typed value pop-up", s, "new-value-80x24.txt")
         w.type("ata-NEW_SSD_S1")
         w.keys("Enter")
         w.wait(r">\s*OS disk\s+ata-NEW_SSD_S1")
