@@ -5,18 +5,25 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <sstream>
 
 namespace kvmr::volume {
 namespace {
 
+bool is_octal(char c) {
+  return c >= '0' && c <= '7';
+}
+
+// "\040"-style escapes as util-linux's unmangle reads them: a backslash
+// and exactly three octal digits; anything else stays as written (a
+// "\9" or "\08" from a damaged fstab must not throw).
 std::string unescape(const std::string &s) {
   std::string out;
   for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 3 < s.size() &&
-        std::isdigit(static_cast<unsigned char>(s[i + 1])) != 0) {
-      out += static_cast<char>(std::stoi(s.substr(i + 1, 3), nullptr, 8));
+    if (s[i] == '\\' && i + 3 < s.size() && is_octal(s[i + 1]) && is_octal(s[i + 2]) &&
+        is_octal(s[i + 3])) {
+      const int v = ((s[i + 1] - '0') << 6) | ((s[i + 2] - '0') << 3) | (s[i + 3] - '0');
+      out += static_cast<char>(v);
       i += 3;
     } else {
       out += s[i];

@@ -26,6 +26,18 @@ TEST_CASE("anaconda's CentOS 7 fstab") {
   CHECK(e[5].mountpoint == "/srv/my dir");
 }
 
+// Found by fuzz/fstab_fuzz: a backslash before a non-octal digit made
+// std::stoi throw out of parse_fstab ("\\9" has no octal digit at all).
+TEST_CASE("a backslash without three octal digits stays as written") {
+  const auto e = parse_fstab("LABEL=a\\9xy /srv/b\\08x ext4 defaults\n"
+                             "LABEL=c\\04 /srv/d\\101 xfs defaults\n");
+  REQUIRE(e.size() == 2);
+  CHECK(e[0].spec == "LABEL=a\\9xy");
+  CHECK(e[0].mountpoint == "/srv/b\\08x");
+  CHECK(e[1].spec == "LABEL=c\\04");
+  CHECK(e[1].mountpoint == "/srv/dA");
+}
+
 TEST_CASE("specs name volumes") {
   using K = VolumeRef::Kind;
   CHECK(parse_spec("UUID=4B56-4D52").kind == K::uuid);
