@@ -1,6 +1,7 @@
 #include "kickstart/post.hpp"
 
 #include "kickstart/dialect.hpp"
+#include "kickstart/ks_reader.hpp"
 #include "kickstart/shell_quote.hpp"
 
 #include <array>
@@ -48,18 +49,29 @@ std::string base64(const std::string &in) {
   return out;
 }
 
+// Whether CONTENT, as lines of a here-document, could be read by
+// pykickstart as anything but those same lines inside the section.
+bool needs_base64(const std::string &content, const std::vector<std::string> &bash_lines) {
+  const auto py = python_lines(content);
+  if (!py || *py != bash_lines) {
+    return true; // not UTF-8, or a line break only pykickstart sees
+  }
+  for (const auto &l : bash_lines) {
+    if (is_directive_line(l)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 } // namespace
 
 std::vector<std::string> write_file_lines(const std::string &path, const std::string &content,
                                           const char *mode) {
   const auto lines = lines_of(content);
-  bool needs_base64 = false;
-  for (const auto &l : lines) {
-    needs_base64 = needs_base64 || (!l.empty() && l.front() == '%');
-  }
   std::vector<std::string> out;
   out.push_back("install -d -m 0755 " + shell_quote(path.substr(0, path.rfind('/'))));
-  if (needs_base64) {
+  if (needs_base64(content, lines)) {
     out.push_back("base64 -d > " + shell_quote(path) + " <<'KVMR_B64'");
     const std::string b = base64(content);
     for (std::size_t i = 0; i < b.size(); i += 76) {
@@ -86,9 +98,9 @@ std::vector<std::string> write_file_lines(const std::string &path, const std::st
   return out;
 }
 
-std::vector<std::string> post_section(const Profile &p, const PostPayload &post) {
-  std::vector<std::string> out;
-  out.emplace_back("%post --log=/root/kvm-rescue-post.log");
+KsSection post_section(const Profile &p, const PostPayload &post) {
+  KsSection sec{"%post --log=/root/kvm-rescue-post.log", {}};
+  std::vector<std::string> &out = sec.body;
   out.emplace_back("set -u");
   std::string enable = "systemctl enable";
   for (const auto &u : libvirt_units(p.dialect)) {
@@ -113,8 +125,7 @@ std::vector<std::string> post_section(const Profile &p, const PostPayload &post)
     }
     out.emplace_back("systemctl enable kvm-rescue-restore.service");
   }
-  out.emplace_back("%end");
-  return out;
+  return sec;
 }
 
 } // namespace kvmr::kickstart

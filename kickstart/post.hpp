@@ -1,7 +1,7 @@
 // The kickstart's %post section: installs the first-boot restore script
 // and its systemd unit (as here-documents, or base64 when a line of the
-// script could end the section or the here-document), enables libvirt for
-// the dialect and the restore service.
+// script could open or end a section for pykickstart, or end the
+// here-document), enables libvirt for the dialect and the restore service.
 #pragma once
 
 #include "kickstart/profile.hpp"
@@ -12,11 +12,19 @@
 
 namespace kvmr::kickstart {
 
-std::vector<std::string> post_section(const Profile &p, const PostPayload &post);
+// The %post section's header line, and its body (without %end).
+struct KsSection {
+  std::string header;
+  std::vector<std::string> body;
+};
+KsSection post_section(const Profile &p, const PostPayload &post);
 
 // Lines writing CONTENT to PATH with MODE inside %post: a quoted
 // here-document with a delimiter no line of CONTENT equals, or base64
-// when a line starts with '%' (anaconda would end the section there).
+// when CONTENT could be read otherwise by pykickstart: a line whose first
+// non-blank character is '%' (it may end or open a section, or be an
+// %include or %ksappend), a line break bash does not see (\r, U+2028, ...:
+// ks_reader.hpp), or bytes that are not UTF-8.
 std::vector<std::string> write_file_lines(const std::string &path, const std::string &content,
                                           const char *mode);
 

@@ -3,6 +3,7 @@
 // each line is made.
 #include "kickstart/render.hpp"
 
+#include "kickstart/ks_doc.hpp"
 #include "kickstart/post.hpp"
 #include "kickstart/safety.hpp"
 #include "rescue/util/error.hpp"
@@ -11,6 +12,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <utility>
 #include <vector>
 
 namespace kvmr::kickstart {
@@ -27,7 +29,78 @@ std::string join(const std::vector<std::string> &v, const char *sep) {
   return out;
 }
 
+// VALUE, readable in a message: control characters as \xNN.
+std::string escaped(std::string_view value) {
+  std::string out;
+  for (const char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    out += u < 0x20 || u == 0x7f ? fmt::format("\\x{:02x}", u) : std::string(1, c);
+  }
+  return out;
+}
+
+// A value of FIELD that a kickstart command cannot carry: it would end
+// the line (and let the rest become commands) for pykickstart or bash.
+void check_one_line(std::string_view field, std::string_view value) {
+  if (has_line_break_or_control(value)) {
+    throw InputError(fmt::format("{} \"{}\" holds a line break or control character: a "
+                                 "kickstart cannot carry it (was it read from a damaged file?)",
+                                 field, escaped(value)));
+  }
+}
+
+// A value a command takes by position ("lang X", "part X"): quoted or
+// not, pykickstart reads a word starting with '-' as an option.
+void check_positional(std::string_view field, std::string_view value) {
+  if (!value.empty() && value.front() == '-') {
+    throw InputError(fmt::format("{} \"{}\" starts with '-': the installer would read it as an "
+                                 "option",
+                                 field, escaped(value)));
+  }
+}
+
+// Every value a command line carries, by the name the user knows it by.
+void check_values(const Profile &p) {
+  check_positional("language", p.lang);
+  check_positional("time zone", p.timezone);
+  check_positional("OS volume group", p.vg_name);
+  for (const auto &d : p.data_disks) {
+    check_positional("data mount point", d.mountpoint);
+    check_positional("data volume group", d.vg);
+  }
+  for (const auto &[field, value] :
+       std::vector<std::pair<std::string, std::string>>{{"install URL", p.install_url},
+                                                        {"OS disk", p.os_disk},
+                                                        {"time zone", p.timezone},
+                                                        {"language", p.lang},
+                                                        {"keyboard", p.keyboard},
+                                                        {"X11 layout", p.x11_layout},
+                                                        {"root password hash", p.root_hash},
+                                                        {"SSH key", p.root_sshkey},
+                                                        {"SELinux mode", p.selinux},
+                                                        {"OS volume group", p.vg_name}}) {
+    check_one_line(field, value);
+  }
+  for (const auto &n : p.network) {
+    for (const auto &v : {n.device, n.ip, n.netmask, n.gateway}) {
+      check_one_line("network device " + escaped(n.device), v);
+    }
+    for (const auto &v : n.bridge_slaves) {
+      check_one_line("bridge port of " + escaped(n.device), v);
+    }
+    for (const auto &v : n.nameservers) {
+      check_one_line("name server of " + escaped(n.device), v);
+    }
+  }
+  for (const auto &d : p.data_disks) {
+    for (const auto &v : {d.disk, d.partition, d.mountpoint, d.vg, d.lv, d.md}) {
+      check_one_line("data disk " + escaped(d.disk), v);
+    }
+  }
+}
+
 void check_profile(const Profile &p) {
+  check_values(p);
   if (p.os_disk.empty()) {
     throw InputError("no OS disk given: name the new OS disk with --os-disk "
                      "(a /dev/disk/by-id name)");
@@ -45,16 +118,16 @@ void check_profile(const Profile &p) {
   }
 }
 
-void add_locale(std::vector<std::string> &ks, const Profile &p) {
-  ks.push_back("lang " + ks_quote(p.lang));
+void add_locale(KsDoc &ks, const Profile &p) {
+  ks.command("lang " + ks_quote(p.lang));
   std::string kb = "keyboard --vckeymap=" + ks_quote(p.keyboard);
   kb += " --xlayouts=" + ks_quote(p.x11_layout.empty() ? p.keyboard : p.x11_layout);
-  ks.push_back(kb);
-  ks.push_back(fmt::format("timezone {}{}", ks_quote(p.timezone),
-                           p.utc ? (p.dialect == Dialect::el7 ? " --isUtc" : " --utc") : ""));
+  ks.command(kb);
+  ks.command(fmt::format("timezone {}{}", ks_quote(p.timezone),
+                         p.utc ? (p.dialect == Dialect::el7 ? " --isUtc" : " --utc") : ""));
 }
 
-void add_network(std::vector<std::string> &ks, const Profile &p) {
+void add_network(KsDoc &ks, const Profile &p) {
   for (const auto &n : p.network) {
     std::string line = "network --device=" + ks_quote(n.device);
     if (!n.bridge_slaves.empty()) {
@@ -78,26 +151,26 @@ void add_network(std::vector<std::string> &ks, const Profile &p) {
     if (n.activate) {
       line += " --activate";
     }
-    ks.push_back(line);
+    ks.command(line);
   }
-  ks.push_back("network --hostname=" + ks_quote(p.hostname));
+  ks.command("network --hostname=" + ks_quote(p.hostname));
 }
 
-void add_security(std::vector<std::string> &ks, const Profile &p) {
+void add_security(KsDoc &ks, const Profile &p) {
   if (p.root == RootPolicy::hash) {
-    ks.push_back("rootpw --iscrypted " + ks_quote(p.root_hash));
+    ks.command("rootpw --iscrypted " + ks_quote(p.root_hash));
   } else {
-    ks.emplace_back("rootpw --lock");
+    ks.command("rootpw --lock");
     // EL7's installer has no sshkey command: %post installs the key.
     if (!p.root_sshkey.empty() && p.dialect != Dialect::el7) {
-      ks.push_back("sshkey --username=root " + ks_quote(p.root_sshkey));
+      ks.command("sshkey --username=root " + ks_quote(p.root_sshkey));
     }
   }
   if (p.dialect == Dialect::el7) {
-    ks.emplace_back("auth --enableshadow --passalgo=sha512");
+    ks.command("auth --enableshadow --passalgo=sha512");
   }
-  ks.push_back("selinux --" + p.selinux);
-  ks.emplace_back("firewall --enabled --service=ssh");
+  ks.command("selinux --" + p.selinux);
+  ks.command("firewall --enabled --service=ssh");
 }
 
 } // namespace
@@ -120,7 +193,7 @@ std::uint64_t swap_mib(std::uint64_t os_disk_bytes) {
 namespace {
 
 // Only the OS disk is cleared; every data disk is only mounted.
-void add_storage(std::vector<std::string> &ks, const Profile &p) {
+void add_storage(KsDoc &ks, const Profile &p) {
   std::vector<std::string> use{p.os_disk};
   for (const auto &d : p.data_disks) {
     for (const auto &disk : disks_of(d)) {
@@ -129,59 +202,61 @@ void add_storage(std::vector<std::string> &ks, const Profile &p) {
       }
     }
   }
-  ks.push_back("ignoredisk --only-use=" + ks_quote(join(use, ",")));
-  ks.push_back("clearpart --all --initlabel --drives=" + ks_quote(p.os_disk));
-  ks.push_back("bootloader --location=mbr --boot-drive=" + ks_quote(p.os_disk));
-  ks.emplace_back("reqpart");
-  ks.push_back("part /boot --fstype=xfs --size=1024 --ondisk=" + ks_quote(p.os_disk));
-  ks.push_back("part pv.kvmr01 --size=1 --grow --ondisk=" + ks_quote(p.os_disk));
-  ks.push_back("volgroup " + p.vg_name + " pv.kvmr01");
+  ks.command("ignoredisk --only-use=" + ks_quote(join(use, ",")));
+  ks.command("clearpart --all --initlabel --drives=" + ks_quote(p.os_disk));
+  ks.command("bootloader --location=mbr --boot-drive=" + ks_quote(p.os_disk));
+  ks.command("reqpart");
+  ks.command("part /boot --fstype=xfs --size=1024 --ondisk=" + ks_quote(p.os_disk));
+  ks.command("part pv.kvmr01 --size=1 --grow --ondisk=" + ks_quote(p.os_disk));
+  ks.command("volgroup " + ks_quote(p.vg_name) + " pv.kvmr01");
   // Without the disk's size, anaconda sizes swap from the RAM.
   const std::uint64_t swap = swap_mib(p.os_disk_bytes);
-  ks.push_back("logvol swap --vgname=" + p.vg_name + " --name=swap " +
-               (swap == 0 ? std::string("--recommended") : fmt::format("--size={}", swap)));
-  ks.push_back("logvol / --vgname=" + p.vg_name + " --name=root --fstype=xfs --size=10240 --grow");
+  ks.command("logvol swap --vgname=" + ks_quote(p.vg_name) + " --name=swap " +
+             (swap == 0 ? std::string("--recommended") : fmt::format("--size={}", swap)));
+  ks.command("logvol / --vgname=" + ks_quote(p.vg_name) +
+             " --name=root --fstype=xfs --size=10240 --grow");
   // pykickstart: --noformat on volgroup, logvol and raid means "use the
   // existing one" (it sets preexist itself), and an existing VG or array
   // takes no member list.
   for (const auto &d : p.data_disks) {
     switch (d.kind) {
     case DataKind::lvm:
-      ks.push_back("volgroup " + ks_quote(d.vg) + " --noformat --useexisting");
-      ks.push_back("logvol " + ks_quote(d.mountpoint) + " --vgname=" + ks_quote(d.vg) +
-                   " --name=" + ks_quote(d.lv) + " --noformat --useexisting");
+      ks.command("volgroup " + ks_quote(d.vg) + " --noformat --useexisting");
+      ks.command("logvol " + ks_quote(d.mountpoint) + " --vgname=" + ks_quote(d.vg) +
+                 " --name=" + ks_quote(d.lv) + " --noformat --useexisting");
       break;
     case DataKind::md:
-      ks.push_back("raid " + ks_quote(d.mountpoint) + " --device=" + ks_quote(d.md) +
-                   " --noformat --useexisting");
+      ks.command("raid " + ks_quote(d.mountpoint) + " --device=" + ks_quote(d.md) +
+                 " --noformat --useexisting");
       break;
     case DataKind::partition:
-      ks.push_back("part " + ks_quote(d.mountpoint) + " --onpart=" + ks_quote(d.partition) +
-                   " --noformat");
+      ks.command("part " + ks_quote(d.mountpoint) + " --onpart=" + ks_quote(d.partition) +
+                 " --noformat");
       break;
     }
   }
 }
 
-void add_packages(std::vector<std::string> &ks, const Profile &p) {
-  ks.emplace_back("%packages");
-  if (p.dialect == Dialect::el9) {
-    ks.emplace_back("@^minimal-environment");
-  } else {
-    ks.emplace_back("@^virtualization-host-environment");
-  }
+void add_packages(KsDoc &ks, const Profile &p) {
+  std::vector<std::string> pkgs;
+  pkgs.emplace_back(p.dialect == Dialect::el9 ? "@^minimal-environment"
+                                              : "@^virtualization-host-environment");
   for (const char *pkg : {"qemu-kvm", "libvirt", "virt-install", "libguestfs-tools", "chrony"}) {
-    ks.emplace_back(pkg);
+    pkgs.emplace_back(pkg);
   }
   if (p.uefi_guests) {
-    ks.emplace_back(ovmf_package(p.dialect));
+    pkgs.emplace_back(ovmf_package(p.dialect));
   }
-  ks.emplace_back("%end");
+  ks.section("%packages", pkgs);
 }
 
 } // namespace
 
 std::string ks_quote(std::string_view value) {
+  if (has_line_break_or_control(value)) { // check_values names the field first
+    throw InputError(fmt::format("a kickstart value holds a line break or control character: {}",
+                                 escaped(value)));
+  }
   const bool plain = !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
            std::string_view("/._-:,=+@%").find(c) != std::string_view::npos;
@@ -223,31 +298,33 @@ bool valid_hostname(std::string_view name) {
 
 std::string render(const Profile &p, const PostPayload &post) {
   check_profile(p);
-  std::vector<std::string> ks;
-  ks.push_back(fmt::format("# Kickstart for the new KVM host {} ({}), written by kvm-rescue.",
-                           p.hostname, to_string(p.dialect)));
-  ks.emplace_back("# The OS disk is cleared and installed; the disks with the rescued VMs are");
-  ks.emplace_back("# only mounted (--noformat) and never named by clearpart.");
+  KsDoc ks;
+  ks.comment(fmt::format("# Kickstart for the new KVM host {} ({}), written by kvm-rescue.",
+                         p.hostname, to_string(p.dialect)));
+  ks.comment("# The OS disk is cleared and installed; the disks with the rescued VMs are");
+  ks.comment("# only mounted (--noformat) and never named by clearpart.");
   if (p.dialect == Dialect::el7) {
-    ks.emplace_back("install");
+    ks.command("install");
   }
-  ks.emplace_back("text");
-  ks.push_back(p.install_url.empty() ? "cdrom" : "url --url=" + ks_quote(p.install_url));
+  ks.command("text");
+  ks.command(p.install_url.empty() ? "cdrom" : "url --url=" + ks_quote(p.install_url));
   add_locale(ks, p);
   add_network(ks, p);
   add_security(ks, p);
-  ks.emplace_back("firstboot --disable");
-  ks.emplace_back("skipx");
+  ks.command("firstboot --disable");
+  ks.command("skipx");
   add_storage(ks, p);
-  ks.emplace_back("reboot");
-  ks.emplace_back("");
+  ks.command("reboot");
+  ks.blank();
   add_packages(ks, p);
-  ks.emplace_back("");
-  for (auto &line : post_section(p, post)) {
-    ks.push_back(std::move(line));
+  ks.blank();
+  const KsSection post_sec = post_section(p, post);
+  ks.section(post_sec.header, post_sec.body);
+  std::string text = ks.text();
+  auto problems = check_structure(text, ks.intended());
+  for (auto &x : check_safety(text, p)) {
+    problems.push_back(std::move(x));
   }
-  std::string text = join(ks, "\n") + "\n";
-  const auto problems = check_safety(text, p);
   if (!problems.empty()) {
     throw InputError("refusing to write an unsafe kickstart: " + join(problems, "; "));
   }

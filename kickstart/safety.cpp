@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <map>
 #include <optional>
 #include <set>
@@ -140,125 +142,196 @@ std::vector<std::string> split_ks_line(std::string_view line) {
   return words;
 }
 
-std::vector<std::string> check_safety(std::string_view ks_text, const Profile &p) {
-  std::vector<std::string> bad;
-  const DataDisks data(p);
-  std::map<std::string, std::string> pv_disk; // part pv.X --ondisk
-  std::vector<std::vector<std::string>> logvols;
-  std::map<std::string, std::vector<std::string>> vg_pvs;
-  bool in_section = false;
-  bool saw_clearpart = false;
-  bool saw_only_use = false;
-  std::size_t start = 0;
-  while (start < ks_text.size()) {
-    const std::size_t nl = std::min(ks_text.find('\n', start), ks_text.size());
-    const std::string_view line = ks_text.substr(start, nl - start);
-    start = nl + 1;
-    if (!line.empty() && line.front() == '%') {
-      in_section = line.rfind("%end", 0) != 0 && line.rfind("%include", 0) != 0;
-      if (line.rfind("%include", 0) == 0) {
-        bad.emplace_back("%include pulls in lines this check cannot see");
-      }
-      continue;
+namespace {
+
+// check_safety's walk over the commands, one check per command.
+class SafetyCheck {
+public:
+  explicit SafetyCheck(const Profile &p) : data_(p) {}
+
+  void element(const KsElement &e) {
+    if (e.kind == KsKind::include) {
+      bad_.emplace_back("%include pulls in lines this check cannot see");
+    } else if (e.kind == KsKind::ksappend) {
+      bad_.emplace_back("%ksappend pulls in lines this check cannot see");
+    } else if (e.kind == KsKind::command) {
+      command(split_ks_line(e.text));
     }
-    if (in_section) {
-      continue;
+  }
+
+  std::vector<std::string> finish() {
+    check_logvols();
+    if (!saw_clearpart_) {
+      bad_.emplace_back("no clearpart line: the OS disk would not be cleared deliberately");
     }
-    const auto w = split_ks_line(line);
+    if (!saw_only_use_) {
+      bad_.emplace_back("no ignoredisk --only-use: the installer would see every disk");
+    }
+    return std::move(bad_);
+  }
+
+private:
+  using Words = std::vector<std::string>;
+
+  void command(const Words &w) {
     if (w.empty()) {
-      continue;
+      return;
     }
     const std::string &cmd = w[0];
     if (cmd == "zerombr") {
-      bad.emplace_back("zerombr takes no disk list and would wipe every visible disk");
+      bad_.emplace_back("zerombr takes no disk list and would wipe every visible disk");
     } else if (cmd == "autopart") {
-      bad.emplace_back("autopart may place the new system on a data disk");
+      bad_.emplace_back("autopart may place the new system on a data disk");
     } else if (cmd == "clearpart") {
-      saw_clearpart = true;
-      const auto drives = option(w, "drives");
-      if (!drives || drives->empty()) {
-        bad.emplace_back("clearpart without --drives would clear every visible disk");
-      } else {
-        for (const auto &d : split_list(*drives)) {
-          if (const auto held = data.holding(d); !held.empty()) {
-            bad.push_back(fmt::format("clearpart --drives names {}, which holds rescued data", d));
-          }
-        }
-      }
-      if (has_flag(w, "list")) {
-        for (const auto &d : split_list(*option(w, "list"))) {
-          if (!data.holding(d).empty()) {
-            bad.push_back(fmt::format("clearpart --list names {}, on a data disk", d));
-          }
-        }
-      }
+      clearpart(w);
     } else if (cmd == "ignoredisk") {
       const auto only = option(w, "only-use");
-      saw_only_use = saw_only_use || (only && !only->empty());
+      saw_only_use_ = saw_only_use_ || (only && !only->empty());
     } else if (cmd == "part" || cmd == "partition") {
-      const bool keeps = has_flag(w, "noformat") || has_flag(w, "useexisting");
-      const auto ondisk = option(w, "ondisk");
-      const auto onpart = option(w, "onpart");
-      const std::string where = onpart ? *onpart : ondisk ? *ondisk : "";
-      const std::string mnt = w.size() > 1 ? w[1] : "?";
-      if (where.empty()) {
-        bad.push_back(fmt::format("part {} names no disk (--ondisk/--onpart): the installer "
-                                  "could put it on a data disk",
-                                  mnt));
-      } else if (!keeps && !data.holding(where).empty()) {
-        bad.push_back(fmt::format("part {} would create or format {} on a data disk", mnt, where));
-      }
-      if (mnt.rfind("pv.", 0) == 0 && ondisk) {
-        pv_disk[mnt] = *ondisk;
-      }
+      part(w);
     } else if (cmd == "volgroup" && w.size() > 1) {
-      if (data.is_vg(w[1]) && !has_flag(w, "noformat")) {
-        bad.push_back(fmt::format("volgroup {} without --noformat would create or reformat the "
-                                  "VG holding rescued data",
-                                  w[1]));
-      }
-      vg_pvs[w[1]] = std::vector<std::string>(w.begin() + 2, w.end());
-      if (has_flag(w, "noformat") || has_flag(w, "useexisting")) {
-        vg_pvs[w[1]].clear();
-      }
+      volgroup(w);
     } else if (cmd == "logvol") {
-      const auto vg = option(w, "vgname");
-      if (vg && data.is_vg(*vg) && !has_flag(w, "noformat")) {
-        bad.push_back(fmt::format("logvol {} without --noformat would format a volume in the VG "
-                                  "{} holding rescued data",
-                                  w.size() > 1 ? w[1] : "?", *vg));
-      }
-      logvols.push_back(w);
+      logvol(w);
     } else if (cmd == "raid") {
-      const auto dev = option(w, "device");
-      if (dev && data.is_md(*dev) && !has_flag(w, "noformat")) {
-        bad.push_back(fmt::format("raid {} without --noformat would create or reformat the md "
-                                  "array {} holding rescued data",
-                                  w.size() > 1 ? w[1] : "?", *dev));
+      raid(w);
+    }
+  }
+
+  void clearpart(const Words &w) {
+    saw_clearpart_ = true;
+    const auto drives = option(w, "drives");
+    if (!drives || drives->empty()) {
+      bad_.emplace_back("clearpart without --drives would clear every visible disk");
+    } else {
+      for (const auto &d : split_list(*drives)) {
+        if (!data_.holding(d).empty()) {
+          bad_.push_back(fmt::format("clearpart --drives names {}, which holds rescued data", d));
+        }
+      }
+    }
+    if (has_flag(w, "list")) {
+      for (const auto &d : split_list(*option(w, "list"))) {
+        if (!data_.holding(d).empty()) {
+          bad_.push_back(fmt::format("clearpart --list names {}, on a data disk", d));
+        }
       }
     }
   }
-  for (const auto &w : logvols) {
-    if (has_flag(w, "noformat") || has_flag(w, "useexisting")) {
-      continue;
+
+  void part(const Words &w) {
+    const bool keeps = has_flag(w, "noformat") || has_flag(w, "useexisting");
+    const auto ondisk = option(w, "ondisk");
+    const auto onpart = option(w, "onpart");
+    const std::string where = onpart ? *onpart : ondisk ? *ondisk : "";
+    const std::string mnt = w.size() > 1 ? w[1] : "?";
+    if (where.empty()) {
+      bad_.push_back(fmt::format("part {} names no disk (--ondisk/--onpart): the installer "
+                                 "could put it on a data disk",
+                                 mnt));
+    } else if (!keeps && !data_.holding(where).empty()) {
+      bad_.push_back(fmt::format("part {} would create or format {} on a data disk", mnt, where));
     }
-    const auto vg = option(w, "vgname").value_or("");
-    for (const auto &pv : vg_pvs[vg]) {
-      if (pv.rfind("--", 0) == 0) {
+    if (mnt.rfind("pv.", 0) == 0 && ondisk) {
+      pv_disk_[mnt] = *ondisk;
+    }
+  }
+
+  void volgroup(const Words &w) {
+    if (data_.is_vg(w[1]) && !has_flag(w, "noformat")) {
+      bad_.push_back(fmt::format("volgroup {} without --noformat would create or reformat the "
+                                 "VG holding rescued data",
+                                 w[1]));
+    }
+    vg_pvs_[w[1]] = Words(w.begin() + 2, w.end());
+    if (has_flag(w, "noformat") || has_flag(w, "useexisting")) {
+      vg_pvs_[w[1]].clear();
+    }
+  }
+
+  void logvol(const Words &w) {
+    const auto vg = option(w, "vgname");
+    if (vg && data_.is_vg(*vg) && !has_flag(w, "noformat")) {
+      bad_.push_back(fmt::format("logvol {} without --noformat would format a volume in the VG "
+                                 "{} holding rescued data",
+                                 w.size() > 1 ? w[1] : "?", *vg));
+    }
+    logvols_.push_back(w);
+  }
+
+  void raid(const Words &w) {
+    const auto dev = option(w, "device");
+    if (dev && data_.is_md(*dev) && !has_flag(w, "noformat")) {
+      bad_.push_back(fmt::format("raid {} without --noformat would create or reformat the md "
+                                 "array {} holding rescued data",
+                                 w.size() > 1 ? w[1] : "?", *dev));
+    }
+  }
+
+  // A new logvol's VG must lie only on PVs made on non-data disks.
+  void check_logvols() {
+    for (const auto &w : logvols_) {
+      if (has_flag(w, "noformat") || has_flag(w, "useexisting")) {
         continue;
       }
-      const auto it = pv_disk.find(pv);
-      if (it == pv_disk.end() || !data.holding(it->second).empty()) {
-        bad.push_back(fmt::format("logvol {} formats space in VG {} that may lie on a data disk",
-                                  w.size() > 1 ? w[1] : "?", vg));
+      const auto vg = option(w, "vgname").value_or("");
+      for (const auto &pv : vg_pvs_[vg]) {
+        if (pv.rfind("--", 0) == 0) {
+          continue;
+        }
+        const auto it = pv_disk_.find(pv);
+        if (it == pv_disk_.end() || !data_.holding(it->second).empty()) {
+          bad_.push_back(fmt::format("logvol {} formats space in VG {} that may lie on a data disk",
+                                     w.size() > 1 ? w[1] : "?", vg));
+        }
       }
     }
   }
-  if (!saw_clearpart) {
-    bad.emplace_back("no clearpart line: the OS disk would not be cleared deliberately");
+
+  const DataDisks data_;
+  std::vector<std::string> bad_;
+  std::map<std::string, std::string> pv_disk_; // part pv.X --ondisk
+  std::vector<Words> logvols_;
+  std::map<std::string, Words> vg_pvs_;
+  bool saw_clearpart_ = false;
+  bool saw_only_use_ = false;
+};
+
+} // namespace
+
+std::vector<std::string> check_safety(std::string_view ks_text, const Profile &p) {
+  const KsRead read = read_kickstart(ks_text);
+  std::vector<std::string> bad = read.problems;
+  SafetyCheck check(p);
+  for (const auto &e : read.elements) {
+    check.element(e);
   }
-  if (!saw_only_use) {
-    bad.emplace_back("no ignoredisk --only-use: the installer would see every disk");
+  for (auto &x : check.finish()) {
+    bad.push_back(std::move(x));
+  }
+  return bad;
+}
+
+std::vector<std::string> check_structure(std::string_view ks_text,
+                                         const std::vector<KsElement> &intended) {
+  const KsRead read = read_kickstart(ks_text);
+  std::vector<std::string> bad = read.problems;
+  const auto &got = read.elements;
+  const std::size_t n = std::min(got.size(), intended.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    if (got[i] != intended[i]) {
+      bad.push_back(fmt::format("pykickstart would read a {} \"{}\" where kvm-rescue wrote a {} "
+                                "\"{}\": a value carried in the kickstart changes its sections "
+                                "or commands",
+                                to_string(got[i].kind), got[i].text.substr(0, 60),
+                                to_string(intended[i].kind), intended[i].text.substr(0, 60)));
+      return bad; // everything after it is shifted
+    }
+  }
+  if (got.size() != intended.size()) {
+    bad.push_back(fmt::format("pykickstart would read {} lines of commands and sections where "
+                              "kvm-rescue wrote {}",
+                              got.size(), intended.size()));
   }
   return bad;
 }

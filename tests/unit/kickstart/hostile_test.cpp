@@ -1,0 +1,278 @@
+// Everything read from the old disk is untrusted: strings with line
+// breaks (also the ones only pykickstart sees), %end, %include, %pre,
+// quotes, $() and backticks put into every field that reaches the
+// kickstart never change its sections or commands, as read by the
+// project's own reader of pykickstart's section rules (ks_reader.hpp). A
+// value a command line cannot carry is refused with the field's name; a
+// value that reaches the restore script is carried (the VM is still
+// rescued). Where KVMR_KSVALIDATOR names pykickstart's ksvalidator, the
+// hostile kickstarts are checked with it too.
+#include "kickstart/ks_reader.hpp"
+#include "kickstart/render.hpp"
+#include "kickstart/restore.hpp"
+#include "kickstart/safety.hpp"
+#include "rescue/util/error.hpp"
+#include "unit/kickstart/ks_test_util.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <random>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+using namespace kvmr::kickstart; // NOLINT(google-build-using-namespace)
+
+namespace {
+
+// Pieces a hostile value is made of: each way a line can end for bash or
+// for pykickstart (Python's splitlines), each section word, with and
+// without leading blanks (Python's lstrip takes U+3000 and U+00A0 too).
+const std::vector<std::string> kPieces = {
+    "\n",
+    "\r",
+    "\r\n",
+    "\v",
+    "\f",
+    "\x1c",
+    "\xc2\x85",
+    "\xe2\x80\xa8",
+    "\xe2\x80\xa9",
+    "%end",
+    "  %end",
+    "\t%end",
+    "\xe3\x80\x80%end",
+    "\xc2\xa0%end",
+    "%include /tmp/x",
+    "%ksappend http://x/ks",
+    "%pre",
+    "%post",
+    "%packages",
+    "clearpart --all --initlabel",
+    "zerombr",
+    "'",
+    "\"",
+    "\\",
+    "$(touch /tmp/pwned)",
+    "`id`",
+    "ウェブ",
+    "web01",
+    " ",
+    "#",
+    ";",
+    "KVMR_EOF",
+    "KVMR_B64",
+    "--all",
+    "-x",
+};
+
+std::vector<std::string> hostile_values() {
+  std::vector<std::string> out = {
+      "x\n  %end\nclearpart --all --initlabel\n%post\necho owned",
+      "x\r%end\rclearpart --all",
+      "x\xe2\x80\xa8%end\xe2\x80\xa8zerombr",
+      "\n%include /tmp/evil.ks",
+      "\n\t%ksappend http://evil/ks",
+      "a\"b'c$(reboot)`id`",
+  };
+  std::mt19937 rng(20261207); // fixed: the same cases every run
+  std::uniform_int_distribution<std::size_t> piece(0, kPieces.size() - 1);
+  std::uniform_int_distribution<int> count(1, 6);
+  for (int i = 0; i < 40; ++i) {
+    std::string v;
+    for (int n = count(rng); n > 0; --n) {
+      v += kPieces[piece(rng)];
+    }
+    out.push_back(v);
+  }
+  return out;
+}
+
+// A kickstart's shape: each command's name and option names, each
+// section header and end (bodies left out: their length follows the data).
+std::vector<std::string> shape_of(const std::string &ks) {
+  const KsRead r = read_kickstart(ks);
+  std::vector<std::string> out = r.problems;
+  for (const auto &e : r.elements) {
+    if (e.kind == KsKind::body) {
+      continue;
+    }
+    std::string s = std::string(to_string(e.kind)) + ":";
+    const auto words = split_ks_line(e.text);
+    for (const auto &w : words) {
+      if (&w == &words.front() || w.rfind("--", 0) == 0) {
+        s += " " + w.substr(0, w.find('='));
+      }
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
+using ProfileField = std::function<void(Profile &, const std::string &)>;
+using SpecField = std::function<void(RestoreSpec &, const std::string &)>;
+
+std::vector<std::pair<std::string, ProfileField>> profile_fields() {
+  return {
+      {"network device", [](Profile &p, const std::string &v) { p.network[0].device = v; }},
+      {"bridge port", [](Profile &p, const std::string &v) { p.network[0].bridge_slaves = {v}; }},
+      {"ip", [](Profile &p, const std::string &v) { p.network[0].ip = v; }},
+      {"netmask", [](Profile &p, const std::string &v) { p.network[0].netmask = v; }},
+      {"gateway", [](Profile &p, const std::string &v) { p.network[0].gateway = v; }},
+      {"nameserver", [](Profile &p, const std::string &v) { p.network[0].nameservers = {v}; }},
+      {"time zone", [](Profile &p, const std::string &v) { p.timezone = v; }},
+      {"language", [](Profile &p, const std::string &v) { p.lang = v; }},
+      {"keyboard", [](Profile &p, const std::string &v) { p.keyboard = v; }},
+      {"X11 layout", [](Profile &p, const std::string &v) { p.x11_layout = v; }},
+      {"SSH key", [](Profile &p, const std::string &v) { p.root_sshkey = v; }},
+      {"root hash",
+       [](Profile &p, const std::string &v) {
+         p.root = RootPolicy::hash;
+         p.root_hash = "$6$salt$" + v;
+       }},
+      {"data VG", [](Profile &p, const std::string &v) { p.data_disks[0].vg = v; }},
+      {"data mount point",
+       [](Profile &p, const std::string &v) { p.data_disks[0].mountpoint = v; }},
+  };
+}
+
+RestoreSpec clean_spec() {
+  RestoreSpec s;
+  s.secrets.push_back({"8f2b", "/p/secrets/8f2b.xml", "/p/secrets/8f2b.base64"});
+  s.pools.push_back({"default", "/p/storage/default.xml", true});
+  s.networks.push_back({"default", "/p/networks/default.xml", true});
+  s.nvram.push_back({"/p/nvram/web01_VARS.fd", "/var/lib/libvirt/qemu/nvram/web01_VARS.fd"});
+  s.domains.push_back({"web01", "/p/qemu/web01.xml", true});
+  s.snapshots.push_back({"web01", "before", "/p/snapshot/web01/before.xml", ""});
+  return s;
+}
+
+std::vector<std::pair<std::string, SpecField>> spec_fields() {
+  return {
+      {"domain name", [](RestoreSpec &s, const std::string &v) { s.domains[0].name = v; }},
+      {"domain XML path", [](RestoreSpec &s, const std::string &v) { s.domains[0].xml += v; }},
+      {"network name", [](RestoreSpec &s, const std::string &v) { s.networks[0].name = v; }},
+      {"pool name", [](RestoreSpec &s, const std::string &v) { s.pools[0].name = v; }},
+      {"secret UUID", [](RestoreSpec &s, const std::string &v) { s.secrets[0].uuid = v; }},
+      {"NVRAM path", [](RestoreSpec &s, const std::string &v) { s.nvram[0].to += v; }},
+      {"snapshot name", [](RestoreSpec &s, const std::string &v) { s.snapshots[0].name = v; }},
+      {"snapshot parent", [](RestoreSpec &s, const std::string &v) { s.snapshots[0].parent = v; }},
+      {"snapshot domain", [](RestoreSpec &s, const std::string &v) { s.snapshots[0].domain = v; }},
+  };
+}
+
+std::string render_with(const Profile &p, const RestoreSpec &s) {
+  return render(p, {render_restore_script(s), render_restore_unit(s)});
+}
+
+// pykickstart's own verdict, where KVMR_KSVALIDATOR names it.
+void cross_check(const std::string &ks, const Profile &p) {
+  const std::string v = test::ksvalidator();
+  if (v.empty()) {
+    return;
+  }
+  char name[] = "/tmp/kvmr-hostile-XXXXXX";
+  const int fd = ::mkstemp(name);
+  REQUIRE(fd >= 0);
+  ::close(fd);
+  std::ofstream(name) << ks;
+  const auto r = test::sh(v + " -v " +
+                          std::string(to_string(p.dialect) == std::string("el7")   ? "RHEL7"
+                                      : to_string(p.dialect) == std::string("el8") ? "RHEL8"
+                                                                                   : "RHEL9") +
+                          " " + name);
+  ::unlink(name);
+  INFO(r.out);
+  CHECK(r.status == 0);
+}
+
+} // namespace
+
+TEST_CASE("hostile values in the host's fields never change the kickstart's commands") {
+  for (const Dialect d : {Dialect::el7, Dialect::el9}) {
+    const Profile clean = test::story_profile(d);
+    const auto clean_shape = shape_of(render_with(clean, clean_spec()));
+    for (const auto &[field, set] : profile_fields()) {
+      for (const auto &v : hostile_values()) {
+        CAPTURE(field);
+        CAPTURE(v);
+        Profile p = clean;
+        set(p, v);
+        std::string ks;
+        try {
+          ks = render_with(p, clean_spec());
+        } catch (const kvmr::InputError &e) {
+          // Refused: only for a value a command line cannot carry (or
+          // would read as an option), and the message says which field.
+          CHECK((has_line_break_or_control(v) || v.front() == '-'));
+          CHECK(std::string(e.what()).find("\"") != std::string::npos);
+          continue;
+        }
+        CHECK(shape_of(ks) == clean_shape);
+        CHECK(check_safety(ks, p).empty());
+      }
+    }
+  }
+}
+
+TEST_CASE("hostile names reaching the restore script are carried, the kickstart unchanged") {
+  const Profile p = test::story_profile(Dialect::el7);
+  const auto clean_shape = shape_of(render_with(p, clean_spec()));
+  bool checked_once = false;
+  for (const auto &[field, set] : spec_fields()) {
+    for (const auto &v : hostile_values()) {
+      CAPTURE(field);
+      CAPTURE(v);
+      RestoreSpec s = clean_spec();
+      set(s, v);
+      const std::string ks = render_with(p, s);
+      CHECK(shape_of(ks) == clean_shape);
+      if (!checked_once && v.find("%end") != std::string::npos) {
+        cross_check(ks, p);
+        checked_once = true;
+      }
+    }
+  }
+}
+
+TEST_CASE("the reader follows pykickstart: indented and Unicode-blank %end closes a section") {
+  for (const std::string end : {"%end", "  %end", "\t%end", "\xe3\x80\x80%end", "%end  # x"}) {
+    CAPTURE(end);
+    const KsRead r = read_kickstart("text\n%post\necho a\n" + end + "\nzerombr\n");
+    REQUIRE(r.elements.size() == 5);
+    CHECK(r.elements[3].kind == KsKind::end);
+    CHECK(r.elements[4].kind == KsKind::command);
+    CHECK(r.elements[4].text == "zerombr");
+  }
+  // Lines end where Python's splitlines ends them.
+  for (const std::string br : {"\r", "\v", "\f", "\x1c", "\xc2\x85", "\xe2\x80\xa8"}) {
+    CAPTURE(br);
+    const KsRead r = read_kickstart("%post\necho a" + br + "%end\nzerombr\n");
+    REQUIRE(r.elements.size() == 4);
+    CHECK(r.elements[2].kind == KsKind::end);
+  }
+  // Words that are not sections stay in the body; %ksappend never does.
+  const KsRead r = read_kickstart("%post\n%endx\n 50%\n  %ksappend x\n%end\n");
+  REQUIRE(r.elements.size() == 5);
+  CHECK(r.elements[1].kind == KsKind::body);
+  CHECK(r.elements[2].kind == KsKind::body);
+  CHECK(r.elements[3].kind == KsKind::ksappend);
+  CHECK(read_kickstart("lang \xff\n").problems.size() == 1); // not UTF-8
+}
+
+TEST_CASE("check_safety sees commands after an indented %end, and every %include") {
+  const std::string ks = render(test::story_profile(Dialect::el7), {});
+  const auto safe = check_safety(ks, test::story_profile(Dialect::el7));
+  CHECK(safe.empty());
+  const std::string evil = ks + "%post\necho\n  %end\nclearpart --all --initlabel\n";
+  std::string all;
+  for (const auto &x : check_safety(evil, test::story_profile(Dialect::el7))) {
+    all += x + "\n";
+  }
+  CHECK(all.find("clearpart without --drives") != std::string::npos);
+  const std::string inc = ks + "%post\n  %include /tmp/x\n%end\n";
+  CHECK_FALSE(check_safety(inc, test::story_profile(Dialect::el7)).empty());
+}
