@@ -15,10 +15,12 @@ const char *kHeader = R"SH(#!/bin/bash
 # Also runs by hand on an existing KVM host; --dry-run lists what it would
 # do and changes nothing (no log file, no done mark).
 set -u
+umask 077 # the log, the rewritten XML and the done mark are root's alone
 log=${KVMR_RESTORE_LOG:-/var/log/kvm-rescue-restore.log}
 done_mark=${KVMR_RESTORE_DONE:-/var/lib/kvm-rescue/restore.done}
 xml_dir=${KVMR_RESTORE_XML:-/var/lib/kvm-rescue/xml} # rewritten copies of payload XML
 root=${KVMR_RESTORE_ROOT:-} # prefix of the firmware paths checked (tests)
+nvram_dir=${KVMR_RESTORE_NVRAM_DIR:-/var/lib/libvirt/qemu/nvram}
 dry=0
 case "${1:-}" in
   --dry-run) dry=1 ;;
@@ -30,6 +32,7 @@ if [ "$dry" = 1 ]; then
   [ -e "$done_mark" ] && echo "(already marked done: $done_mark; a real run would do nothing)"
 else
   [ -e "$done_mark" ] && exit 0
+  : >>"$log" && chmod 0600 "$log" # also when an older run made it readable
   exec >>"$log" 2>&1
   echo "== kvm-rescue restore started $(date)"
 fi
@@ -92,6 +95,43 @@ nvram_check() {
   [ "$have" = "$want" ] && return 0
   echo "WARNING: $1 holds $have bytes, this host's $fw_vars $want: the old UEFI variable store may not fit this firmware; if the VM does not start, move $1 aside and libvirt makes a new one from the template (its boot entries are lost; the guest's fallback boot loader usually finds it again)" >&2
   return 1
+}
+# set_secret UUID FILE: gives the secret UUID the base64 value in FILE.
+# The value never reaches the log or a dry-run line: by file where this
+# virsh has secret-set-value --file; EL7's virsh 4.5 takes it only as an
+# argument, which is then visible in the process list while it runs.
+set_secret() {
+  local uuid=$1 file=$2
+  if [ ! -r "$file" ]; then
+    echo "FAILED: the value of secret $uuid is not readable at $file"
+    failures=$((failures + 1))
+    return 1
+  fi
+  if [ "$dry" = 1 ]; then
+    echo "would run: v secret-set-value --secret $uuid (the value from $file, not shown)"
+    return 0
+  fi
+  echo "+ v secret-set-value --secret $uuid (the value from $file, not shown)"
+  if v help secret-set-value 2>/dev/null | grep -q -- '--file'; then
+    v secret-set-value --secret "$uuid" --file "$file" && return 0
+  else
+    v secret-set-value --secret "$uuid" --base64 "$(cat -- "$file")" && return 0
+  fi
+  echo "FAILED: secret-set-value for secret $uuid"
+  failures=$((failures + 1))
+  return 1
+}
+# nvram_install FROM TO: installs the UEFI variable store FROM as TO,
+# which must name a file right in $nvram_dir (TO comes from the old XML).
+nvram_install() {
+  local from=$1 to=$2 name=${2##*/}
+  case "$name" in "" | . | ..) name=/ ;; esac
+  if [ "$to" != "$nvram_dir/$name" ] || [ -L "$to" ]; then
+    echo "FAILED: the UEFI variable store $to is not a file in $nvram_dir: not installed there"
+    failures=$((failures + 1))
+    return 1
+  fi
+  [ -e "$to" ] || run install -D -m 0600 "$from" "$to"
 }
 caps=
 # machine_check XML: says so in the log when the <type machine=...> of XML
@@ -225,9 +265,7 @@ std::string render_restore_script(const RestoreSpec &s) {
   for (const auto &x : s.secrets) {
     o += "run v secret-define " + q(x.xml) + "\n";
     if (!x.value_file.empty()) {
-      // libvirt 4.5's virsh takes the value only on the command line.
-      o += "[ -r " + q(x.value_file) + " ] && run v secret-set-value --secret " + q(x.uuid) +
-           " --base64 \"$(cat " + q(x.value_file) + ")\"\n";
+      o += "set_secret " + q(x.uuid) + " " + q(x.value_file) + "\n";
     }
   }
   o += "\necho \"== storage pools\"\n";
@@ -248,9 +286,7 @@ std::string render_restore_script(const RestoreSpec &s) {
   }
   o += "\necho \"== UEFI variable stores\"\n";
   for (const auto &x : s.nvram) {
-    o += "if [ ! -e " + q(x.to) + " ]; then run install -D -m 0600 " + q(x.from) + " " + q(x.to) +
-         "; fi\n";
-    o += "nvram_check " + q(x.to) + "\n";
+    o += "nvram_install " + q(x.from) + " " + q(x.to) + " && nvram_check " + q(x.to) + "\n";
   }
   o += "\necho \"== domains\"\n";
   for (const auto &x : s.domains) {
@@ -290,6 +326,7 @@ std::string render_restore_unit(const RestoreSpec &s) {
          "ConditionPathExists=!/var/lib/kvm-rescue/restore.done\n\n"
          "[Service]\n"
          "Type=oneshot\n"
+         "UMask=0077\n"
          "ExecStart=/usr/local/sbin/kvm-rescue-restore\n"
          "RemainAfterExit=yes\n\n"
          "[Install]\n"

@@ -67,12 +67,14 @@ struct Sandbox {
   ~Sandbox() { fs::remove_all(dir); }
   [[nodiscard]] test::Ran run(const std::string &script, const std::string &args = "") const {
     std::ofstream(dir / "restore.sh") << script;
-    return test::sh(
-        "cd " + shell_quote(dir.string()) + " && PATH=" + shell_quote((dir / "bin").string()) +
-        ":$PATH KVMR_RESTORE_LOG=" + shell_quote((dir / "log").string()) +
-        " KVMR_RESTORE_DONE=" + shell_quote((dir / "done").string()) +
-        " KVMR_RESTORE_XML=" + shell_quote((dir / "xml").string()) +
-        " KVMR_RESTORE_ROOT=" + shell_quote((dir / "root").string()) + " bash restore.sh " + args);
+    return test::sh("umask 022 && cd " + shell_quote(dir.string()) +
+                    " && PATH=" + shell_quote((dir / "bin").string()) +
+                    ":$PATH KVMR_RESTORE_LOG=" + shell_quote((dir / "log").string()) +
+                    " KVMR_RESTORE_DONE=" + shell_quote((dir / "done").string()) +
+                    " KVMR_RESTORE_XML=" + shell_quote((dir / "xml").string()) +
+                    " KVMR_RESTORE_ROOT=" + shell_quote((dir / "root").string()) +
+                    " KVMR_RESTORE_NVRAM_DIR=" + shell_quote((dir / "nv").string()) +
+                    " bash restore.sh " + args);
   }
 };
 
@@ -99,6 +101,107 @@ TEST_CASE("the restore script defines everything in order, names intact") {
   fs::remove(box.dir / "calls");
   CHECK(box.run(render_restore_script(spec())).status == 0);
   CHECK_FALSE(fs::exists(box.dir / "calls"));
+}
+
+namespace {
+
+// Every file below DIR that others may read and that holds NEEDLE.
+std::vector<std::string> readable_files_with(const fs::path &dir, const std::string &needle) {
+  std::vector<std::string> out;
+  for (const auto &e : fs::recursive_directory_iterator(dir)) {
+    if (!e.is_regular_file()) {
+      continue;
+    }
+    const auto perms = e.status().permissions();
+    const bool others_read =
+        (perms & (fs::perms::group_read | fs::perms::others_read)) != fs::perms::none;
+    if (others_read && slurp(e.path()).find(needle) != std::string::npos) {
+      out.push_back(e.path().string());
+    }
+  }
+  return out;
+}
+
+// A virsh whose `help secret-set-value` lists --file (libvirt 9) or not
+// (EL7's libvirt 4.5); it records every other call like the sandbox's.
+void virsh_with_file_option(const fs::path &bin, bool has_file, const fs::path &calls) {
+  std::ofstream(bin / "virsh") << "#!/bin/bash\nshift 2\n"
+                                  "case $1 in uri) exit 0;; *-info) exit 1;;\n"
+                                  "  help) echo '    --secret <string>  secret UUID'; "
+                               << (has_file ? "echo '    --file <string>  read from file'; " : "")
+                               << "echo '    --base64 <string>'; exit 0;; esac\n"
+                                  "printf '%s\\n' \"$@\" >> "
+                               << shell_quote(calls.string()) << "\n";
+  fs::permissions(bin / "virsh", fs::perms::owner_all);
+}
+
+} // namespace
+
+TEST_CASE("a secret's value reaches no file others can read, nor a dry-run line") {
+  const std::string value = "S3cr3t-Passw0rd-for-ceph";
+  const std::string b64 = "UzNjcjN0LVBhc3N3MHJkLWZvci1jZXBo";
+  for (const bool has_file : {true, false}) {
+    CAPTURE(has_file);
+    const Sandbox box;
+    virsh_with_file_option(box.dir / "bin", has_file, box.dir / "calls");
+    fs::create_directories(box.dir / "payload");
+    std::ofstream(box.dir / "payload" / "8f2b.base64") << b64 << "\n";
+    fs::permissions(box.dir / "payload" / "8f2b.base64",
+                    fs::perms::owner_read | fs::perms::owner_write);
+    auto s = spec();
+    s.secrets[0].value_file = (box.dir / "payload" / "8f2b.base64").string();
+    const std::string script = render_restore_script(s);
+
+    const auto dry = box.run(script, "--dry-run");
+    CHECK(dry.out.find(b64) == std::string::npos);
+    CHECK(dry.out.find("secret-set-value --secret 8f2b") != std::string::npos);
+
+    const auto r = box.run(script);
+    CHECK(r.status == 0);
+    const std::string calls = slurp(box.dir / "calls");
+    // The value was set: by file, or (EL7) as the --base64 argument.
+    CHECK(calls.find(has_file ? "--file\n" + s.secrets[0].value_file : "--base64\n" + b64) !=
+          std::string::npos);
+    CHECK(slurp(box.dir / "log").find(b64) == std::string::npos);
+    CHECK(readable_files_with(box.dir, b64).empty());
+    CHECK(readable_files_with(box.dir, value).empty());
+    const auto log_perms = fs::status(box.dir / "log").permissions();
+    CHECK((log_perms & (fs::perms::group_all | fs::perms::others_all)) == fs::perms::none);
+  }
+}
+
+TEST_CASE("an older, readable log is made the owner's alone") {
+  const Sandbox box;
+  std::ofstream(box.dir / "log") << "an earlier run\n";
+  fs::permissions(box.dir / "log", fs::perms::owner_read | fs::perms::owner_write |
+                                       fs::perms::group_read | fs::perms::others_read);
+  CHECK(box.run(render_restore_script(spec())).status == 0);
+  const auto perms = fs::status(box.dir / "log").permissions();
+  CHECK((perms & (fs::perms::group_all | fs::perms::others_all)) == fs::perms::none);
+  CHECK(render_restore_unit(spec()).find("UMask=0077") != std::string::npos);
+}
+
+TEST_CASE("a UEFI variable store is installed only right in the NVRAM directory") {
+  const Sandbox box;
+  fs::create_directories(box.dir / "nv");
+  std::ofstream(box.dir / "VARS.fd") << "vars";
+  auto s = spec();
+  const std::string nv = (box.dir / "nv").string();
+  s.nvram.push_back({(box.dir / "VARS.fd").string(), nv + "/good_VARS.fd"});
+  s.nvram.push_back({(box.dir / "VARS.fd").string(), nv + "/../escaped_VARS.fd"});
+  s.nvram.push_back({(box.dir / "VARS.fd").string(), (box.dir / "elsewhere.fd").string()});
+  fs::create_symlink(box.dir / "victim", box.dir / "nv" / "link_VARS.fd");
+  s.nvram.push_back({(box.dir / "VARS.fd").string(), nv + "/link_VARS.fd"});
+  const auto ran = box.run(render_restore_script(s));
+  const std::string log = slurp(box.dir / "log");
+  INFO(log);
+  CHECK(ran.status == 1); // three refused stores are failures to look at
+  CHECK(fs::exists(box.dir / "nv" / "good_VARS.fd"));
+  CHECK_FALSE(fs::exists(box.dir / "escaped_VARS.fd"));
+  CHECK_FALSE(fs::exists(box.dir / "elsewhere.fd"));
+  CHECK_FALSE(fs::exists(box.dir / "victim"));
+  CHECK(log.find("not a file in " + nv) != std::string::npos);
+  CHECK_FALSE(fs::exists(box.dir / "done"));
 }
 
 TEST_CASE("--dry-run lists every step and changes nothing") {
