@@ -6,35 +6,61 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <fcntl.h>
 #include <filesystem>
+#include <string>
 #include <unistd.h>
 
 namespace kvmr::copy {
 
-void write_file_atomic(const std::string &path, std::string_view content, Durability durability) {
-  const std::string tmp = path + ".tmp";
-  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+namespace {
+
+// A new file beside PATH that nobody else named: O_EXCL, so a planted file
+// or symlink (a directory target is an existing filesystem) is never
+// followed or reused.
+UniqueFd create_unique_tmp(const std::string &path, std::string &tmp) {
+  std::string name = path + ".tmp.XXXXXX";
+  UniqueFd fd(::mkostemp(name.data(), O_CLOEXEC));
   if (!fd.valid()) {
-    throw SysError(tmp, "create", errno);
+    throw SysError(path + ".tmp", "create", errno);
   }
+  tmp = std::move(name);
+  return fd;
+}
+
+void write_all(int fd, std::string_view content, const std::string &name) {
   std::size_t done = 0;
   while (done < content.size()) {
-    const ssize_t n = ::write(fd.get(), content.data() + done, content.size() - done);
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
     if (n < 0) {
       if (errno == EINTR) {
         continue;
       }
-      throw SysError(tmp, "write", errno);
+      throw SysError(name, "write", errno);
     }
     done += static_cast<std::size_t>(n);
   }
-  if (durability == Durability::synced && ::fdatasync(fd.get()) != 0) {
-    throw SysError(tmp, "fdatasync", errno);
-  }
-  fd.close(tmp);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    throw SysError(path, "rename from " + tmp, errno);
+}
+
+} // namespace
+
+void write_file_atomic(const std::string &path, std::string_view content, Durability durability) {
+  std::string tmp;
+  UniqueFd fd = create_unique_tmp(path, tmp);
+  try {
+    write_all(fd.get(), content, tmp);
+    if (durability == Durability::synced && ::fdatasync(fd.get()) != 0) {
+      throw SysError(tmp, "fdatasync", errno);
+    }
+    fd.close(tmp);
+    // rename() replaces a symlink at PATH itself, never what it points to.
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+      throw SysError(path, "rename from " + tmp, errno);
+    }
+  } catch (...) {
+    ::unlink(tmp.c_str());
+    throw;
   }
 }
 

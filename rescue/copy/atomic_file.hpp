@@ -1,6 +1,8 @@
 // Small files that must never be seen half-written (the mapfile, the
-// resume state): written beside the target as NAME.tmp, synced, renamed
-// over NAME. And the directory sync that makes a rename durable.
+// resume state): written beside the target as a new NAME.tmp.XXXXXX
+// (O_EXCL, mode 0600: a planted file or symlink is never written
+// through), synced, renamed over NAME. And the directory sync that makes
+// a rename durable.
 #pragma once
 
 #include <string>

@@ -118,14 +118,16 @@ nlohmann::json to_json(const Manifest &m) {
                      {"allocated_bytes", i.allocated_bytes},
                      {"bytes_read", i.bytes_read},
                      {"hash_kind", i.hash_kind},
-                     {"hash", i.hash},
+                     // A secret's hash would let anyone who can read this
+                     // file find a short value: it is not published.
+                     {"hash", i.secret ? std::string() : i.hash},
                      {"verified", i.verified},
                      {"resumed", i.resumed},
                      {"reused", i.reused},
                      {"bad_ranges", bad},
                      {"map_path", i.map_path},
                      {"original_dest", i.original_dest},
-                     {"original_hash", i.original_hash},
+                     {"original_hash", i.secret ? std::string() : i.original_hash},
                      {"backing_rewrite", i.backing_rewrite},
                      {"image_check", check_json(i.image_check)},
                      {"xml_validation", check_json(i.xml_validation)},

@@ -94,3 +94,26 @@ TEST_CASE("manifest: saved atomically, loaded back, absent is nullopt") {
   std::ofstream(path) << "{ not json";
   CHECK_THROWS_WITH_AS(run::load_manifest(path), doctest::Contains(path.c_str()), InputError);
 }
+
+TEST_CASE("manifest: a secret's hash is not published, its size is") {
+  const auto p = sample_plan();
+  run::Manifest m = copied_manifest(p);
+  std::size_t secrets = 0;
+  for (auto &i : m.items) {
+    if (i.secret) {
+      ++secrets;
+      i.hash = "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8";
+      i.original_hash = "6b3a55e0261b0304143f805a24924d0c1c44524821305f31d9277843b8a10f4e";
+    }
+  }
+  REQUIRE(secrets > 0);
+  const std::string text = run::to_json(m).dump();
+  CHECK(text.find("5e884898da28") == std::string::npos);
+  CHECK(text.find("6b3a55e0261b") == std::string::npos);
+  for (const auto &j : run::to_json(m).at("items")) {
+    if (j.at("secret").get<bool>()) {
+      CHECK(j.at("hash") == "");
+      CHECK(j.at("size").get<std::uint64_t>() > 0);
+    }
+  }
+}

@@ -111,6 +111,21 @@ TEST_CASE("only one wizard holds the lock; the second is told who holds it") {
   CHECK(third);
 }
 
+TEST_CASE("a symlink at the lock's path is refused, its target untouched") {
+  TempDir t;
+  const auto victim = t.path / "victim";
+  std::ofstream(victim) << "precious\n";
+  const auto link = t.path / "wizard.lock";
+  std::filesystem::create_symlink(victim, link);
+  std::string why;
+  CHECK_FALSE(WizardLock::take(why, link.string()));
+  CHECK(why.find(link.string()) != std::string::npos);
+  std::ifstream in(victim);
+  std::string back;
+  std::getline(in, back);
+  CHECK(back == "precious");
+}
+
 TEST_CASE("a lock file that cannot be opened is named") {
   std::string why;
   const auto l = WizardLock::take(why, "/proc/self/no-such-dir/wizard.lock");
