@@ -1,4 +1,5 @@
 #include "kickstart/profile_build.hpp"
+#include "rescue/scan/vm_name.hpp"
 
 #include "rescue/util/error.hpp"
 
@@ -304,6 +305,27 @@ Profile build_profile(const plan::RescuePlan &plan, const Overrides &o, const Pa
   return p;
 }
 
+namespace {
+
+// Where the new host's libvirt looks for ITEM's variable store: where the
+// old XML put it, or, when that was libvirt's default for a name scan
+// found unsafe (scan/vm_name.hpp), the default for the VM's safe name.
+std::string nvram_on_new_host(const plan::PlanItem &i) {
+  constexpr std::string_view dir = "/var/lib/libvirt/qemu/nvram/";
+  constexpr std::string_view suffix = "_VARS.fd";
+  const std::string &p = i.source;
+  if (!p.starts_with(dir) || !p.ends_with(suffix) || p.size() < dir.size() + suffix.size()) {
+    return p;
+  }
+  const std::string old_name = p.substr(dir.size(), p.size() - dir.size() - suffix.size());
+  if (old_name == i.vm || scan::is_safe_vm_name(old_name)) {
+    return p;
+  }
+  return std::string(dir) + i.vm + std::string(suffix);
+}
+
+} // namespace
+
 RestoreSpec build_restore_spec(const plan::RescuePlan &plan, Dialect d, const PayloadFacts &facts) {
   RestoreSpec s;
   s.dialect = d;
@@ -339,7 +361,7 @@ RestoreSpec build_restore_spec(const plan::RescuePlan &plan, Dialect d, const Pa
     case plan::ItemKind::network_xml:
       s.networks.push_back({stem(i.source), on_new_host(i), i.autostart});
       break;
-    case plan::ItemKind::nvram: s.nvram.push_back({on_new_host(i), i.source}); break;
+    case plan::ItemKind::nvram: s.nvram.push_back({on_new_host(i), nvram_on_new_host(i)}); break;
     case plan::ItemKind::domain_xml:
       s.domains.push_back({i.vm, on_new_host(i), i.autostart});
       break;

@@ -340,6 +340,30 @@ XmlRewriteResult rewrite_domain_xml(std::string_view xml, std::string_view file_
   return result_of(xml, doc, rw);
 }
 
+XmlRewriteResult rename_domain_xml(std::string_view xml, std::string_view file_for_messages,
+                                   const std::string &name) {
+  const auto doc = scan::XmlDoc::parse(xml, std::string(file_for_messages));
+  xmlNode *root = xmlDocGetRootElement(doc.raw());
+  xmlNode *domain = is_element(root, "domainsnapshot") ? first_child(root, "domain") : root;
+  xmlNode *name_node = is_element(domain, "domain") ? first_child(domain, "name") : nullptr;
+  XmlRewriteResult out;
+  if (name_node == nullptr) {
+    out.text = std::string(xml);
+    return out;
+  }
+  xmlChar *old = xmlNodeGetContent(name_node);
+  const bool same = as_view(old) == name;
+  xmlFree(old);
+  if (same) {
+    out.text = std::string(xml);
+    return out;
+  }
+  set_text(name_node, name);
+  out.changes = 1;
+  out.text = serialize(doc, xml);
+  return out;
+}
+
 XmlRewriteResult rewrite_pool_xml(std::string_view xml, std::string_view file_for_messages,
                                   const std::vector<plan::PathRewrite> &rewrites) {
   const auto doc = scan::XmlDoc::parse(xml, std::string(file_for_messages));

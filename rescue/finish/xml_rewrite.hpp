@@ -42,6 +42,14 @@ struct XmlRewriteResult {
 XmlRewriteResult rewrite_domain_xml(std::string_view xml, std::string_view file_for_messages,
                                     const std::vector<plan::PathRewrite> &rewrites);
 
+// XML (a domain, or a domain snapshot with its embedded <domain>) with
+// the domain's <name> set to NAME: the safe name of a VM whose name on the
+// old disk libvirt would refuse (scan/vm_name.hpp). Unchanged, byte for
+// byte, when it already is NAME or has no <name>. Throws InputError
+// naming the file when XML is not well-formed.
+XmlRewriteResult rename_domain_xml(std::string_view xml, std::string_view file_for_messages,
+                                   const std::string &name);
+
 // The same for a storage pool XML file (<pool>): its <target><path>.
 XmlRewriteResult rewrite_pool_xml(std::string_view xml, std::string_view file_for_messages,
                                   const std::vector<plan::PathRewrite> &rewrites);

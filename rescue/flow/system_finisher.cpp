@@ -30,6 +30,10 @@ public:
       throw InputError(fmt::format("{}: the planned rewrite of {} found nothing to change",
                                    item.source, fmt::join(missing, ", ")));
     }
+    if (item.kind == plan::ItemKind::domain_xml || item.kind == plan::ItemKind::snapshot_xml) {
+      // A VM renamed by scan (its old name unsafe) is defined by its plan name.
+      return finish::rename_domain_xml(r.text, item.source, item.vm).text;
+    }
     return r.text;
   }
 

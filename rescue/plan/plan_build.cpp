@@ -137,7 +137,7 @@ struct Builder {
     }
     payload(ItemKind::domain_xml, vm.name, vm.xml_path, 0, true, false, vm.autostart);
     for (const auto &s : inv.libvirt.snapshots) {
-      if (s.domain_dir == vm.name) {
+      if (s.domain_dir == scan::name_on_old_disk(vm)) {
         payload(ItemKind::snapshot_xml, vm.name, s.path, 0);
       }
     }
@@ -319,11 +319,15 @@ RescuePlan build_plan(const scan::HostInventory &inv, const std::vector<disk::Di
       plan.warnings.push_back(f.error + " (copied as it is)");
     }
   }
+  std::vector<std::string> renamed;
   for (const auto *vm : chosen) {
     add_vm_rewrites(plan, inv, *vm);
+    if (!vm->original_name.empty() && vm->error.empty()) { // an unreadable XML stays as it is
+      renamed.push_back(vm->name);
+    }
   }
   add_pool_rewrites(plan, inv.libvirt);
-  mark_rewritten(plan);
+  mark_rewritten(plan, renamed);
   plan.bytes_needed = bytes_needed(plan);
   return plan;
 }

@@ -16,7 +16,7 @@ namespace {
 std::vector<std::string> vm_xml_files(const scan::HostInventory &inv, const scan::VmInfo &vm) {
   std::vector<std::string> files{vm.xml_path};
   for (const auto &s : inv.libvirt.snapshots) {
-    if (s.domain_dir == vm.name) {
+    if (s.domain_dir == scan::name_on_old_disk(vm)) {
       files.push_back(s.path);
     }
   }
@@ -117,10 +117,12 @@ void add_pool_rewrites(RescuePlan &plan, const scan::LibvirtConfig &cfg) {
   }
 }
 
-void mark_rewritten(RescuePlan &plan) {
+void mark_rewritten(RescuePlan &plan, const std::vector<std::string> &renamed) {
   for (auto &i : plan.items) {
-    i.rewritten = std::any_of(plan.rewrites.begin(), plan.rewrites.end(),
-                              [&](const PathRewrite &r) { return r.file == i.source; });
+    const bool named = (i.kind == ItemKind::domain_xml || i.kind == ItemKind::snapshot_xml) &&
+                       std::find(renamed.begin(), renamed.end(), i.vm) != renamed.end();
+    i.rewritten = named || std::any_of(plan.rewrites.begin(), plan.rewrites.end(),
+                                       [&](const PathRewrite &r) { return r.file == i.source; });
   }
 }
 

@@ -24,7 +24,10 @@ void add_vm_rewrites(RescuePlan &plan, const scan::HostInventory &inv, const sca
 // A PathRewrite for each dir pool whose target directory moves.
 void add_pool_rewrites(RescuePlan &plan, const scan::LibvirtConfig &cfg);
 
-// Sets PlanItem::rewritten on every XML item a rewrite applies to.
-void mark_rewritten(RescuePlan &plan);
+// Sets PlanItem::rewritten on every XML item a rewrite applies to, and
+// on the domain and snapshot XML of each VM named in RENAMED (its name on
+// the old disk was not safe: scan/vm_name.hpp; the copy's <name> becomes
+// the plan's, PlanItem::vm).
+void mark_rewritten(RescuePlan &plan, const std::vector<std::string> &renamed = {});
 
 } // namespace kvmr::plan

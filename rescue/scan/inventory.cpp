@@ -1,5 +1,6 @@
 // Building the VMs' view from the libvirt configuration (see inventory.hpp).
 #include "rescue/scan/inventory.hpp"
+#include "rescue/scan/vm_name.hpp"
 
 #include "rescue/scan/host_path.hpp"
 #include "rescue/volume/fstab.hpp"
@@ -247,7 +248,35 @@ VmInfo read_vm(DiskContext &ctx, const HostInventory &inv, const DomainFile &f) 
   return vm;
 }
 
+// A name libvirt would refuse, or that would break a line, becomes the
+// safe one (vm_name.hpp), unique among the VMs; the VM is still rescued.
+void rename_unsafe(std::vector<VmInfo> &vms) {
+  std::vector<std::string> taken;
+  for (const auto &vm : vms) {
+    taken.push_back(vm.name);
+  }
+  for (auto &vm : vms) {
+    if (is_safe_vm_name(vm.name)) {
+      continue;
+    }
+    vm.original_name = vm.name;
+    vm.name = unique_vm_name(safe_vm_name(vm.original_name), taken);
+    taken.push_back(vm.name);
+    vm.reasons.insert(vm.reasons.begin(),
+                      fmt::format("its name \"{}\" holds control characters (libvirt refuses "
+                                  "such a name): it is rescued as {}",
+                                  escaped_name(vm.original_name), vm.name));
+    if (vm.readiness == Readiness::ready) {
+      vm.readiness = Readiness::warnings;
+    }
+  }
+}
+
 } // namespace
+
+const std::string &name_on_old_disk(const VmInfo &vm) {
+  return vm.original_name.empty() ? vm.name : vm.original_name;
+}
 
 const char *to_string(Readiness r) noexcept {
   switch (r) {
@@ -279,6 +308,7 @@ HostInventory build_inventory(io::SourceTree &tree, const std::vector<LvFact> &l
   for (const auto &f : inv.libvirt.domains) {
     inv.vms.push_back(read_vm(ctx, inv, f));
   }
+  rename_unsafe(inv.vms);
   return inv;
 }
 

@@ -68,7 +68,10 @@ struct GuestOs {
 };
 
 struct VmInfo {
-  std::string name;
+  std::string name; // safe (vm_name.hpp): what the rescue calls the VM
+  // The name on the old disk when it was not safe (and `name` is the safe
+  // one); empty otherwise. Its files on the old disk carry this one.
+  std::string original_name;
   std::string uuid;
   std::string xml_path;
   std::string error; // the domain XML does not parse: why
@@ -102,6 +105,10 @@ struct HostInventory {
 // Reads the host profile and the libvirt configuration through TREE and
 // builds every VM's view. LVS: the old host's LVs, for block-backed disks.
 HostInventory build_inventory(io::SourceTree &tree, const std::vector<LvFact> &lvs);
+
+// The VM's name as its files on the old disk carry it (snapshot folder,
+// NVRAM default path): original_name, or name.
+const std::string &name_on_old_disk(const VmInfo &vm);
 
 // "/dev/centos/db01", "/dev/mapper/centos-db01" -> "centos/db01"; "" when
 // PATH does not name an LV.

@@ -163,6 +163,7 @@ json to_json(const VmInfo &vm) {
     nvram = {{"path", vm.nvram->path}, {"present", vm.nvram->present}, {"size", vm.nvram->size}};
   }
   return {{"name", vm.name},
+          {"original_name", vm.original_name},
           {"uuid", vm.uuid},
           {"xml_path", vm.xml_path},
           {"error", vm.error},

@@ -262,3 +262,21 @@ TEST_CASE("errors name the file") {
   CHECK(rewrite_domain_xml("<domain/>", "/x/d.xml", {rw("/a", "/b"), rw("/a", "/b")})
             .unapplied.size() == 2);
 }
+
+TEST_CASE("a renamed VM's domain and snapshot XML carry its safe name") {
+  const std::string dom =
+      "<domain type='kvm'>\n  <name>app\n01</name>\n  <uuid>x</uuid>\n</domain>\n";
+  const auto r = kvmr::finish::rename_domain_xml(dom, "/etc/libvirt/qemu/app.xml", "app_01");
+  CHECK(r.changes == 1);
+  CHECK(r.text.find("<name>app_01</name>") != std::string::npos);
+  CHECK(r.text.find("<uuid>x</uuid>") != std::string::npos);
+  const std::string snap = "<domainsnapshot>\n  <name>first</name>\n  <domain type='kvm'>\n"
+                           "    <name>app\n01</name>\n  </domain>\n</domainsnapshot>\n";
+  const auto s = kvmr::finish::rename_domain_xml(snap, "first.xml", "app_01");
+  CHECK(s.text.find("<name>first</name>") != std::string::npos); // the snapshot's own name
+  CHECK(s.text.find("<name>app_01</name>") != std::string::npos);
+  // Already the name: byte for byte as it was.
+  const std::string same = "<domain type='kvm'><name>web01</name></domain>\n";
+  CHECK(kvmr::finish::rename_domain_xml(same, "web01.xml", "web01").text == same);
+  CHECK(kvmr::finish::rename_domain_xml(same, "web01.xml", "web01").changes == 0);
+}
