@@ -368,7 +368,7 @@ TEST_CASE("EL9: the domain XML is defined with the new host's OVMF paths, and va
                           "virt-xml-validate " +
                           shell_quote(defined) + " domain");
   if (v.status == 77) {
-    test::skip("virt-xml-validate not installed (scripts/setup installs libvirt-clients)");
+    kvmr::test::skip("virt-xml-validate not installed (scripts/setup installs libvirt-clients)");
   } else {
     INFO(v.out);
     CHECK(v.status == 0);
