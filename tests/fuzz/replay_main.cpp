@@ -39,7 +39,7 @@ std::vector<std::filesystem::path> inputs_of(const std::filesystem::path &arg) {
 bool replay(const std::filesystem::path &file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
-    std::fprintf(stderr, "cannot read %s\n", file.c_str());
+    (void)std::fprintf(stderr, "cannot read %s\n", file.c_str());
     return false;
   }
   const std::vector<char> bytes((std::istreambuf_iterator<char>(in)),
@@ -55,14 +55,14 @@ bool replay(const std::filesystem::path &file) {
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s CORPUS_DIR_OR_FILE...\n", argv[0]);
+    (void)std::fprintf(stderr, "usage: %s CORPUS_DIR_OR_FILE...\n", argv[0]);
     return 2;
   }
   std::size_t total = 0;
   for (int i = 1; i < argc; ++i) {
     const auto files = inputs_of(argv[i]);
     if (files.empty()) {
-      std::fprintf(stderr, "%s: no input files\n", argv[i]);
+      (void)std::fprintf(stderr, "%s: no input files\n", argv[i]);
       return 1;
     }
     for (const auto &f : files) {

@@ -5,6 +5,7 @@
 // Build: cmake -DKVMR_FUZZ=ON with clang; run: ./shell_assign_fuzz corpus/shell_assign
 #include "rescue/scan/shell_assign.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -16,14 +17,9 @@ bool is_shell_name(std::string_view s) {
   if (s.empty() || (s[0] >= '0' && s[0] <= '9')) {
     return false;
   }
-  for (const char c : s) {
-    const bool ok =
-        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-    if (!ok) {
-      return false;
-    }
-  }
-  return true;
+  return std::ranges::all_of(s, [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
 }
 
 } // namespace
