@@ -19,6 +19,7 @@ MiB = 1 << 20
 GiB = 1 << 30
 IMAGES = "/var/lib/libvirt/images"
 HOSTILE = 'shop "test" $(touch /tmp/pwned) ウェブ'
+HOSTILE_SAFE = HOSTILE.replace("/", "_")  # the name libvirt takes (scan/vm_name)
 ROOT_HASH = "Vx1oQ3bKcJ1Zr8uE0mN5yT2wH7pL4sD9fG6aJ3kQ1xC8vB5nM2zR7tY4uI0oP9eW6qS3dF1gH8jK5lZ2xC4vB."
 SECRET_VALUE = "AQDLdUBgAAAAABAAS1ZNUmZpeHR1cmUtY2VwaC1rZXk="
 
@@ -35,7 +36,7 @@ VARIANTS = {
     "images-vg": BASE,
     "block-vm": BASE | {"db01"},
     "multiseg": BASE | {"db01"},
-    "hostile": BASE | {HOSTILE},
+    "hostile": BASE | {HOSTILE_SAFE},
     "broken-vms": BASE | {"ghost01", "trunc01", "loop01", "broken"},
 }
 
@@ -134,8 +135,13 @@ def check_variant(c, binary, name, img, ids, want_vms):
              "segment_map" if name == "multiseg" else "loop_at_offset")
         c.eq(f"{name}: db01 readiness", db["readiness"], "ready")
     if name == "hostile":
-        v = vms[HOSTILE]
-        c.eq(f"{name}: hostile VM ready", v["readiness"], "ready")
+        v = vms[HOSTILE_SAFE]
+        # Its '/' cannot be in a libvirt name: rescued under a safe name,
+        # with a warning that names it.
+        c.eq(f"{name}: hostile VM ready with a warning", v["readiness"], "warnings")
+        c.eq(f"{name}: hostile VM keeps its old name", v.get("original_name"), HOSTILE)
+        c.true(f"{name}: the warning names the safe name",
+               any(f"rescued as {HOSTILE_SAFE}" in r for r in v["reasons"]), v["reasons"])
         c.eq(f"{name}: hostile VM image", v["disks"][0]["path"],
              f"{IMAGES}/shop \"test\" $(touch tmppwned) ウェブ.img")
         c.true(f"{name}: nothing was run", not os.path.exists("/tmp/pwned"))
