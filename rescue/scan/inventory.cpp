@@ -263,8 +263,8 @@ void rename_unsafe(std::vector<VmInfo> &vms) {
     vm.name = unique_vm_name(safe_vm_name(vm.original_name), taken);
     taken.push_back(vm.name);
     vm.reasons.insert(vm.reasons.begin(),
-                      fmt::format("its name \"{}\" holds control characters (libvirt refuses "
-                                  "such a name): it is rescued as {}",
+                      fmt::format("its name \"{}\" holds control characters, '/' or bytes that are "
+                                  "not UTF-8, which libvirt refuses: it is rescued as {}",
                                   escaped_name(vm.original_name), vm.name));
     if (vm.readiness == Readiness::ready) {
       vm.readiness = Readiness::warnings;
