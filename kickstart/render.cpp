@@ -64,6 +64,8 @@ void check_values(const Profile &p) {
   check_positional("language", p.lang);
   check_positional("time zone", p.timezone);
   check_positional("OS volume group", p.vg_name);
+  check_positional("root password hash", p.root_hash);
+  check_positional("SSH key", p.root_sshkey);
   for (const auto &d : p.data_disks) {
     check_positional("data mount point", d.mountpoint);
     check_positional("data volume group", d.vg);

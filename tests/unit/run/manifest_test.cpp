@@ -107,10 +107,11 @@ TEST_CASE("manifest: a secret's hash is not published, its size is") {
     }
   }
   REQUIRE(secrets > 0);
-  const std::string text = run::to_json(m).dump();
+  const nlohmann::json doc = run::to_json(m);
+  const std::string text = doc.dump();
   CHECK(text.find("5e884898da28") == std::string::npos);
   CHECK(text.find("6b3a55e0261b") == std::string::npos);
-  for (const auto &j : run::to_json(m).at("items")) {
+  for (const auto &j : doc.at("items")) {
     if (j.at("secret").get<bool>()) {
       CHECK(j.at("hash") == "");
       CHECK(j.at("size").get<std::uint64_t>() > 0);
