@@ -1,6 +1,8 @@
 // pykickstart's reading of a kickstart's structure (see ks_reader.hpp).
 #include "kickstart/ks_reader.hpp"
 
+#include "rescue/util/utf8.hpp"
+
 #include <fmt/format.h>
 
 #include <array>
@@ -8,46 +10,6 @@
 
 namespace kvmr::kickstart {
 namespace {
-
-// One UTF-8 character at TEXT[pos]: its code point and length; length 0
-// when the bytes there are not valid UTF-8.
-struct Utf8Char {
-  char32_t cp = 0;
-  std::size_t len = 0;
-};
-
-Utf8Char decode_at(std::string_view text, std::size_t pos) {
-  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[pos + i]); };
-  const unsigned char b0 = byte(0);
-  if (b0 < 0x80U) {
-    return {b0, 1};
-  }
-  std::size_t len = 0;
-  char32_t cp = 0;
-  char32_t min = 0;
-  if ((b0 & 0xE0U) == 0xC0U) {
-    len = 2, cp = b0 & 0x1FU, min = 0x80;
-  } else if ((b0 & 0xF0U) == 0xE0U) {
-    len = 3, cp = b0 & 0x0FU, min = 0x800;
-  } else if ((b0 & 0xF8U) == 0xF0U) {
-    len = 4, cp = b0 & 0x07U, min = 0x10000;
-  } else {
-    return {};
-  }
-  if (pos + len > text.size()) {
-    return {};
-  }
-  for (std::size_t i = 1; i < len; ++i) {
-    if ((byte(i) & 0xC0U) != 0x80U) {
-      return {};
-    }
-    cp = (cp << 6U) | (byte(i) & 0x3FU);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-    return {};
-  }
-  return {cp, len};
-}
 
 // Python's str.splitlines() boundaries.
 bool is_python_line_break(char32_t c) {
@@ -104,7 +66,7 @@ std::string_view first_word(std::string_view line) {
   const std::string_view s = python_lstrip(line);
   std::size_t pos = 0;
   while (pos < s.size()) {
-    const Utf8Char c = decode_at(s, pos);
+    const Utf8Char c = decode_utf8(s, pos);
     if (c.len == 0 || is_python_space(c.cp)) {
       break;
     }
@@ -204,7 +166,7 @@ std::optional<std::vector<std::string>> python_lines(std::string_view text) {
   std::size_t start = 0;
   std::size_t pos = 0;
   while (pos < text.size()) {
-    const Utf8Char c = decode_at(text, pos);
+    const Utf8Char c = decode_utf8(text, pos);
     if (c.len == 0) {
       return std::nullopt;
     }
@@ -228,7 +190,7 @@ std::optional<std::vector<std::string>> python_lines(std::string_view text) {
 std::string_view python_lstrip(std::string_view line) {
   std::size_t pos = 0;
   while (pos < line.size()) {
-    const Utf8Char c = decode_at(line, pos);
+    const Utf8Char c = decode_utf8(line, pos);
     if (c.len == 0 || !is_python_space(c.cp)) {
       break;
     }
@@ -244,7 +206,7 @@ bool is_directive_line(std::string_view line) {
 
 bool has_line_break_or_control(std::string_view value) {
   for (std::size_t pos = 0; pos < value.size();) {
-    const Utf8Char c = decode_at(value, pos);
+    const Utf8Char c = decode_utf8(value, pos);
     if (c.len == 0) {
       ++pos; // not UTF-8, but no line break either: read_kickstart says so
       continue;

@@ -1,6 +1,8 @@
 // Safe VM names (see vm_name.hpp).
 #include "rescue/scan/vm_name.hpp"
 
+#include "rescue/util/utf8.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -17,38 +19,13 @@ struct NameChar {
 };
 
 NameChar name_char_at(std::string_view s, std::size_t pos) {
-  const auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[pos + i]); };
-  const unsigned char b0 = b(0);
-  if (b0 < 0x80U) {
-    return {1, b0 >= 0x20U && b0 != 0x7FU && b0 != '/'};
-  }
-  std::size_t len = 0;
-  if ((b0 & 0xE0U) == 0xC0U && b0 >= 0xC2U) {
-    len = 2;
-  } else if ((b0 & 0xF0U) == 0xE0U) {
-    len = 3;
-  } else if ((b0 & 0xF8U) == 0xF0U && b0 <= 0xF4U) {
-    len = 4;
-  } else {
+  const Utf8Char c = decode_utf8(s, pos);
+  if (c.len == 0) {
     return {};
   }
-  if (pos + len > s.size()) {
-    return {};
-  }
-  char32_t cp = b0 & (len == 2 ? 0x1FU : len == 3 ? 0x0FU : 0x07U);
-  for (std::size_t i = 1; i < len; ++i) {
-    if ((b(i) & 0xC0U) != 0x80U) {
-      return {};
-    }
-    cp = (cp << 6U) | (b(i) & 0x3FU);
-  }
-  const bool invalid = (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-                       (cp >= 0xD800 && cp <= 0xDFFF);
-  if (invalid) {
-    return {};
-  }
-  const bool control = (cp >= 0x80 && cp < 0xA0) || cp == 0x2028 || cp == 0x2029;
-  return {len, !control};
+  const bool control = c.cp < 0x20 || c.cp == 0x7F || (c.cp >= 0x80 && c.cp < 0xA0) ||
+                       c.cp == 0x2028 || c.cp == 0x2029;
+  return {c.len, !control && c.cp != '/'};
 }
 
 } // namespace
