@@ -2,7 +2,6 @@
 #include "unit/finish/finish_fixture.hpp"
 
 #include "kickstart/shell_quote.hpp"
-#include "rescue/util/command.hpp"
 
 #include "unit/skip.hpp"
 
@@ -11,14 +10,6 @@
 #include <cstdlib>
 
 namespace kvmr::test {
-
-std::string sh_out(const std::string &line) {
-  SystemCommandRunner r;
-  const auto res = r.run({"bash", "-euo", "pipefail", "-c", line}, std::chrono::seconds(120));
-  INFO("command: " << line << "\nstdout: " << res.out << "\nstderr: " << res.err);
-  REQUIRE(res.exit_code == 0);
-  return res.out;
-}
 
 EmptyPath::EmptyPath() {
   const char *p = std::getenv("PATH");

@@ -1,5 +1,5 @@
-// Helpers of the finish tests: running a shell line for its output, a PATH
-// on which no tool exists, and whether the real tools are here.
+// Helpers of the finish tests: a PATH on which no tool exists, and whether
+// the real tools are here (sh_out is test_util's).
 #pragma once
 
 #include "unit/rescue/test_util.hpp"
@@ -7,10 +7,6 @@
 #include <string>
 
 namespace kvmr::test {
-
-// Runs LINE with bash -euo pipefail and returns its stdout; fails the test
-// when it exits non-zero.
-std::string sh_out(const std::string &line);
 
 // While it lives, PATH names only an empty directory: every external tool
 // is "not installed" (posix_spawnp finds nothing).

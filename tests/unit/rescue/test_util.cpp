@@ -27,11 +27,29 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-void sh(const std::string &line) {
+std::string sh_out(const std::string &line) {
   SystemCommandRunner r;
   const auto res = r.run({"bash", "-euo", "pipefail", "-c", line}, std::chrono::seconds(120));
   INFO("command: " << line << "\nstdout: " << res.out << "\nstderr: " << res.err);
   REQUIRE(res.exit_code == 0);
+  return res.out;
+}
+
+void sh(const std::string &line) {
+  sh_out(line);
+}
+
+void make_qcow2(const std::string &image, const std::string &size,
+                const std::vector<std::string> &writes) {
+  std::string line = "qemu-img create -q -f qcow2 " + kickstart::shell_quote(image) + " " + size;
+  if (!writes.empty()) {
+    line += " && qemu-io";
+    for (const auto &w : writes) {
+      line += " -c " + kickstart::shell_quote("write -P " + w);
+    }
+    line += " " + kickstart::shell_quote(image) + " >/dev/null";
+  }
+  sh(line);
 }
 
 bool have(const std::string &program) {

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace kvmr::test {
 
@@ -26,6 +27,14 @@ private:
 
 // Runs LINE with bash -euo pipefail; fails the test when it exits non-zero.
 void sh(const std::string &line);
+
+// The same, returning LINE's standard output.
+std::string sh_out(const std::string &line);
+
+// A qcow2 IMAGE of SIZE ("16M") made by qemu-img, then qemu-io's
+// `write -P W` for each of WRITES ("0xaa 1M 64k": pattern, offset, length).
+void make_qcow2(const std::string &image, const std::string &size,
+                const std::vector<std::string> &writes = {});
 
 // True when PROGRAM is on PATH.
 bool have(const std::string &program);

@@ -51,8 +51,7 @@ TEST_CASE("report: bad ranges of a qcow2 copy name the guest offset or the metad
                    "qemu-img or qemu-io not installed (scripts/setup installs qemu-utils)");
   TempDir root;
   const std::string img = root / "web01.qcow2";
-  sh("qemu-img create -q -f qcow2 " + img + " 16M && qemu-io -c 'write -P 0xaa 1M 64k' " + img +
-     " >/dev/null");
+  make_qcow2(img, "16M", {"0xaa 1M 64k"});
   const auto map = nlohmann::json::parse(capture("qemu-img map --output=json " + img));
   std::uint64_t host = 0;
   for (const auto &e : map) {

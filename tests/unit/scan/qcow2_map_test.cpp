@@ -191,8 +191,7 @@ TEST_CASE("qcow2 map: every cluster of a qemu-io image told as qemu reads it" *
   }
   test::TempDir tmp;
   const std::string img = tmp / "a.qcow2";
-  sh("qemu-img create -q -f qcow2 " + img + " 64M && qemu-io -c 'write -P 0xaa 1M 64k' " +
-     "-c 'write -P 0xbb 40M 192k' -c 'write -P 0xcc 10M 64k' " + img + " >/dev/null");
+  test::make_qcow2(img, "64M", {"0xaa 1M 64k", "0xbb 40M 192k", "0xcc 10M 64k"});
   const auto seen = sweep(img);
   CHECK(seen.at(Qcow2Area::header) == 1);
   CHECK(seen.at(Qcow2Area::l1) == 1);
@@ -242,8 +241,7 @@ TEST_CASE("qcow2 map: read from the copy, a lost L2 table leaves its data cluste
   }
   test::TempDir tmp;
   const std::string img = tmp / "l.qcow2";
-  sh("qemu-img create -q -f qcow2 " + img + " 64M && qemu-io -c 'write -P 0xaa 1M 64k' " + img +
-     " >/dev/null");
+  test::make_qcow2(img, "64M", {"0xaa 1M 64k"});
   const std::string head = slurp(img);
   const auto h = parse_qcow2_header(std::as_bytes(std::span(head)), img, true);
   const auto map = qemu_map(img);
@@ -328,9 +326,9 @@ TEST_CASE("qcow2 map: a cluster only a snapshot keeps is told as the snapshot's"
   }
   test::TempDir tmp;
   const std::string img = tmp / "s.qcow2";
-  sh("qemu-img create -q -f qcow2 " + img + " 16M && qemu-io -c 'write -P 0xaa 1M 64k' " + img +
-     " >/dev/null && qemu-img snapshot -c before " + img +
-     " && qemu-io -c 'write -P 0xbb 1M 64k' " + img + " >/dev/null");
+  test::make_qcow2(img, "16M", {"0xaa 1M 64k"});
+  sh("qemu-img snapshot -c before " + img + " && qemu-io -c 'write -P 0xbb 1M 64k' " + img +
+     " >/dev/null");
   const auto seen = sweep(img);
   CHECK(seen.at(Qcow2Area::data) == 1);
   CHECK(seen.at(Qcow2Area::snapshot) >= 2); // the table, the old data (and its L1 table)

@@ -59,14 +59,6 @@ bool loop_and_mount_or_skip() {
   return true;
 }
 
-std::string sh_out(const std::string &line) {
-  SystemCommandRunner r;
-  const auto res = r.run({"bash", "-euo", "pipefail", "-c", line}, std::chrono::seconds(120));
-  INFO("command: " << line << "\nstdout: " << res.out << "\nstderr: " << res.err);
-  REQUIRE(res.exit_code == 0);
-  return res.out;
-}
-
 std::string leftovers(const std::string &image, const std::string &dir) {
   std::string out = sh_out("losetup -j '" + image + "'");
   std::ifstream in("/proc/self/mountinfo");

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "rescue/disk/model.hpp"
+#include "unit/rescue/test_util.hpp" // sh_out
 
 #include <string>
 
@@ -35,9 +36,6 @@ bool loop_and_mount_or_skip();
 // "losetup -j IMAGE" output plus the mountinfo lines naming DIR: what a
 // run could have left behind.
 std::string leftovers(const std::string &image, const std::string &dir);
-
-// The stdout of LINE (bash -euo pipefail); fails the test when it exits non-zero.
-std::string sh_out(const std::string &line);
 
 // A 400 MiB sparse GPT image with one partition at 1 MiB holding an XFS
 // with UUID kSourceXfsUuid: stands for the dead host's disk.
