@@ -40,7 +40,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "iso"))
 import kvmr_testlib as t  # noqa: E402
+from qemu_accel import qemu_accel  # noqa: E402
 import kvmr_copylib as copylib  # noqa: E402
 import wizard_test  # noqa: E402
 
@@ -112,7 +114,7 @@ class Machine:
         self.log = os.path.join(work, f"{name}-serial.log")
 
     def start(self, iso, extra):
-        accel = "kvm" if os.access("/dev/kvm", os.R_OK | os.W_OK) else "tcg"
+        accel = qemu_accel()
         argv = ["qemu-system-x86_64", "-machine", f"q35,accel={accel}", "-m", "2048",
                 "-smp", "2", "-display", "none", "-serial", "stdio", "-monitor", "none",
                 "-no-reboot",
@@ -334,8 +336,9 @@ def main():
     t.require_root_and_loop()
     t.require_tools("qemu-system-x86_64", "qemu-img", "tmux", "xorriso", "mke2fs", "mtype",
                     "virt-xml-validate")
-    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
-        print("note: no KVM here: qemu runs under TCG (slower, same checks)", flush=True)
+    if qemu_accel() != "kvm":
+        print("note: no KVM that boots a guest here (iso/qemu_accel.py): qemu runs under TCG "
+              "(slower, same checks)", flush=True)
     binary = t.env_path("KVMR_BIN")
     iso = t.env_path("KVMR_ISO")
     if not os.path.isfile(iso):
