@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
@@ -53,12 +54,7 @@ constexpr std::array<std::string_view, 9> kSections{
 };
 
 bool is_section_name(std::string_view word) {
-  for (const auto s : kSections) {
-    if (word == s) {
-      return true;
-    }
-  }
-  return false;
+  return std::ranges::find(kSections, word) != kSections.end();
 }
 
 // The first word of LINE as Python's str.split() finds it.

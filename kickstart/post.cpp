@@ -4,6 +4,7 @@
 #include "kickstart/ks_reader.hpp"
 #include "kickstart/shell_quote.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
@@ -56,12 +57,7 @@ bool needs_base64(const std::string &content, const std::vector<std::string> &ba
   if (!py || *py != bash_lines) {
     return true; // not UTF-8, or a line break only pykickstart sees
   }
-  for (const auto &l : bash_lines) {
-    if (is_directive_line(l)) {
-      return true;
-    }
-  }
-  return false;
+  return std::ranges::any_of(bash_lines, [](const std::string &l) { return is_directive_line(l); });
 }
 
 } // namespace

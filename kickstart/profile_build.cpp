@@ -223,13 +223,11 @@ std::string by_id_name(const std::string &name) {
   return name.find('/') == std::string::npos ? "disk/by-id/" + name : name;
 }
 
-Profile build_profile(const plan::RescuePlan &plan, const Overrides &o, const PayloadFacts &facts) {
-  const auto &ks = plan.kickstart;
-  const json &host = plan.host;
-  Profile p;
-  p.dialect = parse_dialect(o.dialect.value_or(ks.dialect));
-  p.install_url = o.install_url.value_or(ks.install_source == "url" ? ks.install_url : "");
-  const std::string os = o.os_disk.value_or(ks.os_disk);
+namespace {
+
+// The OS disk, by its by-id name when it has one.
+void choose_os_disk(Profile &p, const plan::RescuePlan &plan, const Overrides &o) {
+  const std::string os = o.os_disk.value_or(plan.kickstart.os_disk);
   if (os.empty()) {
     throw InputError("no OS disk: give the new OS disk with --os-disk (a /dev/disk/by-id "
                      "name; it need not be attached yet)");
@@ -240,7 +238,10 @@ Profile build_profile(const plan::RescuePlan &plan, const Overrides &o, const Pa
                                      "change between boots; a /dev/disk/by-id name is safer",
                                      p.os_disk));
   }
-  p.data_disks.push_back(data_disk_of(plan, o));
+}
+
+// The installer wipes the OS disk: it may be neither a source nor a data disk.
+void refuse_os_disk_conflicts(const Profile &p, const plan::RescuePlan &plan) {
   for (const auto &src : plan.sources) {
     for (const auto &id : src.by_id) {
       if (by_id_name(id) == p.os_disk) {
@@ -256,6 +257,10 @@ Profile build_profile(const plan::RescuePlan &plan, const Overrides &o, const Pa
           fmt::format("the OS disk {} is the disk holding the rescued VMs", p.os_disk));
     }
   }
+}
+
+// An OS VG name no source disk and no data VG uses.
+void choose_vg_name(Profile &p, const plan::RescuePlan &plan) {
   auto vgs = source_vgs(plan);
   if (p.data_disks.front().kind == DataKind::lvm) {
     vgs.insert(p.data_disks.front().vg);
@@ -263,6 +268,12 @@ Profile build_profile(const plan::RescuePlan &plan, const Overrides &o, const Pa
   for (int n = 1; vgs.contains(p.vg_name); ++n) {
     p.vg_name = fmt::format("kvmhost{}", n);
   }
+}
+
+// Hostname and bridges/NICs: the plan's choices, else the old host's.
+void carry_network(Profile &p, const plan::RescuePlan &plan, const Overrides &o) {
+  const auto &ks = plan.kickstart;
+  const json &host = plan.host;
   p.hostname =
       o.hostname.value_or(!ks.hostname.empty() ? ks.hostname : str(host, "hostname", "name"));
   std::map<std::string, std::string> nics = ks.nic_map; // a value may be a MAC
@@ -272,6 +283,12 @@ Profile build_profile(const plan::RescuePlan &plan, const Overrides &o, const Pa
   const auto matched =
       o.local_nics ? match_nics_by_mac(host, *o.local_nics) : std::map<std::string, std::string>{};
   p.network = network_of(host, nics, matched, p.warnings);
+}
+
+// Time zone, locale, keyboard and SELinux mode as the old host had them.
+void carry_locale(Profile &p, const plan::RescuePlan &plan) {
+  const auto &ks = plan.kickstart;
+  const json &host = plan.host;
   const std::string tz = !ks.timezone.empty() ? ks.timezone : str(host, "timezone", "name");
   if (!tz.empty() && tz != "unknown") {
     p.timezone = tz;
@@ -292,6 +309,21 @@ Profile build_profile(const plan::RescuePlan &plan, const Overrides &o, const Pa
   if (sel == "enforcing" || sel == "permissive" || sel == "disabled") {
     p.selinux = sel;
   }
+}
+
+} // namespace
+
+Profile build_profile(const plan::RescuePlan &plan, const Overrides &o, const PayloadFacts &facts) {
+  const auto &ks = plan.kickstart;
+  Profile p;
+  p.dialect = parse_dialect(o.dialect.value_or(ks.dialect));
+  p.install_url = o.install_url.value_or(ks.install_source == "url" ? ks.install_url : "");
+  choose_os_disk(p, plan, o);
+  p.data_disks.push_back(data_disk_of(plan, o));
+  refuse_os_disk_conflicts(p, plan);
+  choose_vg_name(p, plan);
+  carry_network(p, plan, o);
+  carry_locale(p, plan);
   p.root = parse_root_policy(o.root_password.value_or(ks.root_password));
   p.root_hash = o.root_password_hash.value_or(ks.root_password_hash);
   p.root_sshkey = o.ssh_key.value_or(ks.ssh_key);

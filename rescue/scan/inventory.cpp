@@ -252,6 +252,7 @@ VmInfo read_vm(DiskContext &ctx, const HostInventory &inv, const DomainFile &f) 
 // safe one (vm_name.hpp), unique among the VMs; the VM is still rescued.
 void rename_unsafe(std::vector<VmInfo> &vms) {
   std::vector<std::string> taken;
+  taken.reserve(vms.size() * 2);
   for (const auto &vm : vms) {
     taken.push_back(vm.name);
   }
