@@ -6,6 +6,7 @@
 #include "kickstart/ks_doc.hpp"
 #include "kickstart/post.hpp"
 #include "kickstart/safety.hpp"
+#include "rescue/scan/vm_name.hpp"
 #include "rescue/util/error.hpp"
 
 #include <fmt/format.h>
@@ -29,23 +30,13 @@ std::string join(const std::vector<std::string> &v, const char *sep) {
   return out;
 }
 
-// VALUE, readable in a message: control characters as \xNN.
-std::string escaped(std::string_view value) {
-  std::string out;
-  for (const char c : value) {
-    const auto u = static_cast<unsigned char>(c);
-    out += u < 0x20 || u == 0x7f ? fmt::format("\\x{:02x}", u) : std::string(1, c);
-  }
-  return out;
-}
-
 // A value of FIELD that a kickstart command cannot carry: it would end
 // the line (and let the rest become commands) for pykickstart or bash.
 void check_one_line(std::string_view field, std::string_view value) {
   if (has_line_break_or_control(value)) {
     throw InputError(fmt::format("{} \"{}\" holds a line break or control character: a "
                                  "kickstart cannot carry it (was it read from a damaged file?)",
-                                 field, escaped(value)));
+                                 field, scan::escaped_name(value)));
   }
 }
 
@@ -55,7 +46,7 @@ void check_positional(std::string_view field, std::string_view value) {
   if (!value.empty() && value.front() == '-') {
     throw InputError(fmt::format("{} \"{}\" starts with '-': the installer would read it as an "
                                  "option",
-                                 field, escaped(value)));
+                                 field, scan::escaped_name(value)));
   }
 }
 
@@ -85,18 +76,18 @@ void check_values(const Profile &p) {
   }
   for (const auto &n : p.network) {
     for (const auto &v : {n.device, n.ip, n.netmask, n.gateway}) {
-      check_one_line("network device " + escaped(n.device), v);
+      check_one_line("network device " + scan::escaped_name(n.device), v);
     }
     for (const auto &v : n.bridge_slaves) {
-      check_one_line("bridge port of " + escaped(n.device), v);
+      check_one_line("bridge port of " + scan::escaped_name(n.device), v);
     }
     for (const auto &v : n.nameservers) {
-      check_one_line("name server of " + escaped(n.device), v);
+      check_one_line("name server of " + scan::escaped_name(n.device), v);
     }
   }
   for (const auto &d : p.data_disks) {
     for (const auto &v : {d.disk, d.partition, d.mountpoint, d.vg, d.lv, d.md}) {
-      check_one_line("data disk " + escaped(d.disk), v);
+      check_one_line("data disk " + scan::escaped_name(d.disk), v);
     }
   }
 }
@@ -257,7 +248,7 @@ void add_packages(KsDoc &ks, const Profile &p) {
 std::string ks_quote(std::string_view value) {
   if (has_line_break_or_control(value)) { // check_values names the field first
     throw InputError(fmt::format("a kickstart value holds a line break or control character: {}",
-                                 escaped(value)));
+                                 scan::escaped_name(value)));
   }
   const bool plain = !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) != 0 ||

@@ -21,7 +21,8 @@ bool is_safe_vm_name(std::string_view raw);
 // SAFE, or SAFE-2, SAFE-3, ... : the first not in TAKEN.
 std::string unique_vm_name(const std::string &safe, const std::vector<std::string> &taken);
 
-// RAW readable in a message: control characters as \xNN.
+// RAW readable in a message: control characters as \xNN (also for the
+// kickstart's refusals of old-disk values).
 std::string escaped_name(std::string_view raw);
 
 } // namespace kvmr::scan
