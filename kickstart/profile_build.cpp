@@ -1,5 +1,5 @@
 #include "kickstart/profile_build.hpp"
-#include "rescue/scan/vm_name.hpp"
+#include "rescue/plan/plan_layout.hpp"
 
 #include "rescue/util/error.hpp"
 
@@ -339,21 +339,11 @@ Profile build_profile(const plan::RescuePlan &plan, const Overrides &o, const Pa
 
 namespace {
 
-// Where the new host's libvirt looks for ITEM's variable store: where the
-// old XML put it, or, when that was libvirt's default for a name scan
-// found unsafe (scan/vm_name.hpp), the default for the VM's safe name.
+// Where the new host's libvirt looks for ITEM's variable store: the
+// plan's placement (plan_layout.hpp place_nvram; the plan rewrites an
+// <nvram> the XML names to match).
 std::string nvram_on_new_host(const plan::PlanItem &i) {
-  constexpr std::string_view dir = "/var/lib/libvirt/qemu/nvram/";
-  constexpr std::string_view suffix = "_VARS.fd";
-  const std::string &p = i.source;
-  if (!p.starts_with(dir) || !p.ends_with(suffix) || p.size() < dir.size() + suffix.size()) {
-    return p;
-  }
-  const std::string old_name = p.substr(dir.size(), p.size() - dir.size() - suffix.size());
-  if (old_name == i.vm || scan::is_safe_vm_name(old_name)) {
-    return p;
-  }
-  return std::string(dir) + i.vm + std::string(suffix);
+  return plan::place_nvram(i.vm, i.source);
 }
 
 } // namespace

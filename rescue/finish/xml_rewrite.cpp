@@ -76,14 +76,14 @@ public:
       : doc_(doc), rewrites_(rewrites), used_(rewrites.size(), false) {
     for (std::size_t i = 0; i < rewrites_.size(); ++i) {
       const auto &r = rewrites_[i];
-      if (r.from.empty() || r.to.empty()) {
+      if (r.from.empty() || (r.to.empty() && !r.eject)) {
         doc_.fail(fmt::format("a path rewrite with an empty {} path ({} -> {})",
                               r.from.empty() ? "old" : "new", r.from, r.to));
       }
       for (std::size_t j = 0; j < i; ++j) {
         const auto &o = rewrites_[j];
-        if (o.from == r.from &&
-            (o.to != r.to || o.block_to_file != r.block_to_file || o.new_format != r.new_format)) {
+        if (o.from == r.from && (o.to != r.to || o.block_to_file != r.block_to_file ||
+                                 o.new_format != r.new_format || o.eject != r.eject)) {
           doc_.fail(
               fmt::format("two different rewrites of {}: to {} and to {}", r.from, o.to, r.to));
         }
@@ -156,7 +156,9 @@ private:
 
   void apply(xmlNode *el, xmlNode *source, bool is_dev, const plan::PathRewrite &r,
              const char *format_child) {
-    if (is_dev && r.block_to_file) {
+    if (r.eject) {
+      eject(el, source);
+    } else if (is_dev && r.block_to_file) {
       // Renamed in place, so the attribute keeps its position.
       xmlNodeSetName(reinterpret_cast<xmlNode *>(find_attr(source, "dev")), xc("file"));
       if (xmlAttr *type = find_attr(el, "type");
@@ -175,6 +177,33 @@ private:
       set_attr(f, "type", r.new_format);
     }
     ++changes_;
+  }
+
+  // A cdrom or floppy drive EL keeps with no medium: its <source> and
+  // <backingStore> go, and a host device drive becomes type='file' (an
+  // empty drive as virt-manager writes one).
+  void eject(xmlNode *el, xmlNode *source) {
+    if (!is_element(el, "disk")) {
+      doc_.fail("a medium to drop is named in a <backingStore>, not a <disk>");
+    }
+    remove_node(source);
+    while (xmlNode *bs = first_child(el, "backingStore")) {
+      remove_node(bs);
+    }
+    if (xmlAttr *type = find_attr(el, "type");
+        type != nullptr && scan::xml_text_of(type->children) != "file") {
+      set_attr(el, "type", "file");
+    }
+  }
+
+  // Unlinks N with the white space before it, so no blank line is left.
+  static void remove_node(xmlNode *n) {
+    if (xmlNode *prev = n->prev; prev != nullptr && xmlIsBlankNode(prev) != 0) {
+      xmlUnlinkNode(prev);
+      xmlFreeNode(prev);
+    }
+    xmlUnlinkNode(n);
+    xmlFreeNode(n);
   }
 
   // A missing <driver name='qemu'/> or <format/>, as the first child.

@@ -9,8 +9,10 @@
 // type='block'> becomes type='file' and <source dev=> becomes <source
 // file=>; new_format sets <driver type=> (added when missing). The same is
 // done for the <backingStore> elements inside a <disk> (new_format sets
-// their <format type=>). <nvram>PATH</nvram> and <nvram><source file=.../>
-// are rewritten too. Pool XML: <target><path>.
+// their <format type=>). With eject (a cdrom or floppy whose medium is not
+// copied) the <disk> keeps no <source> nor <backingStore> and becomes
+// type='file', an empty drive. <nvram>PATH</nvram> and <nvram><source
+// file=.../> are rewritten too. Pool XML: <target><path>.
 //
 // Everything else is kept as libxml2 keeps it: comments, white space, the
 // XML declaration (present or not), entity references. Attribute quotes

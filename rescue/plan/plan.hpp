@@ -109,6 +109,9 @@ struct PathRewrite {
   bool block_to_file = false; // <disk type='block' dev=...> -> type='file' file=...
   std::string new_format;     // the <driver type=...> to set; empty: keep
   std::string reason;         // in plain words
+  // A cdrom or floppy whose medium is not copied (a host device, a missing
+  // ISO): the drive is kept with no <source>; `to` is empty.
+  bool eject = false;
   friend bool operator==(const PathRewrite &, const PathRewrite &) = default;
 };
 

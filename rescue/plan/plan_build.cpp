@@ -134,6 +134,9 @@ struct Builder {
     }
     if (vm.nvram && vm.nvram->present) {
       payload(ItemKind::nvram, vm.name, vm.nvram->path, vm.nvram->size);
+      if (PlanItem *i = find_item(plan, vm.nvram->path); i != nullptr && i->vm == vm.name) {
+        i->new_path = place_nvram(vm.name, vm.nvram->path);
+      }
     }
     payload(ItemKind::domain_xml, vm.name, vm.xml_path, 0, true, false, vm.autostart);
     for (const auto &s : inv.libvirt.snapshots) {
@@ -322,6 +325,7 @@ RescuePlan build_plan(const scan::HostInventory &inv, const std::vector<disk::Di
   std::vector<std::string> renamed;
   for (const auto *vm : chosen) {
     add_vm_rewrites(plan, inv, *vm);
+    add_vm_media_rewrites(plan, *vm);
     if (!vm->original_name.empty() && vm->error.empty()) { // an unreadable XML stays as it is
       renamed.push_back(vm->name);
     }

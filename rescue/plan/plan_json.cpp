@@ -53,6 +53,7 @@ json rewrite_json(const PathRewrite &r) {
           {"to", r.to},
           {"block_to_file", r.block_to_file},
           {"new_format", r.new_format},
+          {"eject", r.eject},
           {"reason", r.reason}};
 }
 
@@ -120,6 +121,8 @@ struct Field {
     }
     return {*it, path};
   }
+
+  [[nodiscard]] bool has(const char *name) const { return j.is_object() && j.contains(name); }
 
   [[nodiscard]] Field at(std::size_t index) const {
     return {j.at(index), fmt::format("{}[{}]", where, index)};
@@ -224,6 +227,7 @@ PathRewrite rewrite_from(const Field &f) {
   r.to = f.at("to").str();
   r.block_to_file = f.at("block_to_file").boolean();
   r.new_format = f.at("new_format").str();
+  r.eject = f.has("eject") && f.at("eject").boolean(); // absent in older plans
   r.reason = f.at("reason").str();
   return r;
 }

@@ -2,6 +2,7 @@
 #include "rescue/plan/plan_layout.hpp"
 
 #include "rescue/scan/host_path.hpp"
+#include "rescue/scan/vm_name.hpp"
 
 namespace kvmr::plan {
 namespace {
@@ -49,6 +50,16 @@ Placement place_lv(const PlanLayout &l, const std::string &lv_name) {
 
 std::string payload_dest(const PlanLayout &l, const std::string &path) {
   return l.state_dir + "/payload" + scan::normalize(path);
+}
+
+std::string place_nvram(const std::string &vm, const std::string &path) {
+  constexpr std::string_view dir = "/var/lib/libvirt/qemu/nvram/";
+  const std::string_view name = std::string_view(path).substr(std::min(path.size(), dir.size()));
+  if (path.starts_with(dir) && !name.empty() && name.find('/') == std::string_view::npos &&
+      name != "." && name != ".." && scan::is_safe_vm_name(name)) {
+    return path;
+  }
+  return std::string(dir) + vm + "_VARS.fd";
 }
 
 } // namespace kvmr::plan

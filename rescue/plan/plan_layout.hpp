@@ -25,6 +25,12 @@ Placement place_dir(const PlanLayout &l, const std::string &dir);
 // the way device-mapper names them, so no two LVs share a file.
 Placement place_lv(const PlanLayout &l, const std::string &lv_name);
 
+// Where VM's UEFI variable store at old-host PATH goes on the new host:
+// PATH when it is a file right in libvirt's NVRAM directory with a safe
+// name, else libvirt's default for VM there (/var/lib/libvirt/qemu/nvram/
+// VM_VARS.fd): the restore installs variable stores in that directory only.
+std::string place_nvram(const std::string &vm, const std::string &path);
+
 // A payload file: state_dir/payload/<PATH>.
 std::string payload_dest(const PlanLayout &l, const std::string &path);
 

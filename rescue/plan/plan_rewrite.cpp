@@ -101,6 +101,33 @@ void add_vm_rewrites(RescuePlan &plan, const scan::HostInventory &inv, const sca
   }
 }
 
+void add_vm_media_rewrites(RescuePlan &plan, const scan::VmInfo &vm) {
+  // Only the domain XML: a snapshot's copy of the domain may name another
+  // medium, and a rewrite that finds nothing fails the copy of that file.
+  for (const auto &d : vm.disks) {
+    if (d.eject) {
+      PathRewrite r{vm.name,
+                    vm.xml_path,
+                    d.path,
+                    "",
+                    false,
+                    "",
+                    fmt::format("{} medium {} is not on the old disk", d.device, d.path)};
+      r.eject = true;
+      add_rewrite(plan, std::move(r));
+    }
+  }
+  if (!vm.nvram || !vm.nvram->present || !vm.nvram->named) {
+    return;
+  }
+  const PlanItem *item = find_item(plan, vm.nvram->path);
+  if (item != nullptr && item->new_path != vm.nvram->path) {
+    add_rewrite(plan, {vm.name, vm.xml_path, vm.nvram->path, item->new_path, false, "",
+                       "the restore installs UEFI variable stores in libvirt's NVRAM directory, "
+                       "under the VM's name"});
+  }
+}
+
 void add_pool_rewrites(RescuePlan &plan, const scan::LibvirtConfig &cfg) {
   for (const auto &p : cfg.pools) {
     if (!p.pool || p.pool->target_path.empty() ||

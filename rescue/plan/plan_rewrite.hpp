@@ -21,6 +21,11 @@ PlanItem *find_item(RescuePlan &plan, const std::string &source);
 // overlays whose backing name no longer leads to the backing file.
 void add_vm_rewrites(RescuePlan &plan, const scan::HostInventory &inv, const scan::VmInfo &vm);
 
+// For VM's domain XML: an eject rewrite for each cdrom or floppy whose
+// medium is not copied, and a PathRewrite of an <nvram> the XML names
+// whose variable store is placed elsewhere (plan_layout.hpp place_nvram).
+void add_vm_media_rewrites(RescuePlan &plan, const scan::VmInfo &vm);
+
 // A PathRewrite for each dir pool whose target directory moves.
 void add_pool_rewrites(RescuePlan &plan, const scan::LibvirtConfig &cfg);
 

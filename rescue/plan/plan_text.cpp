@@ -106,6 +106,11 @@ std::string render_plan(const RescuePlan &p) {
     out += '\n';
     line(out, "Rewrites", "", "  ");
     for (const auto &r : p.rewrites) {
+      if (r.eject) {
+        line(out, fmt::format("{}: {} not copied, the drive is kept empty ({})", r.file, r.from,
+                              r.reason));
+        continue;
+      }
       line(out, fmt::format("{}: {} -> {}{}{} ({})", r.file, r.from, r.to,
                             r.block_to_file ? ", block disk becomes a file" : "",
                             r.new_format.empty() ? "" : ", format " + r.new_format, r.reason));

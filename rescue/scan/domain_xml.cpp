@@ -69,6 +69,9 @@ Disk read_disk(XmlNode n) {
     d.source.format = drv.attr_or("type", "");
   }
   read_source(n.child("source"), d.source);
+  if (const XmlNode src = n.child("source")) {
+    d.startup_policy = src.attr_or("startupPolicy", "");
+  }
   // <backingStore/> without a type ends the chain.
   XmlNode bs = n.child("backingStore");
   for (int depth = 0; bs && bs.attr("type") && depth < 64; ++depth) {
@@ -127,6 +130,21 @@ Graphics read_graphics(const XmlDoc &doc, XmlNode n) {
   return g;
 }
 
+Nvram read_nvram(XmlNode nv) {
+  Nvram out;
+  out.type = nv.attr_or("type", "file");
+  out.template_path = nv.attr_or("template", "");
+  const XmlNode src = nv.child("source");
+  if (!src) {
+    out.path = std::string(xml_trim(nv.text()));
+  } else if (out.type == "network") {
+    out.network = fmt::format("{} {}", src.attr_or("protocol", "?"), src.attr_or("name", ""));
+  } else {
+    out.path = src.attr_or(out.type == "block" ? "dev" : "file", "");
+  }
+  return out;
+}
+
 void read_os(const XmlDoc &doc, XmlNode os, Domain &d) {
   if (!os) {
     return;
@@ -146,7 +164,7 @@ void read_os(const XmlDoc &doc, XmlNode os, Domain &d) {
     d.loader = std::move(loader);
   }
   if (const XmlNode nv = os.child("nvram")) {
-    d.nvram = Nvram{std::string(xml_trim(nv.text())), nv.attr_or("template", "")};
+    d.nvram = read_nvram(nv);
   }
 }
 

@@ -40,6 +40,8 @@ struct Disk {
   std::vector<DiskSource> backing;
   std::string target_dev; // vda
   std::string target_bus; // virtio, sata, ide, scsi, ...
+  // <source startupPolicy=>: mandatory, requisite, optional ("" when absent)
+  std::string startup_policy;
   bool readonly = false;
   bool shareable = false;
 };
@@ -61,6 +63,8 @@ struct Graphics {
   std::string listen; // address from listen='' or <listen address=''>; "" when none
 };
 
+// <loader>: the path is the text (every libvirt version writes it so);
+// empty when libvirt picks the firmware (<os firmware='efi'>).
 struct Loader {
   std::string path;
   bool readonly = false;
@@ -68,9 +72,15 @@ struct Loader {
   bool secure = false;
 };
 
+// <nvram> in every form libvirt writes: PATH as text (all versions, with
+// template= since 1.2.8), or since 8.5 type='file' with <source file=>,
+// type='block' with <source dev=>, type='network' with <source
+// protocol= name=>.
 struct Nvram {
-  std::string path;
+  std::string type; // "file" (also for the text form), "block", "network"
+  std::string path; // the local file or device; "" for a network store
   std::string template_path;
+  std::string network; // type network: "iscsi iqn...", as "PROTOCOL NAME"
 };
 
 struct Domain {

@@ -74,12 +74,27 @@ void file_disk(DiskContext &ctx, VmDisk &d, bool removable) {
   }
 }
 
+bool vg_on_sources(const std::vector<LvFact> &lvs, const std::string &lv) {
+  const std::string vg = lv.substr(0, lv.find('/') + 1);
+  return std::any_of(lvs.begin(), lvs.end(),
+                     [&](const LvFact &l) { return l.name.starts_with(vg); });
+}
+
 void block_disk(DiskContext &ctx, VmDisk &d) {
   const std::string lv = lv_name_of(d.path);
   const LvFact *fact = lv.empty() ? nullptr : find_lv(ctx.lvs, lv);
+  if (fact == nullptr && !lv.empty() && vg_on_sources(ctx.lvs, lv)) {
+    d.errors.push_back(fmt::format("{}: LV {} is not found in its volume group on the source "
+                                   "disks",
+                                   d.target, d.path));
+    return;
+  }
   if (fact == nullptr) {
-    d.errors.push_back(
-        fmt::format("{}: {} is not an LV found on the source disks", d.target, d.path));
+    d.warnings.push_back(
+        fmt::format("{}: {} is a disk of the old host that is not among the source disks: not "
+                    "copied. Move that disk to the new host (the domain XML keeps naming it), "
+                    "or image it (dd) and make the VM's disk a file",
+                    d.target, d.path));
     return;
   }
   d.lv = *fact;
@@ -89,6 +104,64 @@ void block_disk(DiskContext &ctx, VmDisk &d) {
     d.errors.push_back(fmt::format("{}: LV {} cannot be read whole: {}", d.target, lv,
                                    fmt::join(fact->problems, "; ")));
   }
+}
+
+// A pool volume's old-host path and how it is reached ("file", "block"),
+// or a warning/error on D when it is not on the old disk.
+std::string volume_type(DiskContext &ctx, VmDisk &d, const Disk &x) {
+  const StoragePool *pool = find_pool(ctx.cfg, x.source.pool);
+  if (pool == nullptr) {
+    d.errors.push_back(fmt::format("{}: storage pool \"{}\" is not defined on the old host",
+                                   d.target, x.source.pool));
+    return {};
+  }
+  if (pool->type == "dir" || pool->type == "fs") {
+    d.path = resolve(pool->target_path, x.source.volume);
+    return "file";
+  }
+  if (pool->type == "logical") {
+    const std::string vg = pool->source_name.empty() ? pool->name : pool->source_name;
+    d.path = "/dev/" + vg + "/" + x.source.volume;
+    return "block";
+  }
+  const bool network = pool->type == "netfs" || pool->type == "iscsi" ||
+                       pool->type == "iscsi-direct" || pool->type == "rbd" ||
+                       pool->type == "gluster" || pool->type == "sheepdog";
+  d.warnings.push_back(fmt::format("{}: volume {} of the {} pool \"{}\" is {}: not copied; the "
+                                   "new host must reach that storage",
+                                   d.target, x.source.volume, pool->type, pool->name,
+                                   network ? "network storage, not on the old disk"
+                                           : "on a host disk, not a file of the old host"));
+  return {};
+}
+
+// A cdrom or floppy whose medium did not make it: the drive stays, empty.
+void eject_unless_copied(VmDisk &d) {
+  const bool copied = d.chain && !d.chain->members.empty() && d.chain->members.front().exists &&
+                      d.chain->members.front().type == io::FileType::regular;
+  if (copied || d.path.empty()) {
+    return;
+  }
+  d.eject = true;
+  d.chain.reset();
+  d.allocated = 0;
+  d.warnings.clear(); // the chain's own "does not exist" says the same
+  d.warnings.push_back(fmt::format("{}: {} medium {} is not copied{}; the drive is kept empty",
+                                   d.target, d.device, d.path,
+                                   d.type == "block" ? " (a device of the old host)" : ""));
+}
+
+// A disk libvirt leaves out at start when its file is missing.
+void drop_if_optional_missing(VmDisk &d, const Disk &x) {
+  if (x.startup_policy != "optional" || !d.chain || d.chain->members.empty() ||
+      d.chain->members.front().exists) {
+    return;
+  }
+  d.errors.clear();
+  d.warnings.push_back(fmt::format("{}: {} is missing; startupPolicy='optional': libvirt starts "
+                                   "the VM without it",
+                                   d.target, d.path));
+  d.chain.reset();
 }
 
 VmDisk read_disk(DiskContext &ctx, const Disk &x, const std::string &vm) {
@@ -102,39 +175,33 @@ VmDisk read_disk(DiskContext &ctx, const Disk &x, const std::string &vm) {
   const bool removable = x.device == "cdrom" || x.device == "floppy";
   std::string type = d.type;
   if (d.type == "volume") {
-    const StoragePool *pool = find_pool(ctx.cfg, x.source.pool);
-    if (pool == nullptr) {
-      d.errors.push_back(fmt::format("{}: storage pool \"{}\" is not defined on the old host",
-                                     d.target, x.source.pool));
-      return d;
-    }
-    if (pool->type == "dir" || pool->type == "fs" || pool->type == "netfs") {
-      d.path = resolve(pool->target_path, x.source.volume);
-      type = "file";
-    } else if (pool->type == "logical") {
-      const std::string vg = pool->source_name.empty() ? pool->name : pool->source_name;
-      d.path = "/dev/" + vg + "/" + x.source.volume;
-      type = "block";
-    } else {
-      d.errors.push_back(fmt::format("{}: volume {} of a {} pool is not supported", d.target,
-                                     x.source.volume, pool->type));
-      return d;
-    }
+    type = volume_type(ctx, d, x);
   }
   if (type == "network") {
-    d.warnings.push_back(fmt::format("{}: a network disk ({} {}) is not on the old host and is "
-                                     "not rescued",
+    d.warnings.push_back(fmt::format("{}: a network disk ({} {}) is not on the old disk: not "
+                                     "copied; the new host must reach that storage",
                                      d.target, x.source.protocol, x.source.name));
     return d;
   }
-  if (d.path.empty()) {
-    if (!removable) {
+  if (removable && type == "block") {
+    eject_unless_copied(d);
+    return d;
+  }
+  if (type.empty() || d.path.empty()) {
+    if (removable) { // an empty drive, or a volume that cannot be found
+      d.warnings.insert(d.warnings.end(), d.errors.begin(), d.errors.end());
+      d.errors.clear();
+    } else if (d.errors.empty() && d.warnings.empty()) {
       d.errors.push_back(fmt::format("{}: the disk names no source", d.target));
     }
     return d;
   }
   if (type == "file") {
     file_disk(ctx, d, removable);
+    drop_if_optional_missing(d, x);
+    if (removable) {
+      eject_unless_copied(d);
+    }
   } else if (type == "block") {
     block_disk(ctx, d);
   } else {
@@ -144,24 +211,39 @@ VmDisk read_disk(DiskContext &ctx, const Disk &x, const std::string &vm) {
   return d;
 }
 
+// The variable store the XML names (any form: domain_xml.hpp Nvram), or
+// libvirt's default path for a UEFI VM whose XML names none.
 void check_nvram(io::SourceTree &tree, VmInfo &vm, const Domain &dom) {
-  std::string path;
+  if (dom.nvram && dom.nvram->type == "network") {
+    vm.nvram = VmNvram{"", false, 0, true};
+    vm.reasons.push_back(fmt::format("NVRAM is network storage ({}), not on the old disk: not "
+                                     "copied; the new host must reach it",
+                                     dom.nvram->network));
+    return;
+  }
+  VmNvram n;
   if (dom.nvram && !dom.nvram->path.empty()) {
-    path = dom.nvram->path;
+    n.path = dom.nvram->path;
+    n.named = true;
   } else if (dom.uefi()) {
-    path = "/var/lib/libvirt/qemu/nvram/" + dom.name + "_VARS.fd"; // libvirt's default
+    n.path = "/var/lib/libvirt/qemu/nvram/" + dom.name + "_VARS.fd"; // libvirt's default
   } else {
     return;
   }
-  VmNvram n{path, false, 0};
-  if (const auto st = tree.lstat(path); st && st->type == io::FileType::regular) {
+  const auto st = tree.lstat(n.path);
+  if (st && st->type == io::FileType::regular) {
     n.present = true;
     n.size = st->size;
-    add_unique(vm.files, path);
+    add_unique(vm.files, n.path);
+  } else if (dom.nvram && dom.nvram->type == "block") {
+    vm.reasons.push_back(fmt::format("NVRAM is the device {}, not a file: not copied; libvirt "
+                                     "will start from a blank template and the VM's UEFI boot "
+                                     "entries are lost",
+                                     n.path));
   } else {
     vm.reasons.push_back(fmt::format("NVRAM {} is missing: libvirt will start from a blank "
                                      "template and the VM's UEFI boot entries are lost",
-                                     path));
+                                     n.path));
   }
   vm.nvram = n;
 }

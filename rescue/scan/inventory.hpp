@@ -41,6 +41,9 @@ struct VmDisk {
   std::string path;   // old-host path (a pool volume resolved to its file or LV)
   std::string format; // as the XML declares it
   bool readonly = false;
+  // A cdrom or floppy whose medium is not copied (a host device, a missing
+  // file): the copied XML keeps the drive with no medium.
+  bool eject = false;
   std::optional<ImageChain> chain; // file-backed
   std::optional<LvFact> lv;        // block-backed by an LV of the old host
   std::uint64_t virtual_size = 0;
@@ -50,9 +53,10 @@ struct VmDisk {
 };
 
 struct VmNvram {
-  std::string path;
+  std::string path; // "" for a store that is not a local file (type network)
   bool present = false;
   std::uint64_t size = 0;
+  bool named = false; // the domain XML names PATH (else it is libvirt's default)
 };
 
 // What guest inspection (libguestfs, optional) found inside the VM's disks.

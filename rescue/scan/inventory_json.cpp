@@ -50,6 +50,7 @@ json disk_json(const VmDisk &d) {
             {"path", d.path},
             {"format", d.format},
             {"readonly", d.readonly},
+            {"medium_not_copied", d.eject},
             {"virtual_size", d.virtual_size},
             {"allocated", d.allocated},
             {"errors", d.errors},
@@ -160,7 +161,10 @@ json to_json(const VmInfo &vm) {
   }
   json nvram = nullptr;
   if (vm.nvram) {
-    nvram = {{"path", vm.nvram->path}, {"present", vm.nvram->present}, {"size", vm.nvram->size}};
+    nvram = {{"path", vm.nvram->path},
+             {"present", vm.nvram->present},
+             {"size", vm.nvram->size},
+             {"named", vm.nvram->named}};
   }
   return {{"name", vm.name},
           {"original_name", vm.original_name},
