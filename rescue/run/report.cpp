@@ -99,13 +99,26 @@ void add_to_vm(VmOutcome &v, const ManifestItem &i, std::uint64_t bad) {
   }
 }
 
+// Each cdrom or floppy medium of V the plan does not copy (a host device,
+// a missing ISO), said so the admin knows what to put back.
+void add_media_not_copied(VmOutcome &v, const plan::RescuePlan &p) {
+  for (const auto &r : p.rewrites) {
+    if (r.eject && r.vm == v.name) {
+      v.reasons.push_back(
+          fmt::format("{}: not copied, the drive is kept empty ({})", r.from, r.reason));
+    }
+  }
+}
+
 // The VMs in the plan's order, then those whose items the plan's list
 // lacks, then the ones the plan skipped (with the reason it gives).
 std::vector<VmOutcome> vms_in_order(const plan::RescuePlan &p,
                                     std::map<std::string, VmOutcome> by_vm) {
   std::vector<VmOutcome> out;
   for (const auto &name : p.vms) {
-    out.push_back(by_vm.at(name));
+    VmOutcome v = by_vm.at(name);
+    add_media_not_copied(v, p);
+    out.push_back(std::move(v));
     by_vm.erase(name);
   }
   for (auto &[name, v] : by_vm) { // items of VMs the plan's list lacks

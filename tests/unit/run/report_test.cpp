@@ -146,3 +146,23 @@ TEST_CASE("report: sizes for people") {
   CHECK(run::size_text(1536) == "1.5 KiB");
   CHECK(run::size_text(3ULL << 30U) == "3.0 GiB");
 }
+
+TEST_CASE("report: a cdrom medium the plan does not copy is named under its VM") {
+  auto p = sample_plan();
+  plan::PathRewrite eject;
+  eject.vm = "web01";
+  eject.file = "/etc/libvirt/qemu/web01.xml";
+  eject.from = "/dev/cdrom";
+  eject.eject = true;
+  eject.reason = "cdrom medium /dev/cdrom is not on the old disk";
+  p.rewrites.push_back(eject);
+  const auto r = run::summarize(p, copied_manifest(p), info());
+  CHECK(r.exit_code() == 0);
+  CHECK(vm(r, "web01").status == "copied");
+  const auto &why = vm(r, "web01").reasons;
+  CHECK(std::any_of(why.begin(), why.end(), [](const std::string &s) {
+    return s.find("/dev/cdrom: not copied, the drive is kept empty") != std::string::npos;
+  }));
+  CHECK(run::render_report(r).find("/dev/cdrom: not copied") != std::string::npos);
+  CHECK(vm(r, "db01").reasons.empty());
+}
