@@ -53,6 +53,7 @@ make_root_fs() {
   fi
   populate_root "$r"
   populate_images "$imgdir"
+  if [[ $OPT_REAL_WORLD -eq 1 ]]; then realworld_populate "$r" "$imgdir"; fi
   settle_times "$r"
   failpoint mounted
   if [[ $OPT_IMAGES_VG -eq 1 ]]; then

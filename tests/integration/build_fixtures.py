@@ -29,6 +29,7 @@ VARIANTS = {
     "hostile": ["dead-host", "--hostile-names"],
     "broken-vms": ["dead-host", "--broken-vms"],
     "dirty-root-log": ["dead-host", "--dirty-root-log"],
+    "real-world": ["dead-host", "--real-world"],
 }
 
 
