@@ -52,7 +52,7 @@ LIBVIRT_DOMAINS = [
     "firmware-auto-efi-loader-secure.x86_64-latest",  # no path: libvirt's default
     "pci-bridge-many-disks",           # 105 file disks
 ]
-CENTOS7_DOMAINS = ["web01", "db01", "app02", "uefi03", "files04", "broken05"]
+CENTOS7_DOMAINS = ["web01", "db01", "app02", "uefi03", "files04", "broken05", "imp06"]
 
 # LVs the volume layer "mapped" from the source disks: VG centos is on the
 # source disks (broken05's /dev/centos/broken05-data is not in it); VG
@@ -63,7 +63,8 @@ LVS = {"centos/db01-data": (1 << 30, True)}  # name: (size, readable)
 # that are not here are missing on purpose: /tmp/firmware.img (a floppy),
 # /path/to/file.qcow2 (startupPolicy='optional'), /path/to/fedora_VARS.fd
 # (NVRAM), CentOS-7-x86_64-DVD-1810.iso (a cdrom), broken05-base.qcow2 (a
-# backing file), broken05-scratch.qcow2 (optional).
+# backing file), broken05-scratch.qcow2 (optional), broken05-vmware-s001.vmdk
+# (an extent).
 FILES = {
     "/root/boot.iso": ("raw", MiB),
     "/some/user/nvram/path/guest_VARS.fd": ("bytes", 128 * 1024),
@@ -80,8 +81,15 @@ FILES = {
     "/srv/vmimages/files04.qcow2": ("qcow2", 64 * MiB),
     f"{IMAGES}/broken05-base.qcow2": ("qcow2", 64 * MiB),
     f"{IMAGES}/broken05.qcow2": ("overlay", "broken05-base.qcow2", "qcow2"),
+    # imp06, imported from Hyper-V and VMware: a VHD, a VMDK descriptor
+    # with its extent file, a qcow2 with an external data file.
+    f"{IMAGES}/imp06-hyperv.vhd": ("vpc", 64 * MiB),
+    f"{IMAGES}/imp06-vmware.vmdk": ("vmdk", 64 * MiB, "subformat=twoGbMaxExtentSparse"),
+    f"{IMAGES}/imp06-data.qcow2": ("qcow2", 64 * MiB, "data_file=imp06-data.raw,data_file_raw=on"),
+    f"{IMAGES}/broken05-vmware.vmdk": ("vmdk", 64 * MiB, "subformat=twoGbMaxExtentSparse"),
 }
-REMOVED = [f"{IMAGES}/broken05-base.qcow2"]  # made for the overlay, then lost
+# Made, then lost: a backing file, a VMDK extent.
+REMOVED = [f"{IMAGES}/broken05-base.qcow2", f"{IMAGES}/broken05-vmware-s001.vmdk"]
 
 
 def libvirt_name(stem):
@@ -159,7 +167,10 @@ def make_files(root):
             t.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", how[1], "-F", how[2], real],
                   check_rc=0)
         else:
-            t.run(["qemu-img", "create", "-q", "-f", how[0], real, str(how[1])], check_rc=0)
+            opts = ["-o", how[2]] if len(how) > 2 else []
+            # Relative names in -o (a data file) are taken from the cwd.
+            t.run(["qemu-img", "create", "-q", "-f", how[0], *opts, os.path.basename(real),
+                   str(how[1])], check_rc=0, cwd=os.path.dirname(real))
     for path in REMOVED:
         os.unlink(host(root, path))
 

@@ -111,33 +111,62 @@ def qemu_info(h, path):
     return json.loads(p.stdout) if p.returncode == 0 else None
 
 
+def beside(member, name):
+    """NAME as the image MEMBER names it (backing file, extent, data file),
+    as an old-host path."""
+    return collapse(name if name.startswith("/") else os.path.dirname(member) + "/" + name)
+
+
+def data_files(h, info, member):
+    """VMDK extents and qcow2 external data files of one image, by
+    qemu-img info (old-host paths; not the image itself). qemu-img names
+    an extent by the path it opened, under ROOT: that prefix is dropped."""
+    data = info.get("format-specific", {}).get("data", {})
+    names = [e["filename"] for e in data.get("extents", [])]
+    if data.get("data-file"):
+        names.append(data["data-file"])
+    real_root = os.path.realpath(h.root)
+    out = []
+    for n in names:
+        if n.startswith(real_root + "/"):
+            out.append("/" + os.path.relpath(n, real_root))
+        elif n.startswith(h.root.rstrip("/") + "/"):
+            out.append("/" + os.path.relpath(n, h.root))
+        else:
+            out.append(beside(member, n))
+    return [f for f in out if f != member]
+
+
 def chain_of(h, path):
     """qemu-img's view of an image and its backing files, each read with
     `qemu-img info` and its backing name looked up inside the old root:
-    ([(old-host path, format)], whole chain present and opened)."""
-    members, cur = [], path
+    ([(old-host path, format)], [extents and data files], whole chain
+    present and opened)."""
+    members, extra, cur = [], [], path
     while cur:
         if cur in (m for m, _ in members) or len(members) > 16:
-            return members, False  # a loop
+            return members, extra, False  # a loop
         info = qemu_info(h, cur) if os.path.isfile(h.path(cur)) else None
         if info is None:
-            return members, False
+            return members, extra, False
         members.append((cur, info["format"]))
+        extra += data_files(h, info, cur)
         b = info.get("backing-filename")
-        cur = None if not b else collapse(b if b.startswith("/") else
-                                          os.path.dirname(cur) + "/" + b)
-    return members, True
+        cur = beside(cur, b) if b else None
+    return members, extra, all(os.path.isfile(h.path(f)) for f in extra)
 
 
 def missing_member(h, path):
     """The chain member that is missing or does not open (old-host path)."""
-    members, ok = chain_of(h, path)
+    members, extra, ok = chain_of(h, path)
     if ok or not members:
         return path
+    lost = [f for f in extra if not os.path.isfile(h.path(f))]
+    if lost:
+        return lost[0]
     info = qemu_info(h, members[-1][0])
     b = (info or {}).get("backing-filename")
-    return collapse(b if b.startswith("/") else os.path.dirname(members[-1][0]) + "/" + b) \
-        if b else members[-1][0]
+    return beside(members[-1][0], b) if b else members[-1][0]
 
 
 def resolve_volume(h, f):
@@ -162,7 +191,7 @@ def file_line(h, f, path):
         if removable or f["optional"]:
             return "warnings", f"{path} is missing (removable or optional)", [path]
         return "not_ready", f"{path} is missing", [path]
-    members, ok = chain_of(h, path)
+    members, _, ok = chain_of(h, path)
     if not ok:
         return (("warnings" if removable else "not_ready"), f"{path}: its chain does not open",
                 [path, missing_member(h, path)])
@@ -280,14 +309,14 @@ def check_disks(c, h, name, dom, vm):
 
 
 def check_chain(c, h, what, path, d):
-    members, ok = chain_of(h, path)
+    members, extra, ok = chain_of(h, path)
     chain = d.get("chain") or {}
     if not ok:
         c.true(f"{what}: chain of {path} incomplete (qemu-img cannot open it all)",
                chain.get("complete") is False, f"chain={chain.get('complete')!r}")
         return
     c.eq(f"{what}: chain files of {path} (qemu-img info)",
-         sorted(chain.get("files", [])), sorted(p for p, _ in members))
+         sorted(chain.get("files", [])), sorted([p for p, _ in members] + extra))
     c.eq(f"{what}: chain formats of {path}",
          [m.get("format") for m in chain.get("members", [])], [f for _, f in members])
 

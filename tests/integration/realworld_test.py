@@ -95,8 +95,8 @@ def wanted_files(h, doms):
             if kind == "volume":
                 kind, path, _ = rules.resolve_volume(h, f)
             if kind == "file" and path and os.path.isfile(h.path(path)):
-                members, _ = rules.chain_of(h, path)
-                files.update(m for m, _ in members)
+                members, extra, _ = rules.chain_of(h, path)
+                files.update([m for m, _ in members] + extra)
         _, _, nvram, _ = rules.nvram_line(h, name, dom)
         if nvram and os.path.isfile(h.path(nvram)):
             files.add(nvram)
