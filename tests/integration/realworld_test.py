@@ -152,6 +152,15 @@ def check_copied_xml(c, target, man):
                    ET.tostring(hda, encoding="unicode"))
         c.true("rwcd01: the empty cdrom hdb is kept",
                dom.find("./devices/disk/target[@dev='hdb']") is not None)
+    dom, _ = copied_domain(target, man, "rwuefi01")
+    nv = [i for i in man["items"] if i["vm"] == "rwuefi01" and i["kind"] == "nvram"]
+    if dom is not None and nv:
+        el = dom.find("./os/nvram")
+        src = el.find("./source") if el is not None else None
+        named = ((el.text or "").strip() if el is not None else "") or (
+            src.get("file") if src is not None else "")
+        c.eq("rwuefi01: the copied XML names the NVRAM where it is installed", named,
+             nv[0]["new_path"])
     dom, _ = copied_domain(target, man, "rwbyid01")
     if dom is not None:
         c.true("rwbyid01: the by-id disk is still named",
