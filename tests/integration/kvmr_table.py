@@ -221,7 +221,7 @@ def disk_line(h, f):
     removable = f["device"] in ("cdrom", "floppy")
     kind, path = f["type"], f["file"] if f["type"] == "file" else f["dev"]
     if kind == "network":
-        return "warnings", f"network disk ({f['protocol']})", []
+        return "warnings", f"network disk ({f['protocol']})", [f["protocol"]]
     if kind == "volume":
         kind, path, why = resolve_volume(h, f)
         if kind is None:
