@@ -90,6 +90,7 @@ struct Builder {
         format = m.declared_format.empty() ? "raw" : m.declared_format;
       }
       image(vm.name, m.path, format, m.size, m.allocated, guest);
+      extent_items(vm, m, guest);
       if (m.data_file && m.data_file->exists && !m.data_file->path.empty()) {
         image(vm.name, m.data_file->path, "raw", m.data_file->size, m.data_file->allocated,
               guest.empty() ? "" : guest + " (external data file)");
@@ -99,6 +100,16 @@ struct Builder {
                           "is not rewritten",
                           vm.name, m.data_file->path, m.path));
         }
+      }
+    }
+  }
+
+  // The files a VMDK descriptor lists, copied beside it.
+  void extent_items(const scan::VmInfo &vm, const scan::ChainMember &m, const std::string &guest) {
+    for (const auto &e : m.extents) {
+      if (e.exists) {
+        image(vm.name, e.path, "vmdk-extent", e.size, e.allocated,
+              guest.empty() ? "" : guest + " (VMDK extent)");
       }
     }
   }

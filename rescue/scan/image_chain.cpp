@@ -5,6 +5,7 @@
 #include "rescue/scan/image_chain.hpp"
 
 #include "rescue/scan/host_path.hpp"
+#include "rescue/scan/other_images.hpp"
 #include "rescue/util/error.hpp"
 
 #include <fmt/format.h>
@@ -121,27 +122,33 @@ void note_qcow2_header(ChainMember &m) {
   }
 }
 
-void look_up_data_file(io::SourceTree &tree, ChainMember &m) {
-  const std::string &name = m.qcow2->data_file;
-  if (name.empty()) {
-    return;
-  }
+// The file NAME (written in M's header) resolved and looked up; WHAT says
+// what it is in messages ("external data file", "VMDK extent").
+ReferencedFile look_up(io::SourceTree &tree, ChainMember &m, const std::string &name,
+                       std::string_view what) {
   ReferencedFile f{name, resolve_name(m.path, name), false, 0, 0};
   if (f.path.empty()) {
     add(m.problems, Severity::warning,
-        fmt::format("{}: external data file {} is not a local file: not rescued", m.path, name));
-  } else {
-    const Located where = locate(tree, f.path);
-    if (where.stat) {
-      f.exists = true;
-      f.size = where.stat->size;
-      f.allocated = where.stat->allocated;
-    } else {
-      add(m.problems, Severity::error,
-          fmt::format("{}: external data file missing: {}", m.path, where.problem));
-    }
+        fmt::format("{}: {} {} is not a local file: not rescued", m.path, what, name));
+    return f;
   }
-  m.data_file = std::move(f);
+  const Located where = locate(tree, f.path);
+  if (where.stat) {
+    f.exists = true;
+    f.size = where.stat->size;
+    f.allocated = where.stat->allocated;
+  } else {
+    add(m.problems, Severity::error,
+        fmt::format("{}: {} missing: {}", m.path, what, where.problem));
+  }
+  return f;
+}
+
+void look_up_data_file(io::SourceTree &tree, ChainMember &m) {
+  const std::string &name = m.qcow2->data_file;
+  if (!name.empty()) {
+    m.data_file = look_up(tree, m, name, "external data file");
+  }
 }
 
 // Compares the declared format with the detected one; returns the format
@@ -187,32 +194,50 @@ ImageFormat judge_format(ChainMember &m, bool top) {
   return *declared;
 }
 
-// Reads one located member; returns the local path of its backing file
-// when the walk should go on, or an empty string.
-std::string read_member(io::SourceTree &tree, ChainMember &m, bool top) {
-  const std::string head = tree.read_range(m.real_path, 0, qcow2_first_read);
-  m.format = sniff_format(std::as_bytes(std::span(head)));
-  if (!is_supported(*m.format)) {
-    add(m.problems, Severity::error,
-        fmt::format("{}: unsupported format {}: its backing files or extents are not followed",
-                    m.path, format_name(*m.format)));
-    return {};
+Bytes bytes_of(const std::string &s) {
+  return std::as_bytes(std::span(s));
+}
+
+// The format the first bytes show; a fixed VHD (a footer at the end, no
+// header) is looked for only where the layer above declares vpc.
+ImageFormat detect(io::SourceTree &tree, const ChainMember &m, const std::string &head) {
+  const ImageFormat f = sniff_format(bytes_of(head));
+  if (f == ImageFormat::raw && m.size >= 512 &&
+      parse_format_name(m.declared_format) == ImageFormat::vpc &&
+      is_fixed_vhd_footer(tree.read_range(m.real_path, m.size - 512, 512))) {
+    return ImageFormat::vpc;
   }
-  if (*m.format == ImageFormat::raw) {
-    m.virtual_size = m.size;
-  } else {
-    m.qcow2 = read_qcow2(tree, m, head);
-    m.virtual_size = m.qcow2->virtual_size;
-    m.backing_name = m.qcow2->backing_file.value_or("");
-    m.backing_format = m.qcow2->backing_format;
-    note_qcow2_header(m);
-    look_up_data_file(tree, m);
+  return f;
+}
+
+void read_qcow2_member(io::SourceTree &tree, ChainMember &m, const std::string &head) {
+  m.qcow2 = read_qcow2(tree, m, head);
+  m.virtual_size = m.qcow2->virtual_size;
+  m.backing_name = m.qcow2->backing_file.value_or("");
+  m.backing_format = m.qcow2->backing_format;
+  note_qcow2_header(m);
+  look_up_data_file(tree, m);
+}
+
+// vmdk, vhdx, vpc, parallels, qed, vdi, qcow v1.
+void read_other_member(io::SourceTree &tree, ChainMember &m, const std::string &head) {
+  OtherImage o = read_other_image(tree, m.path, m.real_path, *m.format, head, m.size);
+  m.virtual_size = o.virtual_size;
+  m.backing_name = std::move(o.backing_name);
+  m.backing_format = std::move(o.backing_format);
+  m.problems.insert(m.problems.end(), o.problems.begin(), o.problems.end());
+  for (const auto &name : o.extent_names) {
+    m.extents.push_back(look_up(tree, m, name, "VMDK extent"));
   }
-  const ImageFormat used = judge_format(m, top);
-  if (used != ImageFormat::qcow2 || *m.format != ImageFormat::qcow2) {
-    return {};
-  }
-  if (m.qcow2->has_backing() && m.backing_name.empty()) {
+  add(m.problems, Severity::warning,
+      fmt::format("{}: {} image: EL's qemu-kvm opens this format read-only only; for an EL "
+                  "target the plan converts the disk to qcow2 (plan --keep-format keeps it)",
+                  m.path, format_name(*m.format)));
+}
+
+// The local path of M's backing file, to be followed next; empty: none.
+std::string backing_of(ChainMember &m) {
+  if (m.qcow2 && m.qcow2->has_backing() && m.backing_name.empty()) {
     add(m.problems, Severity::info,
         fmt::format("{}: empty backing file name: no backing file", m.path));
   }
@@ -227,6 +252,33 @@ std::string read_member(io::SourceTree &tree, ChainMember &m, bool top) {
                     m.path, m.backing_name));
   }
   return m.backing_path;
+}
+
+// Reads one located member; returns the local path of its backing file
+// when the walk should go on, or an empty string. The header of a format
+// other than qcow2 is read only when qemu would open the file in that
+// format: a raw disk's guest may have written any header.
+std::string read_member(io::SourceTree &tree, ChainMember &m, bool top) {
+  const std::string head = tree.read_range(m.real_path, 0, qcow2_first_read);
+  m.format = detect(tree, m, head);
+  m.opened_as = judge_format(m, top);
+  if (!is_supported(*m.opened_as)) {
+    add(m.problems, Severity::error,
+        fmt::format("{}: unsupported format {}: a LUKS volume needs its secret to be read", m.path,
+                    format_name(*m.opened_as)));
+    return {};
+  }
+  if (*m.format == ImageFormat::qcow2) {
+    read_qcow2_member(tree, m, head);
+  } else if (*m.format == ImageFormat::raw || *m.opened_as != *m.format) {
+    m.virtual_size = m.size;
+  } else {
+    read_other_member(tree, m, head);
+  }
+  if (*m.opened_as != *m.format) {
+    return {};
+  }
+  return backing_of(m);
 }
 
 bool has_error(const std::vector<Problem> &ps) {
@@ -256,6 +308,11 @@ std::vector<std::string> ImageChain::files() const {
   for (const auto &m : members) {
     if (m.data_file && m.data_file->exists) {
       put(m.data_file->path);
+    }
+    for (const auto &e : m.extents) {
+      if (e.exists) {
+        put(e.path);
+      }
     }
   }
   return out;

@@ -1,10 +1,9 @@
 // A VM disk's backing chain on the old host: the image the domain XML
-// names, then each backing file its qcow2 header names, down to a base
-// image. Every member is read through io::SourceTree (headers only) and
-// described as a value, problems included: a missing backing file, a loop,
-// a corrupt header or a format mismatch never throws, it stops or annotates
-// the walk. This is what a disk's rescue must copy: every member plus any
-// qcow2 external data file.
+// names, then each backing file its header names (qcow2, qed, qcow v1, a
+// VMDK delta's parentFileNameHint), down to a base image. Every member is read through
+// io::SourceTree (headers only) and described as a value, problems included: a missing backing
+// file, a loop, a corrupt header or a format mismatch never throws, it stops or annotates the walk.
+// This is what a disk's rescue must copy: every member plus any qcow2 external data file.
 #pragma once
 
 #include "rescue/io/source_tree.hpp"
@@ -28,7 +27,7 @@ struct Problem {
 };
 
 // A file on the old host that a member refers to (the qcow2 external data
-// file), resolved and looked up.
+// file, a VMDK extent), resolved and looked up.
 struct ReferencedFile {
   std::string name;    // as written in the header
   std::string path;    // resolved old-host path; empty when not a local file
@@ -45,16 +44,22 @@ struct ChainMember {
   std::uint64_t size = 0;                  // apparent bytes
   std::uint64_t allocated = 0;             // bytes on disk
   std::optional<ImageFormat> format;       // detected; unset when not read
+  // The format qemu opens it as: the declared one where it is known and
+  // differs (a raw disk whose guest wrote a VMDK header stays raw).
+  std::optional<ImageFormat> opened_as;
   // What the layer above says the format is: the domain XML for the top
   // member, the backing format in the parent's header for the others.
   std::string declared_format;
-  std::optional<std::uint64_t> virtual_size; // qcow2: header; raw: file size
-  std::optional<Qcow2Header> qcow2;          // when the header was parsed
+  // qcow2 and the other formats: header (unset where not simple: vhdx);
+  // raw: file size.
+  std::optional<std::uint64_t> virtual_size;
+  std::optional<Qcow2Header> qcow2; // when the header was parsed
 
   std::string backing_name;   // as written in the header; empty: none
   std::string backing_format; // as written in the header; empty: none
   std::string backing_path;   // resolved local path followed next; empty: none/not followed
   std::optional<ReferencedFile> data_file; // qcow2 external data file
+  std::vector<ReferencedFile> extents;     // VMDK extents in other files, in order
 
   std::vector<Problem> problems;
 };
@@ -70,7 +75,8 @@ struct ImageChain {
   // True when neither the chain nor any member has an error.
   [[nodiscard]] bool ok() const;
   // Every local file the VM's disk consists of: members that exist, then
-  // their external data files, in chain order, without duplicates.
+  // their external data files and VMDK extents, in chain order, without
+  // duplicates.
   [[nodiscard]] std::vector<std::string> files() const;
 };
 

@@ -87,7 +87,11 @@ std::optional<ImageFormat> parse_format_name(std::string_view name) {
 }
 
 bool is_supported(ImageFormat f) noexcept {
-  return f == ImageFormat::raw || f == ImageFormat::qcow2;
+  return f != ImageFormat::luks;
+}
+
+bool is_read_only_on_el(ImageFormat f) noexcept {
+  return f != ImageFormat::raw && f != ImageFormat::qcow2 && f != ImageFormat::luks;
 }
 
 } // namespace kvmr::scan

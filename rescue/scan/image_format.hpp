@@ -1,7 +1,7 @@
 // Which disk-image format a file holds, judged from its first bytes the way
-// qemu's probing does. Only raw and qcow2 are rescued as they are; the other
-// formats qemu knows are recognised so that they are reported as
-// "unsupported format X" instead of being mistaken for raw disks.
+// qemu's probing does. Every format qemu-img opens is rescued; LUKS (a raw
+// LUKS volume, which needs its secret to open) is recognised so that it is
+// reported instead of being mistaken for a raw disk.
 #pragma once
 
 #include "rescue/util/bytes.hpp"
@@ -37,8 +37,13 @@ std::string_view format_name(ImageFormat f) noexcept;
 // nullopt for a name this toolkit does not know.
 std::optional<ImageFormat> parse_format_name(std::string_view name);
 
-// True for the formats whose backing chains this toolkit can follow
-// and copy: raw and qcow2.
+// True for the formats whose backing chains and extents this toolkit
+// follows and copies: every one but luks.
 bool is_supported(ImageFormat f) noexcept;
+
+// True for the formats EL's qemu-kvm opens read-only only (vmdk, vhdx, vpc,
+// parallels, qed, vdi, qcow): a VM whose disk is in one would not start on
+// an EL host, so the plan converts such a disk to qcow2 for EL.
+bool is_read_only_on_el(ImageFormat f) noexcept;
 
 } // namespace kvmr::scan

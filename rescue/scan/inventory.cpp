@@ -55,6 +55,9 @@ void file_disk(DiskContext &ctx, VmDisk &d, bool removable) {
     if (m.data_file && m.data_file->exists) {
       d.allocated += m.data_file->allocated;
     }
+    for (const auto &e : m.extents) {
+      d.allocated += e.exists ? e.allocated : 0;
+    }
   }
   const auto sort = [&](const Problem &p) {
     // Removable media may be ejected: a missing ISO does not stop a rescue.

@@ -291,7 +291,14 @@ TEST_CASE("external data files, protocol backing names, symlinks and odd members
 
   const ImageChain vmdk = h.walk("/images/x.vmdk", "vmdk");
   CHECK(vmdk.members[0].format == ImageFormat::vmdk);
-  CHECK(mentions(vmdk.members[0].problems, "/images/x.vmdk: unsupported format vmdk"));
+  CHECK(vmdk.ok()); // other formats: tests/unit/scan/other_images_test.cpp
+  CHECK(mentions(vmdk.members[0].problems, "/images/x.vmdk: vmdk image", Severity::warning));
+  h.run("printf 'LUKS\\272\\276' > x.luks");
+  const ImageChain luks = h.walk("/images/x.luks", "raw");
+  CHECK(luks.members[0].format == ImageFormat::luks);
+  CHECK(luks.ok()); // declared raw: the guest's bytes
+  CHECK(mentions(h.walk("/images/x.luks", "luks").members[0].problems,
+                 "/images/x.luks: unsupported format luks"));
   const ImageChain dir = h.walk("/images/dir.img", "raw");
   CHECK(mentions(dir.members[0].problems, "/images/dir.img: not a regular file or block device"));
   const ImageChain cut = h.walk("/images/cut.qcow2");

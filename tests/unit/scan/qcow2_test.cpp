@@ -277,5 +277,6 @@ TEST_CASE("format sniffing tells qcow2 and raw from formats that are not rescued
   CHECK_FALSE(parse_format_name("floppy"));
   CHECK(is_supported(ImageFormat::raw));
   CHECK(is_supported(ImageFormat::qcow2));
-  CHECK_FALSE(is_supported(ImageFormat::vmdk));
+  CHECK(is_supported(ImageFormat::vmdk));
+  CHECK_FALSE(is_supported(ImageFormat::luks));
 }
