@@ -53,6 +53,7 @@ private:
   };
 
   std::optional<io::FileStat> stat(const std::string &path);
+  std::optional<io::FileStat> followed(const std::string &path); // symlinks followed in root
   bool is_dir(const std::string &path);
   std::vector<io::DirEntry> list(const std::string &dir);
   std::vector<std::string> xml_files(const std::string &dir);
@@ -206,22 +207,35 @@ void Discovery::networks() {
   mark_autostart(out_.networks, dir, "network");
 }
 
+std::optional<io::FileStat> Discovery::followed(const std::string &path) {
+  try {
+    return resolve_in_root(tree_, path).stat;
+  } catch (const std::exception &e) {
+    warn(naming(path, e));
+    return std::nullopt;
+  }
+}
+
+// The pool's volumes: the target as written loosely ("images/", "//") is
+// tidied, and a target or volume that is a symlink is followed inside the
+// old root (/var/lib/libvirt/images -> /home/images). A volume keeps the
+// path under the target, the one libvirt names it by.
 void Discovery::pool_volumes(PoolFile &f) {
-  const std::string &target = f.pool->target_path;
-  const auto st = stat(target);
+  const std::string target = normalize(f.pool->target_path);
+  const auto st = followed(target);
   if (!st) {
-    warn(fmt::format("{}: the target {} of pool '{}' is not on the old host's tree", f.path, target,
-                     f.pool->name));
+    warn(fmt::format("{}: the target {} of pool '{}' is not on the old host's tree", f.path,
+                     f.pool->target_path, f.pool->name));
     return;
   }
   if (st->type != FileType::directory) {
-    warn(fmt::format("{}: the target {} of pool '{}' is not a directory", f.path, target,
-                     f.pool->name));
+    warn(fmt::format("{}: the target {} of pool '{}' is not a directory", f.path,
+                     f.pool->target_path, f.pool->name));
     return;
   }
   for (const auto &e : list(target)) {
     PoolVolume v{e.name, join(target, e.name), e.type, 0, 0};
-    if (const auto vst = stat(v.path)) {
+    if (const auto vst = followed(v.path)) {
       v.type = vst->type;
       v.size = vst->size;
       v.allocated = vst->allocated;

@@ -15,6 +15,7 @@
 #include <array>
 #include <cerrno>
 #include <memory>
+#include <string_view>
 
 namespace kvmr::volume {
 
@@ -24,12 +25,25 @@ using io::FileType;
 
 namespace {
 
+// PATH relative to the tree's root, written tidily: "//", "/./" and a
+// trailing "/" collapsed ("/var//lib/./libvirt/images/" ->
+// "var/lib/libvirt/images"), so that the last name is never empty. ".." is
+// kept: openat2 resolves it inside the root, after the symlinks before it.
 std::string relative(const std::string &path) {
-  std::size_t i = 0;
-  while (i < path.size() && path[i] == '/') {
-    ++i;
+  std::string out;
+  std::size_t pos = 0;
+  while (pos <= path.size()) {
+    const std::size_t end = std::min(path.find('/', pos), path.size());
+    const std::string_view part = std::string_view(path).substr(pos, end - pos);
+    if (!part.empty() && part != ".") {
+      if (!out.empty()) {
+        out += '/';
+      }
+      out += part;
+    }
+    pos = end + 1;
   }
-  return i == path.size() ? std::string(".") : path.substr(i);
+  return out.empty() ? std::string(".") : out;
 }
 
 FileType type_of(mode_t m) {
@@ -83,7 +97,14 @@ UniqueFd MountedTree::open_in(const std::string &path, int flags, bool follow_la
 }
 
 std::optional<FileStat> MountedTree::lstat(const std::string &path) {
-  const auto [parent, name] = split_parent(relative(path));
+  const std::string rel = relative(path);
+  auto [parent, name] = split_parent(rel);
+  if (name == "..") {
+    // Never fstatat(dir, ".."): at the root that is the rescue system's
+    // directory above it. The whole path resolves inside the root instead.
+    parent = rel;
+    name = ".";
+  }
   UniqueFd dir;
   try {
     dir = open_in(parent, O_PATH | O_DIRECTORY);
@@ -177,6 +198,9 @@ std::vector<DirEntry> MountedTree::list(const std::string &dir) {
 
 std::string MountedTree::readlink(const std::string &path) {
   const auto [parent, name] = split_parent(relative(path));
+  if (name == "." || name == "..") {
+    throw SysError(path, "readlink", EINVAL);
+  }
   UniqueFd dir = open_in(parent, O_PATH | O_DIRECTORY);
   std::array<char, 4096> buf{};
   const ssize_t n = ::readlinkat(dir.get(), name.c_str(), buf.data(), buf.size());

@@ -42,3 +42,27 @@ TEST_CASE("an absolute symlink on the old disk resolves inside the tree") {
   CHECK(tree.read_range("/etc/libvirt/qemu/autostart/web01.xml", 0, 100) == "<domain/>");
   CHECK(tree.readlink("/etc/libvirt/qemu/autostart/web01.xml") == "/etc/libvirt/qemu/web01.xml");
 }
+
+TEST_CASE("paths written loosely: repeated and trailing slashes, '.' and '..' stay inside") {
+  const kvmr::test::TempDir dir;
+  write(dir / "var/lib/libvirt/images/a.img", "0123");
+  MountedTree tree(dir.path().string());
+  for (const std::string p :
+       {"/var/lib/libvirt/images/", "//var/lib//libvirt/./images//", "var/lib/libvirt/images/."}) {
+    INFO(p);
+    const auto st = tree.lstat(p);
+    REQUIRE(st.has_value());
+    CHECK(st->type == kvmr::io::FileType::directory);
+  }
+  CHECK(tree.list("/var/lib/libvirt/images/").size() == 1);
+  CHECK(tree.read_range("/var//lib/libvirt/./images/a.img", 0, 2) == "01");
+  // ".." never climbs out of the tree: "/.." is the tree's root.
+  const auto up = tree.lstat("/..");
+  REQUIRE(up.has_value());
+  const auto root = tree.lstat("/");
+  REQUIRE(root.has_value());
+  CHECK(tree.lstat("/../var/lib/libvirt/images/a.img").has_value());
+  CHECK(tree.lstat("/var/lib/..").has_value());
+  // The trailing "/" is dropped before the lookup, so even a file is found.
+  CHECK(tree.lstat("/var/lib/libvirt/images/a.img/")->type == kvmr::io::FileType::regular);
+}

@@ -259,3 +259,37 @@ TEST_CASE("no /etc/libvirt, an empty qemu directory, a pool target not on the tr
   CHECK(warned(c, {"/etc/libvirt/storage/images.xml", "/srv/images", "not on the old host"}) == 1);
   CHECK(c.warnings.size() == 2);
 }
+
+TEST_CASE("a dir pool written loosely or behind a symlink lists its volumes") {
+  // A CentOS 7 host whose images were moved to /home: the pool targets are
+  // /var/lib/libvirt/images -> /home/images (absolute), "/home//pool/./",
+  // and a target with a trailing slash; a volume is itself a link.
+  TempDir dir;
+  write_text(dir / "home/images/a.qcow2", "aaaa");
+  write_text(dir / "home/images2/b.qcow2", "bbbbbb");
+  link("/home/images2/b.qcow2", dir / "home/images/b.qcow2");
+  link("/home/images", dir / "var/lib/libvirt/images");
+  write_text(dir / "home/pool/c.img", "cc");
+  std::filesystem::create_directories(dir.path() / "etc/libvirt/qemu");
+  write_text(dir / "etc/libvirt/storage/default.xml",
+             "<pool type='dir'><name>default</name><target><path>/var/lib/libvirt/images/</path>"
+             "</target></pool>");
+  write_text(dir / "etc/libvirt/storage/home.xml",
+             "<pool type='dir'><name>home</name><target><path>/home//pool/./</path>"
+             "</target></pool>");
+  MountedTree tree(dir.path().string());
+  const LibvirtConfig c = read_libvirt_config(tree);
+  INFO("warnings:\n" << dump(c));
+  REQUIRE(c.pools.size() == 2);
+  CHECK(c.pools[0].pool->target_path == "/var/lib/libvirt/images/"); // as written, for the XML
+  REQUIRE(c.pools[0].volumes.size() == 2);
+  CHECK(c.pools[0].volumes[0].path == "/var/lib/libvirt/images/a.qcow2");
+  CHECK(c.pools[0].volumes[0].size == 4);
+  CHECK(c.pools[0].volumes[1].path == "/var/lib/libvirt/images/b.qcow2");
+  CHECK(c.pools[0].volumes[1].type == FileType::regular); // the file the link leads to
+  CHECK(c.pools[0].volumes[1].size == 6);
+  REQUIRE(c.pools[1].volumes.size() == 1);
+  CHECK(c.pools[1].volumes[0].path == "/home/pool/c.img");
+  CHECK(c.pools[1].volumes[0].size == 2);
+  CHECK(warned(c, {"pool"}) == 0);
+}
