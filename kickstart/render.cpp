@@ -1,10 +1,11 @@
 // The kickstart text: header, install source, locale, network, security,
-// storage, packages, %post. Dialect differences are spelled out where
-// each line is made.
+// storage, the %pre data-volume check (pre_check.hpp), packages, %post.
+// Dialect differences are spelled out where each line is made.
 #include "kickstart/render.hpp"
 
 #include "kickstart/ks_doc.hpp"
 #include "kickstart/post.hpp"
+#include "kickstart/pre_check.hpp"
 #include "kickstart/safety.hpp"
 #include "rescue/scan/vm_name.hpp"
 #include "rescue/util/error.hpp"
@@ -308,6 +309,10 @@ std::string render(const Profile &p, const PostPayload &post) {
   ks.command("skipx");
   add_storage(ks, p);
   ks.command("reboot");
+  ks.blank();
+  // Before anything is written: the data volume must be the rescued one.
+  const KsSection pre_sec = pre_section(p);
+  ks.section(pre_sec.header, pre_sec.body);
   ks.blank();
   add_packages(ks, p);
   ks.blank();

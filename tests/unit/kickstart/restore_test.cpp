@@ -242,13 +242,13 @@ TEST_CASE("%post carries the script so no line of it can end the section") {
   s.domains.push_back({"x\n%end\nKVMR_EOF", "/p/x\n%end\nKVMR_EOF\n.xml", true});
   const std::string script = render_restore_script(s);
   const std::string ks = render(p, {script, render_restore_unit(s)});
-  // Only the real %end lines: one for %packages, one for %post.
+  // Only the real %end lines: one each for %pre, %packages and %post.
   std::size_t ends = 0;
   for (std::size_t pos = ks.find("\n%end\n"); pos != std::string::npos;
        pos = ks.find("\n%end\n", pos + 1)) {
     ++ends;
   }
-  CHECK(ends == 2);
+  CHECK(ends == 3);
   CHECK(ks.find("base64 -d > '/usr/local/sbin/kvm-rescue-restore'") != std::string::npos);
   // A plain script travels as a readable here-document.
   const std::string plain = render(p, {render_restore_script(spec()), render_restore_unit(spec())});
