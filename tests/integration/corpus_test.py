@@ -215,6 +215,7 @@ def main():
         vms = {vm["name"]: vm for vm in inv["vms"]}
         c.eq("VMs found", sorted(vms), sorted(domains))
         check_objects(c, inv, networks, pools)
+        rules.check_pool_volumes(c, h, inv["libvirt"]["pools"])
         for name, dom in sorted(domains.items()):
             if name in vms:
                 rules.check_vm(c, h, name, dom, vms[name])

@@ -282,6 +282,21 @@ def expected_readiness(h, name, dom):
     return worst, lines
 
 
+def check_pool_volumes(c, h, inv_pools):
+    """A file pool's volumes are the regular files in its target directory
+    (looked up with the target's //, /./ and trailing / collapsed)."""
+    got = {p.get("name"): p for p in inv_pools if not p["error"]}
+    for name, (ptype, target, _) in sorted(h.pools.items()):
+        if ptype not in FILE_POOLS or name not in got:
+            continue
+        d = h.path(collapse(target))
+        want = sorted(n for n in os.listdir(d) if os.path.isfile(os.path.join(d, n))) \
+            if os.path.isdir(d) else []
+        names = sorted(v["name"] for v in got[name]["volumes"]
+                       if not os.path.isdir(os.path.join(d, v["name"])))
+        c.eq(f"pool {name} ({target}): its volumes", names, want)
+
+
 # ------------------------------------------- checks of one VM of `scan --json`
 
 def check_disks(c, h, name, dom, vm):

@@ -52,6 +52,7 @@ def check_scan(c, binary, img, work):
         for name in RW:
             c.true(f"{name} is in the fixture", name in doms, str(sorted(doms)))
         c.eq("VMs scanned", sorted(vms), sorted(doms))
+        rules.check_pool_volumes(c, h, doc["libvirt"]["pools"])
         verdicts = {}
         for name, dom in sorted(doms.items()):
             if name in vms:
