@@ -39,7 +39,7 @@ settle_times() {  # DIR: the host's install time on everything under DIR
 make_root_fs() {
   local rootfs=$WORK/root.fs imgfs=$WORK/images.xfs r=$WORK/mnt/root imgdir
   if [[ $OPT_ROOT == lvm ]]; then
-    make_xfs "$rootfs" $((640 * MIB)) "$ROOT_FS_UUID"
+    make_xfs "$rootfs" $(($(root_lv_mib) * MIB)) "$ROOT_FS_UUID"
     mount_file "$rootfs" "$r" xfs
   else
     make_ext4 "$rootfs" "$(part_len root)" "$ROOT_FS_UUID"
@@ -51,11 +51,17 @@ make_root_fs() {
     imgdir=$WORK/mnt/images
     mount_file "$imgfs" "$imgdir" xfs
   fi
+  if [[ $OPT_HOME_LAYOUT -eq 1 ]]; then
+    home_begin
+    imgdir=$HOME_DIR/images
+  fi
   populate_root "$r"
   populate_images "$imgdir"
   if [[ $OPT_REAL_WORLD -eq 1 ]]; then realworld_populate "$r" "$imgdir"; fi
+  if [[ $OPT_HOME_LAYOUT -eq 1 ]]; then home_populate "$r"; fi
   settle_times "$r"
   failpoint mounted
+  if [[ $OPT_HOME_LAYOUT -eq 1 ]]; then home_end; fi
   if [[ $OPT_IMAGES_VG -eq 1 ]]; then
     umount_dir "$imgdir"
     copy_lv "$imgfs" vmdata/images

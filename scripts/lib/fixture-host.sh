@@ -27,6 +27,7 @@ EOF
   if [[ $OPT_TABLE == gpt ]]; then
     fsline "UUID=${ESP_VOLID:0:4}-${ESP_VOLID:4:4}" /boot/efi vfat umask=0077,shortname=winnt 0 0
   fi
+  if [[ ${OPT_HOME_LAYOUT:-0} -eq 1 ]]; then fsline /dev/mapper/centos-home /home xfs defaults 0 0; fi
   if [[ $OPT_ROOT == lvm ]]; then
     fsline /dev/mapper/centos-swap swap swap defaults 0 0
   else
@@ -47,7 +48,10 @@ kickstart_parts() {
   if [[ $OPT_ROOT == lvm ]]; then
     echo "part pv.157 --fstype=\"lvmpv\" --ondisk=$disk --size=1200"
     echo "volgroup centos --pesize=4096 pv.157"
-    echo "logvol /  --fstype=\"xfs\" --size=640 --name=root --vgname=centos"
+    echo "logvol /  --fstype=\"xfs\" --size=$(root_lv_mib) --name=root --vgname=centos"
+    if [[ ${OPT_HOME_LAYOUT:-0} -eq 1 ]]; then
+      echo "logvol /home  --fstype=\"xfs\" --size=$HOME_MIB --name=home --vgname=centos"
+    fi
     echo "logvol swap  --fstype=\"swap\" --size=64 --name=swap --vgname=centos"
   else
     echo "part / --fstype=\"ext4\" --ondisk=$disk --size=1200"

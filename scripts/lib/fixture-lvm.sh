@@ -52,8 +52,9 @@ lvcreate_() {  # VG LV SIZE
 }
 
 create_lvs_centos() {
-  lvcreate_ centos root 640m
+  lvcreate_ centos root "$(root_lv_mib)m"
   lvcreate_ centos swap 64m
+  if [[ $OPT_HOME_LAYOUT -eq 1 ]]; then create_lv_home; fi
   if [[ $OPT_MULTISEG -eq 1 ]]; then
     lvcreate_ centos db01 24m
     lvcreate_ centos filler 8m
@@ -61,6 +62,10 @@ create_lvs_centos() {
   elif [[ $OPT_BLOCK_VM -eq 1 ]]; then
     lvcreate_ centos db01 48m
   fi
+}
+
+root_lv_mib() {
+  if [[ $OPT_HOME_LAYOUT -eq 1 ]]; then echo "$HOME_ROOT_MIB"; else echo 640; fi
 }
 
 create_lvs_vmdata() {

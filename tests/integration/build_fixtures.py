@@ -30,6 +30,7 @@ VARIANTS = {
     "broken-vms": ["dead-host", "--broken-vms"],
     "dirty-root-log": ["dead-host", "--dirty-root-log"],
     "real-world": ["dead-host", "--real-world"],
+    "home": ["dead-host", "--home-layout"],
 }
 
 
