@@ -123,6 +123,7 @@ std::string render_scan(const ScanHeader &h, const scan::HostInventory &inv) {
                        ? ""
                        : " (" + p.root_password.algorithm + ", not shown)",
                    p.kickstart.present ? "/root/anaconda-ks.cfg" : "none"));
+  line(out, "logins: " + scan::logins_summary(p.accounts));
   std::size_t secrets = 0;
   for (const auto &s : inv.libvirt.secrets) {
     secrets += s.secret ? 1U : 0U;

@@ -308,6 +308,8 @@ HostProfile read_host_profile(io::SourceTree &tree) {
     p.fstab = volume::parse_fstab(*fstab);
   }
   p.root_password = detail::read_root_password(tree, p.notes);
+  p.accounts = read_host_accounts(tree);
+  p.notes.insert(p.notes.end(), p.accounts.notes.begin(), p.accounts.notes.end());
   return p;
 }
 

@@ -10,6 +10,7 @@
 #pragma once
 
 #include "rescue/io/source_tree.hpp"
+#include "rescue/scan/host_accounts.hpp"
 #include "rescue/scan/ifcfg.hpp"
 #include "rescue/scan/source_note.hpp"
 #include "rescue/volume/fstab.hpp"
@@ -131,6 +132,7 @@ struct HostProfile {
   std::vector<volume::FstabEntry> fstab;
   KickstartInfo kickstart;
   RootPassword root_password;
+  HostAccounts accounts;         // secret: hashes and keys (host_accounts.hpp)
   std::vector<SourceNote> notes; // including the ifcfg warnings
 };
 

@@ -134,6 +134,7 @@ json to_json(const HostProfile &p) {
                         {"lines", p.kickstart.lines},
                         {"rootpw", p.kickstart.rootpw},
                         {"rootpw_iscrypted", p.kickstart.rootpw_iscrypted}};
+  j["accounts"] = to_json(p.accounts);
   j["root_password"] =
       json{{"state", to_string(p.root_password.state)}, {"algorithm", p.root_password.algorithm}};
   j["notes"] = notes_json(p.notes);
