@@ -2,6 +2,7 @@
 #include "rescue/cli/scan_guests.hpp"
 
 #include "rescue/guestfs/guest_inspect.hpp"
+#include "rescue/scan/host_path.hpp"
 
 #include <exception>
 #include <map>
@@ -44,8 +45,11 @@ void inspect_guests(access::OldHost &host, scan::HostInventory &inv) {
       if (format.empty() && top.format) {
         format = std::string(scan::format_name(*top.format));
       }
-      disks.push_back(
-          {vm.name, host.local_path(d.path), format.empty() ? "raw" : format, d.readonly});
+      // Resolved inside the old root first: a symlinked image
+      // (/var/lib/libvirt/images -> /home/images) never reaches this machine's /home.
+      const std::string real = scan::resolve_in_root(host.tree(), d.path).path;
+      disks.push_back({vm.name, host.local_path(real), format.empty() ? "raw" : format, d.readonly,
+                       host.local_path("/")});
     }
   }
   std::vector<guestfs::GuestInfo> found;

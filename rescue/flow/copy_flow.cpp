@@ -13,6 +13,7 @@
 #include "rescue/run/report_json.hpp"
 #include "rescue/run/report_text.hpp"
 #include "rescue/run/target_failure.hpp"
+#include "rescue/scan/host_path.hpp"
 #include "rescue/target/target.hpp"
 #include "rescue/util/command.hpp"
 #include "rescue/volume/registry.hpp"
@@ -231,7 +232,10 @@ void recheck_sources(const plan::RescuePlan &p, access::OldHost &host, const run
       }
       continue;
     }
-    const auto st = host.tree().lstat(item.source);
+    // The file the path leads to inside the old root, as the copy reads it:
+    // a planned path that is a symlink (/var/lib/libvirt/images ->
+    // /home/images, an image linked elsewhere) is checked as its file.
+    const auto st = scan::resolve_in_root(host.tree(), item.source).stat;
     if (!st) {
       problems.push_back(fmt::format("{} is gone", item.source));
     } else if (st->type != io::FileType::regular) {

@@ -10,6 +10,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <numeric>
 #include <set>
 #include <sys/stat.h>
@@ -164,8 +165,51 @@ DiskCheck parse_backing_chain(std::string_view json) {
   return out;
 }
 
-DiskCheck check_disk(CommandRunner &runner, const std::string &path, const std::string &format) {
+std::optional<std::string> first_outside(const std::vector<std::string> &files,
+                                         const std::string &root) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path base = fs::canonical(root, ec);
+  for (const auto &f : files) {
+    const fs::path real = fs::weakly_canonical(f, ec);
+    if (ec || base.empty()) {
+      return f;
+    }
+    const auto [b, r] = std::mismatch(base.begin(), base.end(), real.begin(), real.end());
+    if (b != base.end()) {
+      return f;
+    }
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// CHECK made unusable when a file of its chain leads out of ROOT.
+DiskCheck confined(DiskCheck check, const std::string &root) {
+  if (root.empty() || !check.usable) {
+    return check;
+  }
+  if (const auto out = first_outside(check.chain, root)) {
+    check.usable = false;
+    check.problem = *out + " leads out of the old host's tree (" + root +
+                    ") to this machine's own files through a symbolic link; not opened";
+  }
+  return check;
+}
+
+} // namespace
+
+DiskCheck check_disk(CommandRunner &runner, const std::string &path, const std::string &format,
+                     const std::string &root) {
   DiskCheck out;
+  if (!root.empty()) {
+    if (const auto outside = first_outside({path}, root)) {
+      out.problem = path + " leads out of the old host's tree (" + root +
+                    ") to this machine's own files through a symbolic link; not opened";
+      return out;
+    }
+  }
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0 || ::access(path.c_str(), R_OK) != 0) {
     out.problem = path + ": " + std::strerror(errno);
@@ -189,7 +233,7 @@ DiskCheck check_disk(CommandRunner &runner, const std::string &path, const std::
   }
   if (chain.exit_code == 0) {
     try {
-      return parse_backing_chain(chain.out);
+      return confined(parse_backing_chain(chain.out), root);
     } catch (const InputError &e) {
       out.problem = path + ": " + e.what();
       return out;

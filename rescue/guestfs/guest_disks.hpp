@@ -69,7 +69,16 @@ DiskCheck parse_backing_chain(std::string_view json);
 
 // Checks PATH of FORMAT: a raw image must be readable; any other format
 // is opened with its backing chain by qemu-img (through RUNNER), and on
-// failure the problem says which backing name could not be followed.
-DiskCheck check_disk(CommandRunner &runner, const std::string &path, const std::string &format);
+// failure the problem says which backing name could not be followed. With
+// ROOT (a directory holding the old host's tree), PATH and every member of
+// its chain must resolve, on this machine, to a file inside ROOT: a symlink
+// on the old disk whose absolute target is followed here leads out of it.
+DiskCheck check_disk(CommandRunner &runner, const std::string &path, const std::string &format,
+                     const std::string &root = {});
+
+// The first of FILES whose real path on this machine is not ROOT or under
+// it (symlinks followed by this machine's kernel); nullopt when all are.
+std::optional<std::string> first_outside(const std::vector<std::string> &files,
+                                         const std::string &root);
 
 } // namespace kvmr::guestfs

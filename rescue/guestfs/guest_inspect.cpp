@@ -387,7 +387,7 @@ std::vector<GuestInfo> inspect_guests(const std::vector<GuestDisk> &disks,
   std::vector<bool> vm_has_disk(results.size(), false);
   for (std::size_t i = 0; i < disks.size(); ++i) {
     auto &r = results[result_of_disk[i]];
-    auto check = check_disk(runner, disks[i].path, disks[i].format);
+    auto check = check_disk(runner, disks[i].path, disks[i].format, disks[i].root);
     if (!check.usable) {
       r.notes.push_back("disk left out: " + check.problem);
       continue;

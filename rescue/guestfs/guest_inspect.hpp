@@ -37,6 +37,11 @@ struct GuestDisk {
   // libvirt's <readonly/> (an install medium, a shared disk): a root found
   // on a writable disk of the VM is preferred to one found here.
   bool readonly = false;
+  // The old host's tree as mounted here (MountedTree::root_dir), when PATH
+  // lies in one: every file of the disk's chain must then lie inside it. A
+  // backing file reached through a symlink whose absolute target leads out
+  // of it (to this machine's own /home) leaves the disk out, with a note.
+  std::string root;
 };
 
 enum class InspectState {

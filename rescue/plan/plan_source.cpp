@@ -1,6 +1,8 @@
 // Host files and payload sizes off the old tree (see plan_source.hpp).
 #include "rescue/plan/plan_source.hpp"
 
+#include "rescue/scan/host_path.hpp"
+
 #include <array>
 #include <exception>
 
@@ -20,9 +22,11 @@ constexpr std::array<const char *, 10> kHostFiles{
     "/etc/sysconfig/network-scripts",
 };
 
+// PATH's file, a symlink followed inside the old root as the copy follows
+// it (an NVRAM file or a host file kept elsewhere and linked).
 std::optional<io::FileStat> stat_of(io::SourceTree &tree, const std::string &path) {
   try {
-    return tree.lstat(path);
+    return scan::resolve_in_root(tree, path).stat;
   } catch (const std::exception &) {
     return std::nullopt; // unreadable: the copy will say so
   }

@@ -20,7 +20,9 @@ std::vector<HostFile> list_host_files(io::SourceTree &tree);
 
 // Sets size and allocated of every payload item (XML, NVRAM, secret
 // values, host files) from TREE, and bytes_needed again. An item whose
-// file cannot be looked at keeps its sizes.
+// file cannot be looked at keeps its sizes. Here and in list_host_files a
+// symlink counts as the file it leads to inside the old root
+// (scan::resolve_in_root), which is what the copy reads.
 void stat_payload(RescuePlan &plan, io::SourceTree &tree);
 
 } // namespace kvmr::plan

@@ -4,6 +4,7 @@
 #include "rescue/io/file_byte_source.hpp"
 #include "rescue/io/lv_byte_source.hpp"
 #include "rescue/run/tree_byte_source.hpp"
+#include "rescue/scan/host_path.hpp"
 #include "rescue/util/error.hpp"
 
 #include <fmt/format.h>
@@ -41,20 +42,20 @@ ItemSource open_item_source(const plan::RescuePlan &p, const plan::PlanItem &ite
     s.bytes = std::make_unique<io::LvByteSource>(item.source, it->second);
     return s;
   }
-  // A symlink would be followed on this machine, outside the old host's
-  // tree: the plan names real files, so one here is refused.
-  if (const auto st = host.tree().lstat(item.source); st && st->type == io::FileType::symlink) {
-    throw InputError(fmt::format("{}: is a symlink on the old host; the plan names the file it "
-                                 "points to instead",
-                                 item.source));
+  // The plan names the path the domain XML names; its symlinks are resolved
+  // inside the old root first, so the local path below holds none that this
+  // machine could follow to its own files (/home/images on the rescue system).
+  const scan::InRootPath real = scan::resolve_in_root(host.tree(), item.source);
+  if (!real.stat) {
+    throw InputError(real.problem);
   }
-  const std::string local = host.local_path(item.source);
+  const std::string local = host.local_path(real.path);
   if (!local.empty()) {
     s.bytes = std::make_unique<io::FileByteSource>(local);
     s.metadata_from = local;
     return s;
   }
-  s.bytes = std::make_unique<TreeByteSource>(host.tree(), item.source);
+  s.bytes = std::make_unique<TreeByteSource>(host.tree(), real.path);
   return s;
 }
 

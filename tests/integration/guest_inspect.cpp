@@ -39,7 +39,7 @@ int run(int argc, char **argv) {
     } else if (a == "--log" && i + 1 < argc) {
       log = argv[++i];
     } else if (a == "--disk" && i + 3 < argc) {
-      disks.push_back({argv[i + 1], argv[i + 3], argv[i + 2], false});
+      disks.push_back({argv[i + 1], argv[i + 3], argv[i + 2], false, {}});
       i += 3;
     } else if (a == "--readonly" && !disks.empty()) {
       disks.back().readonly = true;

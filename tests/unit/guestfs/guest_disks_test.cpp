@@ -184,6 +184,29 @@ TEST_CASE("check_disk: qcow2 chains through the real qemu-img" * doctest::test_s
   REQUIRE(here.notes.size() == 1);
   CHECK(here.notes[0].find("absolute path " + (dir / "base.qcow2")) != std::string::npos);
 
+  // Inside an old host's tree ROOT: a relative chain stays in it and is
+  // usable; an image or a backing file reached through a link whose
+  // absolute target this machine follows out of ROOT is left out.
+  const std::string root = dir / "root";
+  sh("mkdir -p " + root + "/home/images " + root + "/var/lib/libvirt && cd " + root +
+     "/home/images && qemu-img create -q -f qcow2 base.qcow2 16M"
+     " && qemu-img create -q -f qcow2 -b base.qcow2 -F qcow2 top.qcow2"
+     " && qemu-img create -q -f qcow2 -u -b out-base.qcow2 -F qcow2 via-link.qcow2 16M"
+     " && ln -s " +
+     (dir / "base.qcow2") + " out-base.qcow2 && ln -s " + (dir / "top.qcow2") + " out-top.qcow2");
+  const auto inside = check_disk(runner, root + "/home/images/top.qcow2", "qcow2", root);
+  CHECK(inside.usable);
+  CHECK(inside.chain.size() == 2);
+  const auto out_top = check_disk(runner, root + "/home/images/out-top.qcow2", "qcow2", root);
+  CHECK_FALSE(out_top.usable);
+  CHECK(out_top.problem.find("leads out of the old host's tree") != std::string::npos);
+  const auto out_backing = check_disk(runner, root + "/home/images/via-link.qcow2", "qcow2", root);
+  CHECK_FALSE(out_backing.usable);
+  CHECK(out_backing.problem.find("out-base.qcow2 leads out of the old host's tree") !=
+        std::string::npos);
+  CHECK(first_outside({root + "/home/../home/images/base.qcow2"}, root) == std::nullopt);
+  CHECK(first_outside({dir / "base.qcow2"}, root) == dir / "base.qcow2");
+
   // A raw file declared qcow2 is not probed into something else.
   sh("truncate -s 1M " + (dir / "raw.img"));
   const auto wrong = check_disk(runner, dir / "raw.img", "qcow2");
@@ -195,9 +218,9 @@ TEST_CASE("inspect_guests: VMs whose disks cannot be opened never reach an appli
   FakeRunner runner;
   GuestInspectOptions opts;
   opts.runner = &runner;
-  const auto r = inspect_guests({{"web01", dir / "gone.img", "raw", false},
-                                 {"web01", dir / "gone2.img", "raw", false},
-                                 {"mail 01", dir / "x.qcow2", "qcow2", false}},
+  const auto r = inspect_guests({{"web01", dir / "gone.img", "raw", false, {}},
+                                 {"web01", dir / "gone2.img", "raw", false, {}},
+                                 {"mail 01", dir / "x.qcow2", "qcow2", false, {}}},
                                 opts);
   REQUIRE(r.size() == 2);
   CHECK(r[0].vm == "web01");
