@@ -24,6 +24,7 @@ struct PlanArgs {
   std::string target;
   std::vector<std::string> vms;
   bool allow_not_ready = false;
+  bool keep_format = false;
   std::string output;
   bool json = false;
   std::string backend = "auto";
@@ -42,6 +43,7 @@ int run_plan(const PlanArgs &a) {
   plan::PlanChoices ch;
   ch.vms = a.vms;
   ch.include_not_ready = a.allow_not_ready;
+  ch.keep_format = a.keep_format;
   ch.backend = a.backend;
   ch.target_layout.fs_type = a.fs;
   ch.target_layout.el7_compatible = a.dialect == "el7";
@@ -108,6 +110,9 @@ Runner add_plan(CLI::App &app) {
                   "that is not not_ready");
   cmd->add_flag("--allow-not-ready", args->allow_not_ready,
                 "With --vm: take what can be read of a VM that is not ready");
+  cmd->add_flag("--keep-format", args->keep_format,
+                "Copy vmdk, vhdx, vpc, parallels, qed, vdi and qcow disks as they are "
+                "(default: converted to qcow2, which EL's qemu-kvm opens read-write)");
   cmd->add_option("-o,--output", args->output, "Save the plan (JSON, mode 0600) to this file");
   cmd->add_flag("--json", args->json, "Print the plan as JSON instead of text");
   cmd->add_option("--backend", args->backend, "auto (default), kernel or guestfs, as for scan")

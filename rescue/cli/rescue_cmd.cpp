@@ -29,6 +29,7 @@ struct RescueArgs {
   std::string fs = "xfs";
   std::string dialect = "el7";
   bool allow_not_ready = false;
+  bool keep_format = false;
   std::string os_disk;
   std::string hostname;
   CopyFlags flags;
@@ -43,6 +44,7 @@ int run_rescue(const RescueArgs &a) {
     plan::PlanChoices choices;
     choices.vms = a.vms;
     choices.include_not_ready = a.allow_not_ready;
+    choices.keep_format = a.keep_format;
     choices.kickstart.os_disk = a.os_disk;
     choices.kickstart.hostname = a.hostname;
     choices.backend = a.backend;
@@ -88,6 +90,9 @@ Runner add_rescue(CLI::App &app) {
       ->check(CLI::IsMember({"el7", "el8", "el9"}));
   cmd->add_flag("--allow-not-ready", args->allow_not_ready,
                 "With --vm: take what can be read of a VM that is not ready");
+  cmd->add_flag("--keep-format", args->keep_format,
+                "Copy vmdk, vhdx, vpc, parallels, qed, vdi and qcow disks as they are "
+                "(default: converted to qcow2, which EL's qemu-kvm opens read-write)");
   cmd->add_option("--os-disk", args->os_disk,
                   "The new host's OS disk (a /dev/disk/by-id name) for the kickstart");
   cmd->add_option("--hostname", args->hostname, "The new host's name; default: the old one's");

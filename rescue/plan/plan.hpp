@@ -87,6 +87,10 @@ struct PlanItem {
   // Images: the guest disk it is, in the VM's words: "vda", or "vda
   // (backing file)" for a file further down the chain. Empty otherwise.
   std::string guest_disk;
+  // Images: when set, the format of the old top image (vmdk, vhdx, vpc,
+  // ... or a qcow2 over one) whose whole chain the copy converts with
+  // `qemu-img convert -O qcow2` into DEST (format is then qcow2).
+  std::string convert_from;
   bool secret = false; // mode 0600, never printed
   // qcow2 overlays whose backing file moved: the backing name to write
   // into the copy's header (`qemu-img rebase -u` semantics); empty: keep.

@@ -4,6 +4,7 @@
 #include "rescue/util/utc_time.hpp"
 
 #include "rescue/plan/identity.hpp"
+#include "rescue/plan/plan_convert.hpp"
 #include "rescue/plan/plan_layout.hpp"
 #include "rescue/plan/plan_rewrite.hpp"
 #include "rescue/scan/host_path.hpp"
@@ -75,7 +76,41 @@ struct Builder {
     add(std::move(i));
   }
 
+  // True when a path on the new host is planned or named by the old host.
+  bool taken(const std::string &new_path) const {
+    return std::any_of(plan.items.begin(), plan.items.end(),
+                       [&](const PlanItem &i) { return i.new_path == new_path; }) ||
+           std::any_of(inv.vms.begin(), inv.vms.end(), [&](const scan::VmInfo &v) {
+             return std::any_of(v.files.begin(), v.files.end(), [&](const std::string &f) {
+               return place_image(plan.layout, f).new_path == new_path;
+             });
+           });
+  }
+
+  // D's chain as one converted qcow2 (plan_convert.hpp); false when it is
+  // copied as it is.
+  bool converted_chain(const scan::VmInfo &vm, const scan::VmDisk &d,
+                       const scan::ImageChain &chain) {
+    const std::string formats = read_only_formats(chain);
+    if (ch.keep_format || formats.empty() || d.type != "file") {
+      return false;
+    }
+    const Placement p = place_image(plan.layout, chain.members.front().path);
+    const std::string new_path =
+        converted_path(p.new_path, [this](const std::string &c) { return taken(c); });
+    const std::string dest = scan::resolve(scan::dirname("/" + p.dest), scan::basename(new_path));
+    add(converted_item(vm.name, d, chain, dest.substr(1), new_path));
+    plan.warnings.push_back(fmt::format(
+        "{}: {} ({}) is converted to qcow2 as {}: EL's qemu-kvm opens {} read-only only "
+        "(plan --keep-format copies it as it is)",
+        vm.name, d.target.empty() ? d.path : d.target, d.path, new_path, formats));
+    return true;
+  }
+
   void chain_items(const scan::VmInfo &vm, const scan::VmDisk &d, const scan::ImageChain &chain) {
+    if (converted_chain(vm, d, chain)) {
+      return;
+    }
     for (std::size_t n = 0; n < chain.members.size(); ++n) {
       const auto &m = chain.members[n];
       const std::string guest =

@@ -23,6 +23,9 @@ struct HostFile {
 struct PlanChoices {
   std::vector<std::string> vms;   // empty: every VM that is not not_ready
   bool include_not_ready = false; // with explicit --vm: take what can be read
+  // Copy vmdk, vhdx, vpc, ... disks as they are instead of converting
+  // them to qcow2 for EL (plan_convert.hpp).
+  bool keep_format = false;
   target::Layout target_layout;
   PlanLayout layout;
   KickstartChoices kickstart;

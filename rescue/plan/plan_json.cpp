@@ -36,6 +36,7 @@ json item_json(const PlanItem &i) {
           {"dest", i.dest},
           {"new_path", i.new_path},
           {"format", i.format},
+          {"convert_from", i.convert_from},
           {"size", i.size},
           {"allocated", i.allocated},
           {"guest_disk", i.guest_disk},
@@ -205,6 +206,9 @@ PlanItem item_from(const Field &f) {
   i.dest = f.at("dest").str();
   i.new_path = f.at("new_path").str();
   i.format = f.at("format").str();
+  if (f.j.contains("convert_from")) { // added after schema 1 was out
+    i.convert_from = f.at("convert_from").str();
+  }
   i.size = f.at("size").u64();
   i.allocated = f.at("allocated").u64();
   // Added after schema 1 was out: answer files without it still load.

@@ -93,10 +93,13 @@ void add_vm_rewrites(RescuePlan &plan, const scan::HostInventory &inv, const sca
     if (top == nullptr || top->new_path == d.path) {
       continue;
     }
+    const bool converted = !top->convert_from.empty();
+    const std::string why =
+        converted ? fmt::format("{} is converted from {} to qcow2", d.path, top->convert_from)
+                  : fmt::format("{} is outside {} and is placed under it", d.path,
+                                plan.layout.images_dir);
     for (const auto &f : files) {
-      add_rewrite(plan, {vm.name, f, d.path, top->new_path, false, "",
-                         fmt::format("{} is outside {} and is placed under it", d.path,
-                                     plan.layout.images_dir)});
+      add_rewrite(plan, {vm.name, f, d.path, top->new_path, false, converted ? "qcow2" : "", why});
     }
   }
 }

@@ -35,6 +35,9 @@ std::string item_text(const PlanItem &i) {
   if (i.kind == ItemKind::image || i.kind == ItemKind::lv_image) {
     s += fmt::format(" -> {} ({}, {}, {} allocated)", i.dest, i.format, human_size(i.size),
                      human_size(i.allocated));
+    if (!i.convert_from.empty()) {
+      s += fmt::format(", converted from {} (the whole chain)", i.convert_from);
+    }
     if (i.new_path != i.source && i.kind == ItemKind::image) {
       s += ", on the new host " + i.new_path;
     }

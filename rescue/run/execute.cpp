@@ -4,6 +4,7 @@
 #include "rescue/copy/copy_error.hpp"
 #include "rescue/copy/copy_item.hpp"
 #include "rescue/plan/plan_json.hpp"
+#include "rescue/run/convert_item.hpp"
 #include "rescue/run/item_source.hpp"
 #include "rescue/run/target_failure.hpp"
 #include "rescue/run/text_item.hpp"
@@ -249,6 +250,9 @@ ItemEnd copy_one(const Run &run, const plan::PlanItem &item, ManifestItem &m, Ex
   try {
     if (is_xml(item.kind)) {
       copy_text(run.p, item, run.host, run.root, opt, m);
+    } else if (!item.convert_from.empty()) {
+      make_dirs(parent_of(target_path(run.root, item.dest)), false);
+      convert_image(item, run.host, target_path(run.root, item.dest), m);
     } else {
       copy_bytes(run.p, item, run.host, run.lvs, run.root, opt, m);
     }

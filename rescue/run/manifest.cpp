@@ -129,6 +129,7 @@ nlohmann::json to_json(const Manifest &m) {
                      {"original_dest", i.original_dest},
                      {"original_hash", i.secret ? std::string() : i.original_hash},
                      {"backing_rewrite", i.backing_rewrite},
+                     {"converted_from", i.converted_from},
                      {"image_check", check_json(i.image_check)},
                      {"xml_validation", check_json(i.xml_validation)},
                      {"error", i.error},
@@ -196,6 +197,7 @@ Manifest manifest_from_json(const nlohmann::json &j) {
     i.original_dest = optional_field<std::string>(x, w, "original_dest", "");
     i.original_hash = optional_field<std::string>(x, w, "original_hash", "");
     i.backing_rewrite = optional_field<std::string>(x, w, "backing_rewrite", "");
+    i.converted_from = optional_field<std::string>(x, w, "converted_from", "");
     i.image_check = check_from(x, w, "image_check");
     i.xml_validation = check_from(x, w, "xml_validation");
     i.error = optional_field<std::string>(x, w, "error", "");

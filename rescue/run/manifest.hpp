@@ -62,6 +62,8 @@ struct ManifestItem {
   std::string original_hash;
   // qcow2 overlays: the backing name written into the copy's header.
   std::string backing_rewrite;
+  // Converted images (plan's convert_from): the old top image's format.
+  std::string converted_from;
   CheckResult image_check;    // qcow2 copies: qemu-img check
   CheckResult xml_validation; // payload XML: virt-xml-validate
   std::string error;
