@@ -8,6 +8,7 @@
 // rescued). Where KVMR_KSVALIDATOR names pykickstart's ksvalidator, the
 // hostile kickstarts are checked with it too.
 #include "kickstart/ks_reader.hpp"
+#include "kickstart/pre_check.hpp"
 #include "kickstart/render.hpp"
 #include "kickstart/restore.hpp"
 #include "kickstart/safety.hpp"
@@ -21,6 +22,7 @@
 #include <functional>
 #include <random>
 #include <string>
+#include <tuple>
 #include <unistd.h>
 #include <vector>
 
@@ -136,6 +138,8 @@ std::vector<std::pair<std::string, ProfileField>> profile_fields() {
       {"data VG", [](Profile &p, const std::string &v) { p.data_disks[0].vg = v; }},
       {"data mount point",
        [](Profile &p, const std::string &v) { p.data_disks[0].mountpoint = v; }},
+      {"data partition", [](Profile &p, const std::string &v) { p.data_disks[0].partition = v; }},
+      {"data fs UUID", [](Profile &p, const std::string &v) { p.data_disks[0].fs_uuid = v; }},
   };
 }
 
@@ -277,4 +281,79 @@ TEST_CASE("check_safety sees commands after an indented %end, and every %include
   CHECK(all.find("clearpart without --drives") != std::string::npos);
   const std::string inc = ks + "%post\n  %include /tmp/x\n%end\n";
   CHECK_FALSE(check_safety(inc, test::story_profile(Dialect::el7)).empty());
+}
+
+namespace {
+
+// The %pre script's last lines (after its functions), run by bash with
+// the check functions replaced by one printing its arguments: every value
+// must arrive as exactly one argument, and nothing else may run.
+std::vector<std::string> pre_check_args(const Profile &p) {
+  const std::string script = pre_check_script(p);
+  const std::size_t calls = script.rfind("\n}\n") + 3;
+  const std::string stub = "kvmr_dev() { printf '%s' \"$1\"; }\n"
+                           "kvmr_check_fs() { printf '%s\\0' \"$@\"; }\n"
+                           "kvmr_check_lv() { printf '%s\\0' \"$@\"; }\n"
+                           "kvmr_check_md() { printf '%s\\0' \"$@\"; }\n";
+  char name[] = "/tmp/kvmr-pre-XXXXXX";
+  const int fd = ::mkstemp(name);
+  REQUIRE(fd >= 0);
+  ::close(fd);
+  std::ofstream(name) << stub << script.substr(calls);
+  const auto r = test::sh(std::string("bash ") + name);
+  ::unlink(name);
+  REQUIRE(r.status == 0);
+  std::vector<std::string> out;
+  for (std::size_t pos = 0; pos < r.out.size();) {
+    const std::size_t end = r.out.find('\0', pos);
+    REQUIRE(end != std::string::npos);
+    out.push_back(r.out.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("hostile values reaching the %pre check arrive as one word each, or are refused") {
+  using Set = std::function<void(DataDisk &, const std::string &)>;
+  const std::vector<std::tuple<std::string, Profile, Set>> cases = {
+      {"partition", test::story_profile(Dialect::el7),
+       [](DataDisk &d, const std::string &v) { d.partition = v; }},
+      {"fs UUID", test::story_profile(Dialect::el8),
+       [](DataDisk &d, const std::string &v) { d.fs_uuid = v; }},
+      {"VG", test::lvm_profile(Dialect::el9), [](DataDisk &d, const std::string &v) { d.vg = v; }},
+      {"LV", test::lvm_profile(Dialect::el7), [](DataDisk &d, const std::string &v) { d.lv = v; }},
+      {"md", test::md_profile(Dialect::el8), [](DataDisk &d, const std::string &v) { d.md = v; }},
+  };
+  for (const auto &[field, clean, set] : cases) {
+    const auto clean_shape = shape_of(render(clean, {}));
+    for (const auto &v : hostile_values()) {
+      CAPTURE(field);
+      CAPTURE(v);
+      Profile p = clean;
+      set(p.data_disks[0], v);
+      if (has_line_break_or_control(v)) {
+        CHECK_THROWS_AS(pre_section(p), kvmr::InputError);
+        CHECK_THROWS_AS(render(p, {}), kvmr::InputError);
+        continue;
+      }
+      const DataDisk &d = p.data_disks[0];
+      const std::string state = "kvm-rescue";
+      const std::vector<std::string> want =
+          d.kind == DataKind::lvm ? std::vector<std::string>{d.vg, d.lv, d.fs_uuid, d.fstype, state}
+          : d.kind == DataKind::md
+              ? std::vector<std::string>{d.md, d.fs_uuid, d.fstype, state}
+              : std::vector<std::string>{d.partition, d.fs_uuid, d.fstype, state};
+      CHECK(pre_check_args(p) == want);
+      std::string ks;
+      try {
+        ks = render(p, {});
+      } catch (const kvmr::InputError &) {
+        CHECK(v.front() == '-'); // a positional value read as an option
+        continue;
+      }
+      CHECK(shape_of(ks) == clean_shape);
+    }
+  }
 }

@@ -207,3 +207,38 @@ TEST_CASE("the test checker catches a broken layout") {
                           "volgroup vg-data --noformat --useexisting pv.kvmr01"))
             .find("names members") != std::string::npos);
 }
+
+TEST_CASE("%pre stops the install unless the named data volume is the rescued one") {
+  const std::string uuid = "0b0e3c6a-1111-4222-8333-444455556666";
+  for (const Dialect d : {Dialect::el7, Dialect::el8, Dialect::el9}) {
+    const std::string dialect = to_string(d);
+    CAPTURE(dialect);
+    const std::string part = render(test::story_profile(d), {});
+    CHECK(has_line(part, "%pre --erroronfail --log=/tmp/kvm-rescue-pre.log"));
+    CHECK(part.find("%pre ") < part.find("%packages"));
+    CHECK(has_line(part, "kvmr_check_fs \"$(kvmr_dev 'disk/by-id/ata-DATA_HDD_W456-part1')\" '" +
+                             uuid + "' 'xfs' 'kvm-rescue'"));
+    CHECK(part.find("vgchange -ay") == std::string::npos);
+    CHECK(part.find("mdadm --assemble") == std::string::npos);
+    const std::string lvm = render(test::lvm_profile(d), {});
+    CHECK(has_line(lvm, "kvmr_check_lv 'vg-data' 'vm_images' '" + uuid + "' 'xfs' 'kvm-rescue'"));
+    CHECK(lvm.find(R"(lvm vgchange -ay "$1")") != std::string::npos);
+    CHECK(lvm.find("kvmr_dev") == std::string::npos);
+    const std::string md = render(test::md_profile(d), {});
+    CHECK(has_line(md, "kvmr_check_md 'data' '" + uuid + "' 'xfs' 'kvm-rescue'"));
+    CHECK(md.find("mdadm --assemble --scan") != std::string::npos);
+  }
+}
+
+TEST_CASE("%pre takes the state directory from the payload path, quoted") {
+  Profile p = test::story_profile(Dialect::el8);
+  p.data_disks.front().partition = "disk/by-id/it's-part1";
+  p.data_disks.front().mountpoint = "/srv/vm";
+  p.payload_dir = "/srv/vm/state dir/payload";
+  const std::string ks = render(p, {});
+  CHECK(has_line(ks, R"x(kvmr_check_fs "$(kvmr_dev 'disk/by-id/it'\''s-part1')" ')x" +
+                         p.data_disks.front().fs_uuid + "' 'xfs' 'state dir'"));
+  // A payload elsewhere: only the UUID is checked on this volume.
+  p.payload_dir = "/elsewhere/payload";
+  CHECK(render(p, {}).find("' 'xfs' ''\n") != std::string::npos);
+}
