@@ -22,7 +22,7 @@ constexpr std::array kHelpers{
     R"(kvmr_say() {)",
     R"(  printf 'kvm-rescue: %s\n' "$1")",
     R"(  if [ -w "$kvmr_console" ]; then)",
-    R"(    printf 'kvm-rescue: %s\n' "$1" >"$kvmr_console" 2>/dev/null || :)",
+    R"(    printf 'kvm-rescue: %s\n' "$1" >>"$kvmr_console" 2>/dev/null || :)",
     R"(  fi)",
     R"(})",
     R"(kvmr_cleanup() {)",
