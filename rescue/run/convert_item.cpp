@@ -22,8 +22,8 @@ using nlohmann::json;
 // A conversion of a large image takes long; a day bounds a hung qemu-img.
 constexpr std::chrono::hours kConvertTimeout{24};
 
-std::string local_of(access::OldHost &host, const std::string &old_path) {
-  std::string local = host.local_path(old_path);
+std::string local_of(const LocalPath &local_path, const std::string &old_path) {
+  std::string local = local_path(old_path);
   if (local.empty()) {
     throw InputError(fmt::format(
         "{}: converting it to qcow2 needs the old host's files as local paths, which the "
@@ -56,7 +56,7 @@ std::string first_error(const scan::ImageChain &chain) {
 }
 
 // A json: description of CHAIN with every file at its local path.
-std::string chain_spec(access::OldHost &host, const scan::ImageChain &chain) {
+std::string chain_spec(const LocalPath &local, const scan::ImageChain &chain) {
   json below;
   for (auto it = chain.members.rbegin(); it != chain.members.rend(); ++it) {
     const scan::ChainMember &m = *it;
@@ -68,9 +68,9 @@ std::string chain_spec(access::OldHost &host, const scan::ImageChain &chain) {
       }
     }
     json node = {{"driver", scan::format_name(*m.opened_as)},
-                 {"file", file_node(local_of(host, m.real_path))}};
+                 {"file", file_node(local_of(local, m.real_path))}};
     if (m.data_file && m.data_file->exists) {
-      node["data-file"] = file_node(local_of(host, m.data_file->path));
+      node["data-file"] = file_node(local_of(local, m.data_file->path));
     }
     if (!below.is_null()) {
       node["backing"] = below;
@@ -91,14 +91,13 @@ void qemu_img(const std::vector<std::string> &argv, const std::string &what) {
 
 } // namespace
 
-void convert_image(const plan::PlanItem &item, access::OldHost &host, const std::string &dest,
-                   ManifestItem &m) {
-  const scan::ImageChain chain =
-      scan::walk_image_chain(host.tree(), item.source, item.convert_from);
+void convert_image(const plan::PlanItem &item, io::SourceTree &tree, const LocalPath &local,
+                   const std::string &dest, ManifestItem &m) {
+  const scan::ImageChain chain = scan::walk_image_chain(tree, item.source, item.convert_from);
   if (!chain.ok() || !chain.complete) {
     throw InputError(fmt::format("{}: not converted: {}", item.source, first_error(chain)));
   }
-  const std::string spec = chain_spec(host, chain);
+  const std::string spec = chain_spec(local, chain);
   const std::string partial = dest + ".partial";
   std::remove(partial.c_str());
   qemu_img({"qemu-img", "convert", "-O", "qcow2", spec, partial}, item.source);

@@ -8,19 +8,25 @@
 // leads qemu-img to the rescue system's own files.
 #pragma once
 
-#include "rescue/access/old_host.hpp"
+#include "rescue/io/source_tree.hpp"
 #include "rescue/plan/plan.hpp"
 #include "rescue/run/manifest.hpp"
 
+#include <functional>
 #include <string>
 
 namespace kvmr::run {
 
-// Converts ITEM into the absolute path DEST on the target and fills M.
-// Throws InputError when the old host cannot give qemu-img a local file
-// (the libguestfs backend) or the chain changed since the plan, and
-// CommandError-like InputErrors carrying qemu-img's message when it fails.
-void convert_image(const plan::PlanItem &item, access::OldHost &host, const std::string &dest,
-                   ManifestItem &m);
+// Where an old-host path is on this machine; "" when it is not a local
+// file (access::OldHost::local_path: empty on libguestfs).
+using LocalPath = std::function<std::string(const std::string &)>;
+
+// Converts ITEM, whose chain is read from TREE and handed to qemu-img at
+// LOCAL's paths, into the absolute path DEST on the target and fills M.
+// Throws InputError when a member has no local path (the libguestfs
+// backend), the chain changed since the plan and is no longer whole, or
+// qemu-img fails (its message included).
+void convert_image(const plan::PlanItem &item, io::SourceTree &tree, const LocalPath &local,
+                   const std::string &dest, ManifestItem &m);
 
 } // namespace kvmr::run

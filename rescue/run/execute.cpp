@@ -252,7 +252,9 @@ ItemEnd copy_one(const Run &run, const plan::PlanItem &item, ManifestItem &m, Ex
       copy_text(run.p, item, run.host, run.root, opt, m);
     } else if (!item.convert_from.empty()) {
       make_dirs(parent_of(target_path(run.root, item.dest)), false);
-      convert_image(item, run.host, target_path(run.root, item.dest), m);
+      convert_image(
+          item, run.host.tree(), [&run](const std::string &p) { return run.host.local_path(p); },
+          target_path(run.root, item.dest), m);
     } else {
       copy_bytes(run.p, item, run.host, run.lvs, run.root, opt, m);
     }
