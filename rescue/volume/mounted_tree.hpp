@@ -2,7 +2,9 @@
 // mounts. Every path is resolved inside that directory (openat2 with
 // RESOLVE_IN_ROOT), so an absolute symlink on the old disk, such as an
 // autostart link to /etc/libvirt/qemu/web01.xml, never reaches the rescue
-// system's own files.
+// system's own files. A path written loosely is tidied first ("//", "/./"
+// and a trailing "/" collapsed, so a last name is never empty); ".." is
+// left to openat2, which resolves it inside the tree after the links.
 #pragma once
 
 #include "rescue/io/source_tree.hpp"
