@@ -8,6 +8,7 @@
 #include "kickstart/pre_check.hpp"
 
 #include <cstdio>
+#include <exception>
 #include <span>
 #include <string>
 
@@ -17,9 +18,10 @@ int main(int argc, char **argv) {
   const std::string kind = argc > 1 ? args[1] : "";
   const int need = kind == "lvm" ? 6 : 5;
   if ((kind != "partition" && kind != "lvm" && kind != "md") || argc != need) {
-    std::fputs("usage: pre_check_script partition DEV UUID CONSOLE | lvm VG LV UUID CONSOLE | "
-               "md NAME UUID CONSOLE\n",
-               stderr);
+    (void)std::fputs(
+        "usage: pre_check_script partition DEV UUID CONSOLE | lvm VG LV UUID CONSOLE | "
+        "md NAME UUID CONSOLE\n",
+        stderr);
     return 2;
   }
   Profile p;
@@ -36,8 +38,12 @@ int main(int argc, char **argv) {
   }
   d.fs_uuid = args[static_cast<std::size_t>(need) - 2];
   p.data_disks.push_back(d);
-  const std::string script =
-      pre_check_script(p, PreCheckOptions{args[static_cast<std::size_t>(need) - 1]});
-  std::fputs(script.c_str(), stdout);
-  return 0;
+  try {
+    const std::string script =
+        pre_check_script(p, PreCheckOptions{args[static_cast<std::size_t>(need) - 1]});
+    return std::fputs(script.c_str(), stdout) == EOF ? 1 : 0;
+  } catch (const std::exception &e) {
+    (void)std::fprintf(stderr, "pre_check_script: %s\n", e.what());
+    return 2;
+  }
 }
