@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <ranges>
 #include <sys/stat.h>
 
 namespace kvmr::run {
@@ -58,8 +59,7 @@ std::string first_error(const scan::ImageChain &chain) {
 // A json: description of CHAIN with every file at its local path.
 std::string chain_spec(const LocalPath &local, const scan::ImageChain &chain) {
   json below;
-  for (auto it = chain.members.rbegin(); it != chain.members.rend(); ++it) {
-    const scan::ChainMember &m = *it;
+  for (const scan::ChainMember &m : std::views::reverse(chain.members)) {
     for (const auto &e : m.extents) {
       if (e.name.starts_with("/")) {
         throw InputError(fmt::format("{}: VMDK extent {} is named by an absolute path, which "
@@ -99,7 +99,7 @@ void convert_image(const plan::PlanItem &item, io::SourceTree &tree, const Local
   }
   const std::string spec = chain_spec(local, chain);
   const std::string partial = dest + ".partial";
-  std::remove(partial.c_str());
+  (void)std::remove(partial.c_str()); // a leftover of an interrupted run, if any
   qemu_img({"qemu-img", "convert", "-O", "qcow2", spec, partial}, item.source);
   qemu_img({"qemu-img", "compare", "-F", "qcow2", spec, partial}, item.source);
   if (std::rename(partial.c_str(), dest.c_str()) != 0) {

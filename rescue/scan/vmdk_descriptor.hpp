@@ -18,7 +18,7 @@
 namespace kvmr::scan {
 
 // Descriptors are a few hundred bytes; a larger one is refused.
-inline constexpr std::size_t vmdk_descriptor_max = 64U * 1024U;
+inline constexpr std::size_t vmdk_descriptor_max = std::size_t{64} * 1024U;
 
 struct VmdkExtent {
   std::string access;        // RW, RDONLY, NOACCESS
