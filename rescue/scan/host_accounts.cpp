@@ -59,7 +59,8 @@ struct Databases {
 Databases read_databases(io::SourceTree &tree, std::vector<SourceNote> &notes) {
   Databases db;
   const auto read = [&](const char *path) {
-    return colon_lines(detail::read_text(tree, path, notes).value_or(""));
+    // Missing: quiet (root's password reader already notes /etc/shadow).
+    return colon_lines(detail::read_text(tree, path, notes, detail::IfMissing::quiet).value_or(""));
   };
   db.passwd = read("/etc/passwd");
   db.group = read("/etc/group");

@@ -61,10 +61,12 @@ void file_disk(DiskContext &ctx, VmDisk &d, bool removable) {
   }
   const auto sort = [&](const Problem &p) {
     // Removable media may be ejected: a missing ISO does not stop a rescue.
+    // Each reason names the guest's disk first, as every other one does.
+    const std::string message = fmt::format("{}: {}", d.target, p.message);
     if (p.severity == Severity::error && !removable) {
-      d.errors.push_back(p.message);
+      d.errors.push_back(message);
     } else if (p.severity != Severity::info) {
-      d.warnings.push_back(p.message);
+      d.warnings.push_back(message);
     }
   };
   for (const auto &p : c.problems) {
@@ -233,7 +235,8 @@ void check_nvram(io::SourceTree &tree, VmInfo &vm, const Domain &dom) {
   } else {
     return;
   }
-  const auto st = tree.lstat(n.path);
+  // Followed inside the old root: a store moved to /home and linked back.
+  const auto st = resolve_in_root(tree, n.path).stat;
   if (st && st->type == io::FileType::regular) {
     n.present = true;
     n.size = st->size;

@@ -17,8 +17,8 @@ import xml.etree.ElementTree as ET
 import kvmr_testlib as t
 
 EXOTIC = {"vmdk", "vhdx", "vpc", "parallels", "qed", "vdi", "qcow"}
-NETWORK_POOLS = {"iscsi", "iscsi-direct", "rbd", "gluster", "sheepdog", "vstorage"}
-FILE_POOLS = {"dir", "fs", "netfs"}
+NETWORK_POOLS = {"netfs", "iscsi", "iscsi-direct", "rbd", "gluster", "sheepdog", "vstorage"}
+FILE_POOLS = {"dir", "fs"}
 RANK = {"ready": 0, "warnings": 1, "not_ready": 2}
 
 
@@ -181,7 +181,7 @@ def resolve_volume(h, f):
         return "file", collapse(target + "/" + f["volume"]), ""
     if ptype == "logical":
         return "block", f"/dev/{source or f['pool']}/{f['volume']}", ""
-    return None, "not found", f"a volume of a {ptype} pool"
+    return None, "host disk", f"a volume of a {ptype} pool (a host disk)"
 
 
 def file_line(h, f, path):
@@ -225,7 +225,7 @@ def disk_line(h, f):
     if kind == "volume":
         kind, path, why = resolve_volume(h, f)
         if kind is None:
-            bad = "warnings" if removable or path == "network" else "not_ready"
+            bad = "warnings" if removable or path in ("network", "host disk") else "not_ready"
             return bad, why, []
     if not path:
         return ("ready", "empty drive", []) if removable else ("not_ready", "no source", [])

@@ -3,8 +3,8 @@
 // a domain as virt-manager writes one on CentOS 7 (tests/data/libvirt/
 // domain-centos7-media.xml: host CD-ROM and floppy passthrough, an ISO
 // that is there, an optional one that is not, an empty drive, NVRAM named
-// by <source file=> outside libvirt's directory), and one with every kind
-// of disk the old disk does not hold. Expectations are read from the
+// by <source file=> outside libvirt's directory, behind a symlink), and
+// one with every kind of disk the old disk does not hold. Expectations are read from the
 // rewritten XML with xmllint's XPath and checked with virt-xml-validate.
 #include "kickstart/shell_quote.hpp"
 #include "rescue/finish/xml_rewrite.hpp"
@@ -62,7 +62,12 @@ void write_media_host(const test::TempDir &dir) {
            " 64M");
   test::write_text(dir / "var/lib/libvirt/images/CentOS-7-x86_64-Minimal-2009.iso",
                    std::string(64 * 1024, 'i'));
-  test::write_text(dir / "home/vms/shop-media_VARS.fd", std::string(128 * 1024, 'v'));
+  // The store was moved away and linked back, by an absolute link that
+  // leads nowhere on the rescue machine: it resolves inside the old root.
+  test::write_text(dir / "srv/kvmr-moved-nvram/VARS.fd", std::string(128 * 1024, 'v'));
+  std::filesystem::create_directories(dir / "home/vms");
+  std::filesystem::create_symlink("/srv/kvmr-moved-nvram/VARS.fd",
+                                  dir / "home/vms/shop-media_VARS.fd");
 }
 
 // xmllint's answer to an XPath over FILE (independent of our parser).
