@@ -51,25 +51,7 @@ EOF
 }
 
 home_pool() {  # ROOT
-  local s=$1/etc/libvirt/storage
-  {
-    libvirt_warning pool-edit homepool
-    cat <<EOF
-<pool type='dir'>
-  <name>homepool</name>
-  <uuid>$POOL_UUID_HOME</uuid>
-  <capacity unit='bytes'>0</capacity>
-  <allocation unit='bytes'>0</allocation>
-  <available unit='bytes'>0</available>
-  <source>
-  </source>
-  <target>
-    <path>/home/pool/</path>
-  </target>
-</pool>
-EOF
-  } | put "$s/homepool.xml" 600
-  put_link /etc/libvirt/storage/homepool.xml "$s/autostart/homepool.xml"
+  dir_pool "$1" homepool "$POOL_UUID_HOME" /home/pool/ autostart
 }
 
 home_domains() {  # ROOT

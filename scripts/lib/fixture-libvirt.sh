@@ -252,26 +252,35 @@ EOF
   put_link /etc/libvirt/qemu/networks/default.xml "$n/autostart/default.xml"
 }
 
-write_pool() {  # ROOT
+# dir_pool ROOT NAME UUID PATH [autostart]: a dir pool as libvirt 4.5
+# writes it (PATH as given, a trailing / kept), started with the host
+# when asked.
+dir_pool() {
   local s=$1/etc/libvirt/storage
   {
-    libvirt_warning pool-edit default
+    libvirt_warning pool-edit "$2"
     cat <<EOF
 <pool type='dir'>
-  <name>default</name>
-  <uuid>$POOL_UUID_DEFAULT</uuid>
+  <name>$2</name>
+  <uuid>$3</uuid>
   <capacity unit='bytes'>0</capacity>
   <allocation unit='bytes'>0</allocation>
   <available unit='bytes'>0</available>
   <source>
   </source>
   <target>
-    <path>$IMAGES</path>
+    <path>$4</path>
   </target>
 </pool>
 EOF
-  } | put "$s/default.xml" 600
-  put_link /etc/libvirt/storage/default.xml "$s/autostart/default.xml"
+  } | put "$s/$2.xml" 600
+  if [[ ${5:-} == autostart ]]; then
+    put_link "/etc/libvirt/storage/$2.xml" "$s/autostart/$2.xml"
+  fi
+}
+
+write_pool() {  # ROOT
+  dir_pool "$1" default "$POOL_UUID_DEFAULT" "$IMAGES" autostart
 }
 
 write_secret() {  # ROOT

@@ -142,23 +142,7 @@ rw_domains() {  # ROOT
 }
 
 rw_pool() {  # ROOT
-  {
-    libvirt_warning pool-edit rwpool
-    cat <<EOF
-<pool type='dir'>
-  <name>rwpool</name>
-  <uuid>$RW_POOL_UUID</uuid>
-  <capacity unit='bytes'>0</capacity>
-  <allocation unit='bytes'>0</allocation>
-  <available unit='bytes'>0</available>
-  <source>
-  </source>
-  <target>
-    <path>$RW_POOL_DIR/</path>
-  </target>
-</pool>
-EOF
-  } | put "$1/etc/libvirt/storage/rwpool.xml" 600
+  dir_pool "$1" rwpool "$RW_POOL_UUID" "$RW_POOL_DIR/"
 }
 
 # rw_image FILE PATTERN...: a 256 MiB qcow2 with 1 MiB of each PATTERN byte

@@ -172,6 +172,39 @@ def check_copied_xml(c, target, man):
                dom.find("./devices/disk[@type='network']/source[@protocol='rbd']") is not None)
 
 
+def check_converted(c, binary, img, work, target):
+    """The default plan (EL7) converts rwvmdk01's VMDK-backed chain to one
+    qcow2: the guest sees the bytes make-fixture wrote (read with qemu-io),
+    the file has no backing file, and the copied XML names it as qcow2."""
+    plan = os.path.join(work, "plan-el7.json")
+    p = t.run([binary, "plan", img, "--target", target, "--vm", "rwvmdk01", "-o", plan])
+    if not cl.exit_code_is(c, "convert: plan exit code (a VM with warnings)", p, 1):
+        return
+    items = [i for i in cl.load(plan)["items"] if i["vm"] == "rwvmdk01" and i["kind"] == "image"]
+    c.eq("convert: one image item for the whole chain", len(items), 1)
+    p = t.run([binary, "copy", "--plan", plan])
+    if not cl.exit_code_is(c, "convert: copy exit code", p, 0) or len(items) != 1:
+        return
+    dest = os.path.join(target, items[0]["dest"])
+    info = json.loads(t.run(["qemu-img", "info", "--output=json", dest]).stdout or "{}")
+    c.eq("convert: the copy is qcow2", info.get("format"), "qcow2")
+    c.true("convert: the copy has no backing file", "backing-filename" not in info, str(info))
+    for pattern, offset in (("0x91", "0"), ("0x93", "1M"), ("0x92", "100M"), ("0", "50M")):
+        p = t.run(["qemu-io", "-r", "-f", "qcow2", "-c", f"read -P {pattern} {offset} 1M", dest])
+        c.true(f"convert: guest bytes {pattern} at {offset}",
+               p.returncode == 0 and "verification failed" not in p.stdout, p.stdout + p.stderr)
+    man = cl.load(os.path.join(target, "kvm-rescue/manifest.json"))
+    dom, v = copied_domain(target, man, "rwvmdk01")
+    if dom is None:
+        c.true("convert: the domain XML was copied", False)
+        return
+    c.true("convert: the copied XML validates", v.returncode == 0, v.stdout + v.stderr)
+    vda = dom.find("./devices/disk/target[@dev='vda']/..")
+    c.eq("convert: vda names the converted file", vda.find("./source").get("file"),
+         items[0]["new_path"])
+    c.eq("convert: vda's driver type", vda.find("./driver").get("type"), "qcow2")
+
+
 def main():
     t.require_root_and_loop()
     t.require_tools("qemu-img", "mkfs.xfs", "virt-xml-validate")
@@ -187,6 +220,8 @@ def main():
                 man = plan_and_copy(c, binary, img, work, fs.mnt, verdicts)
                 if man is not None:
                     check_target(c, binary, img, work, fs.mnt, man)
+            with t.LoopFs(work, "rw-convert", size=1 << 30) as fs:
+                check_converted(c, binary, img, work, fs.mnt)
             c.eq("the source image is unchanged", t.sha256(img), before)
             state.check()
     finally:

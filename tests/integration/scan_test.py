@@ -84,7 +84,9 @@ def check_common_vms(c, name, vms, ids):
     c.eq(f"{name}: app01 firmware", app["firmware"], "uefi")
     c.eq(f"{name}: app01 loader", app["loader"], "/usr/share/OVMF/OVMF_CODE.secboot.fd")
     nv = "/var/lib/libvirt/qemu/nvram/app01_VARS.fd"
-    c.eq(f"{name}: app01 nvram", app["nvram"], {"path": nv, "present": True, "size": 128 * 1024})
+    # The fixture's domain XML names it (<nvram>PATH</nvram>).
+    c.eq(f"{name}: app01 nvram", app["nvram"],
+         {"path": nv, "present": True, "size": 128 * 1024, "named": True})
     c.true(f"{name}: app01 files hold the nvram", nv in app["files"], app["files"])
     c.eq(f"{name}: app01 memory", app["memory_bytes"], 4 * GiB)
 
@@ -163,7 +165,7 @@ def check_broken(c, vms):
     ghost = vms["ghost01"]
     c.eq("broken-vms: ghost01 not ready", ghost["readiness"], "not_ready")
     c.true("broken-vms: ghost01 says its image is missing",
-           f"{IMAGES}/ghost01.img: does not exist" in ghost["reasons"], ghost["reasons"])
+           f"vda: {IMAGES}/ghost01.img: does not exist" in ghost["reasons"], ghost["reasons"])
     trunc = vms["trunc01"]
     c.eq("broken-vms: trunc01 not ready", trunc["readiness"], "not_ready")
     c.true("broken-vms: trunc01 names the truncated header",
