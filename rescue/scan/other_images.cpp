@@ -1,7 +1,8 @@
 // Headers of the other formats qemu-img opens (see other_images.hpp). The
 // layouts follow qemu's block drivers (vpc.c, parallels.c, qed.h, vdi.c,
 // qcow.c, vmdk.c); where qemu computes a size in a way that is not simple
-// (vhdx's metadata region) the size is left unset.
+// (a vhdx whose metadata region is not where it should be) the size is
+// left unset.
 #include "rescue/scan/other_images.hpp"
 
 #include "rescue/scan/host_path.hpp"
@@ -157,6 +158,50 @@ void read_vmdk(io::SourceTree &tree, const std::string &path, const std::string 
 
 } // namespace
 
+namespace {
+
+// VHDX: the virtual size is an item of the metadata region, found through
+// the region table at 192 KiB (GUIDs as stored: the first three fields
+// little-endian). Unset when the file does not hold them where the
+// specification puts them.
+std::optional<std::uint64_t> vhdx_size(io::SourceTree &tree, const std::string &real_path) {
+  using namespace std::string_view_literals;
+  constexpr auto metadata_region =
+      "\x06\xa2\x7c\x8b\x90\x47\x9a\x4b\xb8\xfe\x57\x5f\x05\x0f\x88\x6e"sv;
+  constexpr auto virtual_disk_size =
+      "\x24\x42\xa5\x2f\x1b\xcd\x76\x48\xb2\x11\x5d\xbe\xd8\x3b\xf4\xb8"sv;
+  constexpr std::uint64_t region_table = 192 * 1024;
+  constexpr std::size_t table_bytes = 64 * 1024;
+  const std::string regions = tree.read_range(real_path, region_table, table_bytes);
+  const Bytes r = bytes(regions);
+  if (regions.size() < 16 || !has_at(r, 0, "regi"sv)) {
+    return std::nullopt;
+  }
+  std::optional<std::uint64_t> meta_offset;
+  for (std::size_t e = 16, n = le32(r, 8); n > 0 && e + 32 <= regions.size(); e += 32, --n) {
+    if (has_at(r, e, metadata_region)) {
+      meta_offset = le64(r, e + 16);
+    }
+  }
+  if (!meta_offset) {
+    return std::nullopt;
+  }
+  const std::string table = tree.read_range(real_path, *meta_offset, table_bytes);
+  const Bytes t = bytes(table);
+  if (table.size() < 32 || !has_at(t, 0, "metadata"sv)) {
+    return std::nullopt;
+  }
+  for (std::size_t e = 32, n = le16(t, 10); n > 0 && e + 32 <= table.size(); e += 32, --n) {
+    if (has_at(t, e, virtual_disk_size) && le32(t, e + 20) >= 8) {
+      const std::string value = tree.read_range(real_path, *meta_offset + le32(t, e + 16), 8);
+      return value.size() == 8 ? std::optional(le64(bytes(value), 0)) : std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
 bool is_fixed_vhd_footer(std::string_view tail) noexcept {
   return tail.starts_with("conectix");
 }
@@ -190,7 +235,8 @@ OtherImage read_other_image(io::SourceTree &tree, const std::string &path,
     }
     break;
   case ImageFormat::vmdk: read_vmdk(tree, path, real_path, head, size, o); break;
-  default: break; // vhdx: its size is in the metadata region, not read
+  case ImageFormat::vhdx: o.virtual_size = vhdx_size(tree, real_path); break;
+  default: break;
   }
   return o;
 }

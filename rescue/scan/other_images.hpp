@@ -1,6 +1,6 @@
 // The headers of the image formats other than raw and qcow2 that qemu-img
 // opens (vmdk, vhdx, vpc, parallels, qed, vdi, qcow v1), read as far as a
-// rescue needs: the virtual size where the header says it simply, the
+// rescue needs: the virtual size (vhdx: from its metadata region), the
 // backing file a qed, qcow v1 or VMDK delta names, and the extent files a
 // VMDK descriptor lists. Read through io::SourceTree; never throws for
 // what the old host holds (a bad header is a Problem).
@@ -19,7 +19,7 @@
 namespace kvmr::scan {
 
 struct OtherImage {
-  std::optional<std::uint64_t> virtual_size; // unset: not read (vhdx)
+  std::optional<std::uint64_t> virtual_size; // unset: not where the format puts it
   std::string backing_name;                  // as written; empty: none
   std::string backing_format;                // recorded or implied; empty: probed
   std::vector<std::string> extent_names;     // VMDK extents in other files, as written

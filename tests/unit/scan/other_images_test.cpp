@@ -120,9 +120,18 @@ TEST_CASE("single-file images of every format qemu-img makes are one member each
     CHECK(c.files() == std::vector<std::string>{"/images/disk." + f});
     CHECK(mentions(c.members[0].problems, "opens this format read-only only", Severity::warning));
     CHECK(c.members[0].opened_as == c.members[0].format);
-    if (f != "vhdx") { // vhdx keeps its size in its metadata region, not read
-      CHECK(c.members[0].virtual_size.has_value());
-    }
+    CHECK(c.members[0].virtual_size.has_value()); // vhdx: from its metadata region
+  }
+  // A size that is no round number of blocks, and a dynamic vhdx of 3 GiB
+  // and 1 MiB with its metadata where qemu-img puts it.
+  h.run("qemu-img create -q -f vhdx odd.vhdx 33554944 && qemu-img create -q -f vhdx "
+        "-o block_size=8M big.vhdx 3073M");
+  for (const std::string f : {"odd.vhdx", "big.vhdx"}) {
+    CAPTURE(f);
+    const ImageChain c = h.walk(f, "vhdx");
+    REQUIRE(c.members.size() == 1);
+    REQUIRE(c.members[0].virtual_size.has_value());
+    agree(c, h.qemu(f));
   }
   agree(h.walk("stream.vmdk", "vmdk"), h.qemu("stream.vmdk"));
   agree(h.walk("exact.vpc", "vpc"), h.qemu("exact.vpc"));
