@@ -1,6 +1,7 @@
 // `kvm-rescue kickstart --plan plan.json --os-disk ID [-o ks.cfg]`: the
 // kickstart that reinstalls the host on the new OS disk, mounts the
 // rescued data disk untouched and re-registers every VM on first boot.
+#include "kickstart/password_hash.hpp"
 #include "kickstart/profile_build.hpp"
 #include "rescue/cli/commands.hpp"
 #include "rescue/cli/exit_codes.hpp"
@@ -29,6 +30,7 @@ struct KickstartArgs {
   std::vector<std::string> nics;
   std::string root_password;
   std::string root_password_hash;
+  std::string root_password_file;
   std::string ssh_key_file;
   std::string url;
   std::string oemdrv;
@@ -60,6 +62,14 @@ kickstart::Overrides overrides_of(const KickstartArgs &a) {
   o.hostname = opt(a.hostname);
   o.root_password = opt(a.root_password);
   o.root_password_hash = opt(a.root_password_hash);
+  if (!a.root_password_file.empty()) {
+    if (o.root_password_hash || (o.root_password && *o.root_password != "hash")) {
+      throw InputError("--root-password-file gives the root password: use it without "
+                       "--root-password-hash and --root-password locked");
+    }
+    o.root_password = "hash";
+    o.root_password_hash = kickstart::hash_password_file(a.root_password_file);
+  }
   o.install_url = opt(a.url);
   if (!a.ssh_key_file.empty()) {
     o.ssh_key = read_key(a.ssh_key_file);
@@ -114,6 +124,9 @@ Runner add_kickstart(CLI::App &app) {
   cmd->add_option("--nic", a->nics, "OLD=NEW: the old NIC's name on the new machine");
   cmd->add_option("--root-password", a->root_password, "locked (default, SSH key) or hash");
   cmd->add_option("--root-password-hash", a->root_password_hash, "A crypt(3) hash for 'hash'");
+  cmd->add_option("--root-password-file", a->root_password_file,
+                  "A file whose first line is a new root password: hashed here (SHA-512 crypt), "
+                  "only the hash reaches the kickstart");
   cmd->add_option("--ssh-key", a->ssh_key_file, "A public key file for root");
   cmd->add_option("--url", a->url, "Install from this URL instead of the DVD");
   cmd->add_option("--oemdrv", a->oemdrv,
