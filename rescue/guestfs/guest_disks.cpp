@@ -185,6 +185,11 @@ std::optional<std::string> first_outside(const std::vector<std::string> &files,
 
 namespace {
 
+std::string leads_out(const std::string &file, const std::string &root) {
+  return file + " leads out of the old host's tree (" + root +
+         ") to this machine's own files through a symbolic link; not opened";
+}
+
 // CHECK made unusable when a file of its chain leads out of ROOT.
 DiskCheck confined(DiskCheck check, const std::string &root) {
   if (root.empty() || !check.usable) {
@@ -192,8 +197,7 @@ DiskCheck confined(DiskCheck check, const std::string &root) {
   }
   if (const auto out = first_outside(check.chain, root)) {
     check.usable = false;
-    check.problem = *out + " leads out of the old host's tree (" + root +
-                    ") to this machine's own files through a symbolic link; not opened";
+    check.problem = leads_out(*out, root);
   }
   return check;
 }
@@ -205,8 +209,7 @@ DiskCheck check_disk(CommandRunner &runner, const std::string &path, const std::
   DiskCheck out;
   if (!root.empty()) {
     if (const auto outside = first_outside({path}, root)) {
-      out.problem = path + " leads out of the old host's tree (" + root +
-                    ") to this machine's own files through a symbolic link; not opened";
+      out.problem = leads_out(path, root);
       return out;
     }
   }

@@ -1,7 +1,7 @@
 // Backing-chain walk (see image_chain.hpp). Each member is located
-// (following symlinks lexically inside the old tree), its first bytes read
-// and sniffed, a qcow2 header parsed, and the backing name resolved against
-// the directory of the image that names it, as qemu does.
+// (resolve_in_root: every symlink followed inside the old root), its first
+// bytes read and sniffed, a qcow2 header parsed, and the backing name
+// resolved against the directory of the image that names it, as qemu does.
 #include "rescue/scan/image_chain.hpp"
 
 #include "rescue/scan/host_path.hpp"
@@ -16,36 +16,6 @@
 
 namespace kvmr::scan {
 namespace {
-
-constexpr int max_symlink_hops = 40;
-
-// Where a path leads once its symlinks are followed.
-struct Located {
-  std::string real_path;
-  std::optional<io::FileStat> stat; // unset: missing
-  std::string problem;              // why it is missing, when it is
-};
-
-Located locate(io::SourceTree &tree, const std::string &path) {
-  Located out{path, std::nullopt, {}};
-  for (int hop = 0; hop <= max_symlink_hops; ++hop) {
-    out.stat = tree.lstat(out.real_path);
-    if (!out.stat) {
-      out.problem =
-          out.real_path == path
-              ? fmt::format("{}: does not exist", path)
-              : fmt::format("{}: symbolic link to {}, which does not exist", path, out.real_path);
-      return out;
-    }
-    if (out.stat->type != io::FileType::symlink) {
-      return out;
-    }
-    out.real_path = resolve(dirname(out.real_path), tree.readlink(out.real_path));
-  }
-  out.stat.reset();
-  out.problem = fmt::format("{}: too many levels of symbolic links", path);
-  return out;
-}
 
 void add(std::vector<Problem> &to, Severity s, std::string message) {
   to.push_back(Problem{s, std::move(message)});
@@ -132,7 +102,7 @@ ReferencedFile look_up(io::SourceTree &tree, ChainMember &m, const std::string &
         fmt::format("{}: {} {} is not a local file: not rescued", m.path, what, name));
     return f;
   }
-  const Located where = locate(tree, f.path);
+  const InRootPath where = resolve_in_root(tree, f.path);
   if (where.stat) {
     f.exists = true;
     f.size = where.stat->size;
@@ -342,8 +312,8 @@ ImageChain walk_image_chain(io::SourceTree &tree, const std::string &image_path,
     m.declared_format = declared;
     std::string next;
     try {
-      const Located where = locate(tree, path);
-      m.real_path = where.real_path;
+      const InRootPath where = resolve_in_root(tree, path);
+      m.real_path = where.path;
       const std::string key = normalize(m.real_path);
       if (seen.contains(key) || seen.contains(normalize(path))) {
         add(chain.problems, Severity::error,
