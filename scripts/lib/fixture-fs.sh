@@ -58,6 +58,7 @@ make_root_fs() {
   populate_root "$r"
   populate_images "$imgdir"
   if [[ $OPT_REAL_WORLD -eq 1 ]]; then realworld_populate "$r" "$imgdir"; fi
+  if [[ $OPT_BOOT_VMS -eq 1 ]]; then bootvms_populate "$r" "$imgdir"; fi
   if [[ $OPT_HOME_LAYOUT -eq 1 ]]; then home_populate "$r"; fi
   settle_times "$r"
   failpoint mounted
