@@ -31,6 +31,7 @@ VARIANTS = {
     "dirty-root-log": ["dead-host", "--dirty-root-log"],
     "real-world": ["dead-host", "--real-world"],
     "home": ["dead-host", "--home-layout"],
+    "boot-vms": ["dead-host", "--boot-vms"],
 }
 
 
