@@ -3,6 +3,7 @@
 
 #include "rescue/disk/probe.hpp"
 #include "rescue/disk/sysfs.hpp"
+#include "rescue/flow/restore_on_disk.hpp"
 #include "rescue/flow/system_finisher.hpp"
 #include "rescue/plan/identity.hpp"
 #include "rescue/plan/plan_json.hpp"
@@ -354,6 +355,12 @@ CopyOutcome run_copy(const plan::RescuePlan &p, const std::vector<disk::Disk> &s
   // Damaged qcow2 ranges in qcow2 terms, read from the copies (zeros
   // where the old disk failed).
   run::map_qcow2_damage(out.report, info.target_root);
+  // The restore script beside the payload, for another KVM host, once the
+  // copy ran to its end (restore_on_disk.hpp).
+  if (!res.cancelled && info.target_failure.empty()) {
+    write_restore_script(p, info.target_root);
+    out.report.next_steps.push_back(restore_script_step(p));
+  }
   const nlohmann::json doc = run::to_json(out.report);
   out.report_json = doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   out.report_text = run::render_report(out.report);
