@@ -164,13 +164,9 @@ write_domains() {  # ROOT
     dom_iface_bridge "$MAC_WEB01" br0
     dom_end
   } | write_domain "$r" web01 1
-  {
-    dom_begin mail01 "$DOM_UUID_MAIL01" 2097152 2
-    dom_os_bios; dom_middle
-    dom_disk_file qcow2 "$IMAGES/mail01.qcow2"
-    dom_iface_network "$MAC_MAIL01" default
-    dom_end
-  } | write_domain "$r" mail01 0
+  mail01_domain | write_domain "$r" mail01 0
+  write_snapshot "$r" before-update "" 1612137600
+  write_snapshot "$r" after-update before-update 1612224000
   {
     dom_begin app01 "$DOM_UUID_APP01" 4194304 2
     dom_os_uefi /var/lib/libvirt/qemu/nvram/app01_VARS.fd; dom_middle
@@ -199,6 +195,37 @@ write_domains() {  # ROOT
       dom_end
     } | write_domain "$r" "$HOSTILE_FILE" 1
   fi
+}
+
+mail01_domain() {
+  dom_begin mail01 "$DOM_UUID_MAIL01" 2097152 2
+  dom_os_bios; dom_middle
+  dom_disk_file qcow2 "$IMAGES/mail01.qcow2"
+  dom_iface_network "$MAC_MAIL01" default
+  dom_end
+}
+
+# write_snapshot ROOT NAME PARENT TIME: an internal snapshot of the shut-off
+# mail01 as libvirt 4.5 keeps its metadata (snapshot-create-as; PARENT ""
+# for the first), the domain as it was embedded. Only the metadata: the
+# qcow2 itself is left without snapshots (libvirt redefines from the XML).
+write_snapshot() {
+  {
+    libvirt_warning snapshot-edit mail01
+    printf '<domainsnapshot>\n  <name>%s</name>\n  <state>shutoff</state>\n' "$2"
+    if [[ -n $3 ]]; then
+      printf '  <parent>\n    <name>%s</name>\n  </parent>\n' "$3"
+    fi
+    cat <<EOF
+  <creationTime>$4</creationTime>
+  <memory snapshot='no'/>
+  <disks>
+    <disk name='vda' snapshot='internal'/>
+  </disks>
+EOF
+    mail01_domain | sed -e '1,/^-->$/d' -e '/^$/d' -e 's/^/  /'
+    printf '  <active>0</active>\n</domainsnapshot>\n'
+  } | put "$1/var/lib/libvirt/qemu/snapshot/mail01/$2.xml" 600
 }
 
 # Domains the rescue cannot take whole (--broken-vms).

@@ -75,9 +75,12 @@ def check_common_vms(c, name, vms, ids):
          [(f"{IMAGES}/mail01.qcow2", "qcow2", GiB), (f"{IMAGES}/centos7-base.qcow2", "qcow2", GiB)])
     c.eq(f"{name}: mail01 backing name as written", ch["members"][0]["backing_name"],
          f"{IMAGES}/centos7-base.qcow2")
+    snaps = "/var/lib/libvirt/qemu/snapshot/mail01"
     c.eq(f"{name}: mail01 files", mail["files"],
          ["/etc/libvirt/qemu/mail01.xml", f"{IMAGES}/mail01.qcow2",
-          f"{IMAGES}/centos7-base.qcow2"])
+          f"{IMAGES}/centos7-base.qcow2", f"{snaps}/after-update.xml",
+          f"{snaps}/before-update.xml"])
+    c.eq(f"{name}: mail01 snapshots", sorted(mail["snapshots"]), ["after-update", "before-update"])
 
     app = vms["app01"]
     c.eq(f"{name}: app01 readiness", app["readiness"], "ready")
