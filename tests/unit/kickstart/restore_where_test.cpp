@@ -18,6 +18,18 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The check for a plan whose data mount is MOUNT, in a script at
+// SCRIPT_DIR (the copy writes it beside the payload), run by bash.
+test::Ran run_check(const std::string &mount, const fs::path &script_dir) {
+  RestoreSpec s;
+  s.data_mount = mount;
+  s.payload_dir = mount + "/kvm-rescue/payload";
+  fs::create_directories(script_dir);
+  const fs::path script = script_dir / kRestoreScriptName;
+  std::ofstream(script) << "#!/bin/bash\nset -u\n" << render_where_check(s) << "echo 'went on'\n";
+  return test::sh("cd / && bash " + shell_quote(script.string()) + " --dry-run 2>&1");
+}
+
 // A directory standing in for the rescued disk's filesystem (DISK) with
 // kvm-rescue/payload, and for this host's directories around it.
 struct Box {
@@ -33,19 +45,8 @@ struct Box {
   Box &operator=(Box &&) = delete;
   ~Box() { fs::remove_all(dir); }
 
-  // The check for a plan whose data mount is MOUNT, as the copy writes it
-  // (the script beside the payload) or at SCRIPT_DIR; runs it by bash.
-  [[nodiscard]] test::Ran run(const std::string &mount, const fs::path &script_dir) const {
-    RestoreSpec s;
-    s.data_mount = mount;
-    s.payload_dir = mount + "/kvm-rescue/payload";
-    fs::create_directories(script_dir);
-    const fs::path script = script_dir / kRestoreScriptName;
-    std::ofstream(script) << "#!/bin/bash\nset -u\n" << render_where_check(s) << "echo 'went on'\n";
-    return test::sh("cd / && bash " + shell_quote(script.string()) + " --dry-run 2>&1");
-  }
   [[nodiscard]] test::Ran run(const std::string &mount) const {
-    return run(mount, disk / "kvm-rescue");
+    return run_check(mount, disk / "kvm-rescue");
   }
 };
 
@@ -57,7 +58,7 @@ std::string as_run(const std::string &out, const std::string &word) {
     return "(no " + word + " line)";
   }
   const std::string line = out.substr(at + 3, out.find('\n', at + 1) - at - 3);
-  return test::sh("bash -c " + shell_quote(word + "() { printf '%s\\n' \"$@\"; }; " + line)).out;
+  return test::sh("bash -c " + shell_quote(word + R"(() { printf '%s\n' "$@"; }; )" + line)).out;
 }
 
 } // namespace
@@ -78,7 +79,7 @@ TEST_CASE("a data mount that is a link to the disk is the same place") {
 
 TEST_CASE("without a payload beside it (the kickstart's copy), nothing is checked") {
   const Box box;
-  const auto r = box.run((box.dir / "nowhere").string(), box.dir / "usr" / "local" / "sbin");
+  const auto r = run_check((box.dir / "nowhere").string(), box.dir / "usr" / "local" / "sbin");
   CHECK(r.out == "went on\n");
 }
 
