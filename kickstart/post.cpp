@@ -1,5 +1,7 @@
 #include "kickstart/post.hpp"
 
+#include "kickstart/logins.hpp"
+
 #include "kickstart/dialect.hpp"
 #include "kickstart/ks_reader.hpp"
 #include "kickstart/shell_quote.hpp"
@@ -63,10 +65,12 @@ bool needs_base64(const std::string &content, const std::vector<std::string> &ba
 } // namespace
 
 std::vector<std::string> write_file_lines(const std::string &path, const std::string &content,
-                                          const char *mode) {
+                                          const char *mode, bool make_dir) {
   const auto lines = lines_of(content);
   std::vector<std::string> out;
-  out.push_back("install -d -m 0755 " + shell_quote(path.substr(0, path.rfind('/'))));
+  if (make_dir) {
+    out.push_back("install -d -m 0755 " + shell_quote(path.substr(0, path.rfind('/'))));
+  }
   if (needs_base64(content, lines)) {
     out.push_back("base64 -d > " + shell_quote(path) + " <<'KVMR_B64'");
     const std::string b = base64(content);
@@ -103,12 +107,8 @@ KsSection post_section(const Profile &p, const PostPayload &post) {
     enable += " " + u;
   }
   out.push_back(enable);
-  if (p.dialect == Dialect::el7 && p.root == RootPolicy::locked && !p.root_sshkey.empty()) {
-    out.emplace_back("install -d -m 0700 /root/.ssh");
-    out.push_back("printf '%s\\n' " + shell_quote(p.root_sshkey) +
-                  " >> /root/.ssh/authorized_keys");
-    out.emplace_back("chmod 0600 /root/.ssh/authorized_keys");
-    out.emplace_back("restorecon -R /root/.ssh || true");
+  for (auto &l : login_post_lines(p)) {
+    out.push_back(std::move(l));
   }
   if (!post.restore_script.empty()) {
     for (auto &l :

@@ -25,7 +25,10 @@ KsSection post_section(const Profile &p, const PostPayload &post);
 // non-blank character is '%' (it may end or open a section, or be an
 // %include or %ksappend), a line break bash does not see (\r, U+2028, ...:
 // ks_reader.hpp), or bytes that are not UTF-8.
+// MAKE_DIR: first `install -d -m 0755` the parent directory (which also
+// sets that mode on one that exists: false for a directory whose own mode
+// matters, made beforehand).
 std::vector<std::string> write_file_lines(const std::string &path, const std::string &content,
-                                          const char *mode);
+                                          const char *mode, bool make_dir = true);
 
 } // namespace kvmr::kickstart

@@ -5,7 +5,12 @@
 namespace kvmr::kickstart {
 
 const char *to_string(RootPolicy p) noexcept {
-  return p == RootPolicy::hash ? "hash" : "locked";
+  switch (p) {
+  case RootPolicy::hash: return "hash";
+  case RootPolicy::locked: return "locked";
+  case RootPolicy::keep_old: break;
+  }
+  return "keep-old";
 }
 
 std::vector<std::string> disks_of(const DataDisk &data) {
@@ -25,18 +30,12 @@ const char *to_string(DataKind k) noexcept {
 }
 
 RootPolicy parse_root_policy(const std::string &s) {
-  if (s == "locked") {
-    return RootPolicy::locked;
+  for (const RootPolicy p : {RootPolicy::keep_old, RootPolicy::locked, RootPolicy::hash}) {
+    if (s == to_string(p)) {
+      return p;
+    }
   }
-  if (s == "hash") {
-    return RootPolicy::hash;
-  }
-  if (s == "keep-old") {
-    throw InputError("root password policy 'keep-old': kvm-rescue never copies the old host's "
-                     "password hash on its own; read it from the old /etc/shadow yourself and "
-                     "give it with --root-password=hash --root-password-hash HASH");
-  }
-  throw InputError("unknown root password policy '" + s + "': use locked or hash");
+  throw InputError("unknown root password policy '" + s + "': use keep-old, hash or locked");
 }
 
 } // namespace kvmr::kickstart

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "kickstart/dialect.hpp"
+#include "rescue/scan/logins.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -29,8 +30,9 @@ struct NetDevice {
 };
 
 enum class RootPolicy {
-  locked, // no password; an SSH key for root
-  hash,   // a crypt(3) hash given by the user
+  keep_old, // the old host's root hash and keys (the default)
+  locked,   // no password; SSH keys only
+  hash,     // a crypt(3) hash given by the user
 };
 const char *to_string(RootPolicy p) noexcept;
 RootPolicy parse_root_policy(const std::string &s); // throws InputError
@@ -73,9 +75,15 @@ struct Profile {
   std::string lang = "en_US.UTF-8";
   std::string keyboard = "us"; // vconsole keymap
   std::string x11_layout;      // e.g. "jp"; empty: like keyboard
-  RootPolicy root = RootPolicy::locked;
-  std::string root_hash;   // RootPolicy::hash
-  std::string root_sshkey; // RootPolicy::locked (optional)
+  // The ways in (secret: see rescue/scan/logins.hpp). Root gets
+  // `rootpw --iscrypted` with root_hash, else `rootpw --lock`; every key
+  // and account is installed as the old host had it.
+  RootPolicy root = RootPolicy::keep_old;
+  std::string root_hash;                  // the old host's or a new one; "" locks root
+  std::vector<std::string> root_keys;     // authorized_keys lines for root
+  std::vector<scan::AdminAccount> admins; // `user` lines; their keys in %post
+  std::vector<scan::SudoersFile> sudoers; // /etc/sudoers.d, checked by visudo in %post
+  bool allow_no_login = false;            // render writes a kickstart nobody can log in to
   std::string selinux = "enforcing";
   bool uefi_guests = false; // a rescued VM boots with UEFI: OVMF is installed
   // Where the restore payload is on the new host (inside the data disk).

@@ -311,6 +311,27 @@ void carry_locale(Profile &p, const plan::RescuePlan &plan) {
   }
 }
 
+// The ways in: root's as the policy says (keep-old: the old host's hash
+// and keys), one more key when given, and the old host's admin accounts
+// and sudoers.d under every policy (the same people run the new host).
+void carry_logins(Profile &p, const plan::RescuePlan &plan, const Overrides &o) {
+  const auto &ks = plan.kickstart;
+  p.root = parse_root_policy(o.root_password.value_or(ks.root_password));
+  if (p.root == RootPolicy::keep_old) {
+    p.root_hash = ks.old_logins.root_hash;
+    p.root_keys = ks.old_logins.root_keys;
+  } else if (p.root == RootPolicy::hash) {
+    p.root_hash = o.root_password_hash.value_or(ks.root_password_hash);
+  }
+  const std::string key = o.ssh_key.value_or(ks.ssh_key);
+  if (!key.empty() && std::find(p.root_keys.begin(), p.root_keys.end(), key) == p.root_keys.end()) {
+    p.root_keys.push_back(key);
+  }
+  p.admins = ks.old_logins.admins;
+  p.sudoers = ks.old_logins.sudoers;
+  p.allow_no_login = o.allow_no_login;
+}
+
 } // namespace
 
 Profile build_profile(const plan::RescuePlan &plan, const Overrides &o, const PayloadFacts &facts) {
@@ -324,9 +345,7 @@ Profile build_profile(const plan::RescuePlan &plan, const Overrides &o, const Pa
   choose_vg_name(p, plan);
   carry_network(p, plan, o);
   carry_locale(p, plan);
-  p.root = parse_root_policy(o.root_password.value_or(ks.root_password));
-  p.root_hash = o.root_password_hash.value_or(ks.root_password_hash);
-  p.root_sshkey = o.ssh_key.value_or(ks.ssh_key);
+  carry_logins(p, plan, o);
   p.uefi_guests = std::any_of(plan.items.begin(), plan.items.end(),
                               [](const auto &i) { return i.kind == plan::ItemKind::nvram; });
   p.payload_dir = plan.layout.images_dir + "/" + plan.layout.state_dir + "/payload";

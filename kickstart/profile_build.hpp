@@ -38,6 +38,7 @@ struct Overrides {
   std::optional<std::string> root_password; // locked, hash
   std::optional<std::string> root_password_hash;
   std::optional<std::string> ssh_key;
+  bool allow_no_login = false; // write a kickstart that leaves no way in
   std::optional<std::string> install_url;
 };
 

@@ -4,6 +4,7 @@
 #include "kickstart/render.hpp"
 
 #include "kickstart/ks_doc.hpp"
+#include "kickstart/logins.hpp"
 #include "kickstart/post.hpp"
 #include "kickstart/pre_check.hpp"
 #include "kickstart/safety.hpp"
@@ -56,8 +57,6 @@ void check_values(const Profile &p) {
   check_positional("language", p.lang);
   check_positional("time zone", p.timezone);
   check_positional("OS volume group", p.vg_name);
-  check_positional("root password hash", p.root_hash);
-  check_positional("SSH key", p.root_sshkey);
   for (const auto &d : p.data_disks) {
     check_positional("data mount point", d.mountpoint);
     check_positional("data volume group", d.vg);
@@ -69,8 +68,6 @@ void check_values(const Profile &p) {
                                                         {"language", p.lang},
                                                         {"keyboard", p.keyboard},
                                                         {"X11 layout", p.x11_layout},
-                                                        {"root password hash", p.root_hash},
-                                                        {"SSH key", p.root_sshkey},
                                                         {"SELinux mode", p.selinux},
                                                         {"OS volume group", p.vg_name}}) {
     check_one_line(field, value);
@@ -104,9 +101,7 @@ void check_profile(const Profile &p) {
                                  "'-' and '.', at most 253 characters): give one with --hostname",
                                  p.hostname));
   }
-  if (p.root == RootPolicy::hash && p.root_hash.empty()) {
-    throw InputError("root password policy 'hash' needs a crypt(3) hash");
-  }
+  check_logins(p);
   if (p.data_disks.empty()) {
     throw InputError("no data disk: the kickstart must mount the disk with the rescued VMs");
   }
@@ -151,14 +146,8 @@ void add_network(KsDoc &ks, const Profile &p) {
 }
 
 void add_security(KsDoc &ks, const Profile &p) {
-  if (p.root == RootPolicy::hash) {
-    ks.command("rootpw --iscrypted " + ks_quote(p.root_hash));
-  } else {
-    ks.command("rootpw --lock");
-    // EL7's installer has no sshkey command: %post installs the key.
-    if (!p.root_sshkey.empty() && p.dialect != Dialect::el7) {
-      ks.command("sshkey --username=root " + ks_quote(p.root_sshkey));
-    }
+  for (auto &l : login_commands(p)) { // keys and sudoers.d: in %post
+    ks.command(std::move(l));
   }
   if (p.dialect == Dialect::el7) {
     ks.command("auth --enableshadow --passalgo=sha512");

@@ -1,6 +1,7 @@
 // Screens 4-6: which VMs, which target, and the new host's choices.
 #include "rescue/plan/plan.hpp"
 #include "rescue/text/text.hpp"
+#include "tui/logins_field.hpp"
 #include "tui/screens.hpp"
 #include "tui/task.hpp"
 #include "tui/widgets.hpp"
@@ -312,7 +313,6 @@ std::vector<std::string> old_nics(const scan::HostInventory &inv) {
 }
 
 const std::vector<std::string> kDialects{"el7", "el8", "el9"};
-const std::vector<std::string> kRootPolicies{"locked", "hash"};
 
 std::string dialect_name(const std::string &d) {
   return d == "el7" ? "el7 (CentOS 7)" : d == "el8" ? "el8 (Alma/Rocky 8)" : "el9 (Alma/Rocky 9)";
@@ -351,6 +351,9 @@ NewHostForm new_host_form(WizardState &s) {
   if (ks.timezone.empty() && inv.profile.timezone.name != "unknown") {
     ks.timezone = inv.profile.timezone.name;
   }
+  if (ks.old_logins == scan::Logins{}) {
+    ks.old_logins = inv.profile.accounts; // its Logins part, for the Logins row
+  }
   NewHostForm f;
   f.choices = os_disk_choices(s.disks, s.source_checked, s.target);
   if (ks.os_disk.empty() && !f.choices.empty()) {
@@ -376,7 +379,7 @@ FormRows new_host_rows(const plan::KickstartChoices &ks, const NewHostForm &f) {
                                               : "(type its /dev/disk/by-id name in the new host)"},
       {"Hostname", ks.hostname},
       {"Time zone", ks.timezone.empty() ? "(as the installer defaults)" : ks.timezone},
-      {"Root password", ks.root_password == "locked" ? "locked (SSH key only)" : "a new hash"},
+      {"Logins", logins_row(ks)},
   };
   for (const auto &n : f.nics) {
     const auto it = ks.nic_map.find(n);
@@ -443,14 +446,7 @@ void change_field(Ui &ui, plan::KickstartChoices &ks, const NewHostForm &f, cons
   if (f.field == 0) {
     cycle(ks.dialect, kDialects, fwd);
   } else if (f.field == 5) {
-    cycle(ks.root_password, kRootPolicies, fwd);
-    if (ks.root_password == "hash" && k == kEnter) {
-      if (auto h =
-              ask_text(ui, "Root password hash", "A crypt(3) hash, e.g. from 'openssl passwd -6'.",
-                       ks.root_password_hash)) {
-        ks.root_password_hash = *h;
-      }
-    }
+    change_logins(ui, ks, k);
   } else if (k == kEnter) {
     type_field(ui, ks, f, rows[f.field].first);
   }
@@ -473,10 +469,7 @@ std::optional<std::string> new_host_refusal(const WizardState &s, const NewHostF
   if (!ks.data_disk.empty() && ks.data_disk == ks.os_disk) {
     return "The OS disk and the data disk must differ.";
   }
-  if (ks.root_password == "hash" && ks.root_password_hash.empty()) {
-    return "Give the root password hash, or choose another policy.";
-  }
-  return std::nullopt;
+  return logins_refusal(ks);
 }
 
 } // namespace

@@ -216,14 +216,27 @@ bool ask_yes_no(Ui &ui, const std::string &title, const std::string &question) {
   }
 }
 
-std::optional<std::string> ask_text(Ui &ui, const std::string &title, const std::string &prompt,
-                                    const std::string &initial) {
+namespace {
+
+// One '*' per character typed (UTF-8 continuation bytes add none).
+std::string stars(const std::string &value) {
+  std::string out;
+  for (const char c : value) {
+    if ((static_cast<unsigned char>(c) & 0xC0U) != 0x80U) {
+      out += '*';
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> ask_field(Ui &ui, const std::string &title, const std::string &prompt,
+                                     const std::string &initial, bool masked) {
   auto body = wrapped(ui, prompt);
   TextField field{initial};
   for (;;) {
     const Popup p = popup(ui, title, body, 2);
-    ui.put(p.after_body + 1, p.inner_left(), "> " + field.value + "_", Role::title,
-           p.inner_width());
+    ui.put(p.after_body + 1, p.inner_left(),
+           "> " + (masked ? stars(field.value) : field.value) + "_", Role::title, p.inner_width());
     ui.put(ui.rows() - 1, 0, " Type, then Enter: OK  Esc: cancel", Role::title, ui.cols());
     ui.refresh();
     const Key k = ui.key();
@@ -235,6 +248,17 @@ std::optional<std::string> ask_text(Ui &ui, const std::string &title, const std:
     }
     field.handle(k, ui);
   }
+}
+
+} // namespace
+
+std::optional<std::string> ask_text(Ui &ui, const std::string &title, const std::string &prompt,
+                                    const std::string &initial) {
+  return ask_field(ui, title, prompt, initial, false);
+}
+
+std::optional<std::string> ask_secret(Ui &ui, const std::string &title, const std::string &prompt) {
+  return ask_field(ui, title, prompt, "", true);
 }
 
 void show_help(Ui &ui, const std::string &screen, const std::string &text) {

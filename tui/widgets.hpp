@@ -58,6 +58,8 @@ bool ask_yes_no(Ui &ui, const std::string &title, const std::string &question);
 // The text typed and confirmed with Enter; nothing on Esc.
 std::optional<std::string> ask_text(Ui &ui, const std::string &title, const std::string &prompt,
                                     const std::string &initial = "");
+// The same with every character shown as '*' (a password); never logged.
+std::optional<std::string> ask_secret(Ui &ui, const std::string &title, const std::string &prompt);
 // A help screen for F1 or '?': TEXT until any key.
 void show_help(Ui &ui, const std::string &screen, const std::string &text);
 

@@ -1,6 +1,7 @@
 // `kvm-rescue kickstart --plan plan.json --os-disk ID [-o ks.cfg]`: the
 // kickstart that reinstalls the host on the new OS disk, mounts the
 // rescued data disk untouched and re-registers every VM on first boot.
+#include "kickstart/logins.hpp"
 #include "kickstart/password_hash.hpp"
 #include "kickstart/profile_build.hpp"
 #include "rescue/cli/commands.hpp"
@@ -32,25 +33,13 @@ struct KickstartArgs {
   std::string root_password_hash;
   std::string root_password_file;
   std::string ssh_key_file;
+  bool allow_no_login = false;
   std::string url;
   std::string oemdrv;
 };
 
 std::optional<std::string> opt(const std::string &s) {
   return s.empty() ? std::nullopt : std::optional<std::string>(s);
-}
-
-std::string read_key(const std::string &path) {
-  std::ifstream in(path);
-  if (!in) {
-    throw InputError(fmt::format("{}: cannot read the SSH public key", path));
-  }
-  std::string line;
-  std::getline(in, line);
-  if (line.rfind("ssh-", 0) != 0 && line.rfind("ecdsa-", 0) != 0 && line.rfind("sk-", 0) != 0) {
-    throw InputError(fmt::format("{}: the first line is not an SSH public key", path));
-  }
-  return line;
 }
 
 kickstart::Overrides overrides_of(const KickstartArgs &a) {
@@ -71,8 +60,9 @@ kickstart::Overrides overrides_of(const KickstartArgs &a) {
     o.root_password_hash = kickstart::hash_password_file(a.root_password_file);
   }
   o.install_url = opt(a.url);
+  o.allow_no_login = a.allow_no_login;
   if (!a.ssh_key_file.empty()) {
-    o.ssh_key = read_key(a.ssh_key_file);
+    o.ssh_key = kickstart::read_public_key(a.ssh_key_file);
   }
   for (const auto &n : a.nics) {
     const auto eq = n.find('=');
@@ -122,12 +112,16 @@ Runner add_kickstart(CLI::App &app) {
                   "Its data partition, by-id (default: partition 1 of --data-disk)");
   cmd->add_option("--hostname", a->hostname, "The new host's name (default: the old host's)");
   cmd->add_option("--nic", a->nics, "OLD=NEW: the old NIC's name on the new machine");
-  cmd->add_option("--root-password", a->root_password, "locked (default, SSH key) or hash");
+  cmd->add_option("--root-password", a->root_password,
+                  "keep-old (default: the old host's root password and keys), hash or locked "
+                  "(SSH keys only); the old host's admin accounts come along with each");
   cmd->add_option("--root-password-hash", a->root_password_hash, "A crypt(3) hash for 'hash'");
   cmd->add_option("--root-password-file", a->root_password_file,
                   "A file whose first line is a new root password: hashed here (SHA-512 crypt), "
                   "only the hash reaches the kickstart");
   cmd->add_option("--ssh-key", a->ssh_key_file, "A public key file for root");
+  cmd->add_flag("--allow-no-login", a->allow_no_login,
+                "Write the kickstart even when it leaves no way into the new host");
   cmd->add_option("--url", a->url, "Install from this URL instead of the DVD");
   cmd->add_option("--oemdrv", a->oemdrv,
                   "Also write ks.cfg to the OEMDRV volume on this disk or image (the one "

@@ -81,7 +81,8 @@ int run_plan(const PlanArgs &a) {
     return kExitUsage;
   }
   if (a.json) {
-    std::cout << plan::to_json(p).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+    std::cout << plan::to_redacted_json(p).dump(2, ' ', false,
+                                                nlohmann::json::error_handler_t::replace)
               << '\n';
   } else {
     std::cout << plan::render_plan(p);

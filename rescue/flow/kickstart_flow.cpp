@@ -154,6 +154,41 @@ std::string write_to_oemdrv(const std::string &path, const plan::RescuePlan &pla
                                path));
 }
 
+namespace {
+
+// How to log in, and what the written kickstart now holds.
+void logins_steps(std::ostringstream &o, const kickstart::Profile &p, bool on_oemdrv) {
+  std::vector<std::string> ways;
+  if (!p.root_hash.empty()) {
+    ways.emplace_back(p.root == kickstart::RootPolicy::keep_old ? "root with its old password"
+                                                                : "root with the new password");
+  }
+  if (!p.root_keys.empty()) {
+    ways.push_back(fmt::format("root with {} SSH key{}", p.root_keys.size(),
+                               p.root_keys.size() == 1 ? "" : "s"));
+  }
+  for (const auto &u : p.admins) {
+    ways.push_back(u.name + " (as on the old host)");
+  }
+  o << "  5. Log in as "
+    << (ways.empty() ? "nobody (no way in was given)" : fmt::format("{}", fmt::join(ways, ", ")))
+    << ".\n";
+  if (!p.root_hash.empty() && p.dialect == kickstart::Dialect::el9) {
+    o << "     EL9's sshd refuses root's password (keys and the console work).\n";
+  }
+  const bool hashes =
+      !p.root_hash.empty() ||
+      std::any_of(p.admins.begin(), p.admins.end(), [](const auto &u) { return !u.hash.empty(); });
+  if (hashes) {
+    o << "     ks.cfg holds password hashes: it is as sensitive as /etc/shadow"
+      << (on_oemdrv ? ", and so is\n     the OEMDRV volume (FAT keeps no file modes): wipe it "
+                      "after the install.\n"
+                    : ".\n");
+  }
+}
+
+} // namespace
+
 std::string next_steps(const kickstart::Profile &p, bool on_oemdrv) {
   const char *where =
       on_oemdrv ? "The installer finds ks.cfg on the OEMDRV volume by itself (EL7.2 and\n"
@@ -184,6 +219,7 @@ std::string next_steps(const kickstart::Profile &p, bool on_oemdrv) {
     << "  3. After the install, set the firmware's boot order to the OS disk only.\n"
     << "  4. On first boot, kvm-rescue-restore.service defines every VM; its log is\n"
     << "     /var/log/kvm-rescue-restore.log.\n";
+  logins_steps(o, p, on_oemdrv);
   return o.str();
 }
 

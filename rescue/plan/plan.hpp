@@ -29,6 +29,7 @@
 //                      state/,maps/}
 #pragma once
 
+#include "rescue/scan/logins.hpp"
 #include "rescue/util/labels.hpp"
 
 #include <cstdint>
@@ -146,9 +147,14 @@ struct KickstartChoices {
   std::string data_disk;
   std::string hostname;                       // default: the old host's
   std::map<std::string, std::string> nic_map; // old NIC name -> new NIC name or MAC
-  std::string root_password = "locked";       // locked, hash, keep-old
-  std::string root_password_hash;             // for "hash"
-  std::string ssh_key;
+  // keep-old: the old host's root hash and keys (old_logins); hash: a new
+  // crypt(3) hash (root_password_hash); locked: no password, ssh_key only.
+  std::string root_password = "keep-old";
+  std::string root_password_hash; // for "hash"
+  std::string ssh_key;            // one more key for root, any policy
+  // The old host's ways in, read when planning: root's (under keep-old)
+  // and its admin accounts and sudoers.d (under every policy). Secret.
+  scan::Logins old_logins;
   std::string timezone; // default: the old host's
   std::string lang;
   std::string keyboard;

@@ -326,6 +326,9 @@ KickstartChoices kickstart_defaults(KickstartChoices k, const scan::HostProfile 
   if (k.keyboard.empty()) {
     k.keyboard = p.locale.keymap;
   }
+  if (k.old_logins == scan::Logins{}) {
+    k.old_logins = p.accounts; // the Logins part, without the notes
+  }
   return k;
 }
 

@@ -52,4 +52,13 @@ std::string space_shortfall(const RescuePlan &plan);
 // items and sizes, rewrites, the kickstart choices, warnings.
 std::string render_plan(const RescuePlan &plan);
 
+// The way into the rebuilt host that choices K give, in words, with names
+// and counts only: "same as the old host (root + 2 users): root's old
+// password, 1 SSH key", "a new root password + 1 admin account of the old
+// host", "root locked, 1 SSH key".
+std::string logins_choice(const KickstartChoices &k);
+// True when choices K let someone into the rebuilt host: a root password
+// or key under the policy, or an old admin account with either.
+bool gives_way_in(const KickstartChoices &k);
+
 } // namespace kvmr::plan

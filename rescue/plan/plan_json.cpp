@@ -70,6 +70,25 @@ json target_json(const PlanTarget &t) {
           {"fs_uuid", t.fs_uuid}};
 }
 
+json logins_json(const scan::Logins &l) {
+  json users = json::array();
+  for (const auto &u : l.admins) {
+    users.push_back({{"name", u.name},
+                     {"gecos", u.gecos},
+                     {"hash", u.hash},
+                     {"groups", u.groups},
+                     {"ssh_keys", u.ssh_keys}});
+  }
+  json sudoers = json::array();
+  for (const auto &f : l.sudoers) {
+    sudoers.push_back({{"name", f.name}, {"content", f.content}});
+  }
+  return {{"root_hash", l.root_hash},
+          {"root_keys", l.root_keys},
+          {"users", users},
+          {"sudoers", sudoers}};
+}
+
 json kickstart_json(const KickstartChoices &k) {
   return {{"dialect", k.dialect},
           {"os_disk", k.os_disk},
@@ -79,6 +98,7 @@ json kickstart_json(const KickstartChoices &k) {
           {"root_password", k.root_password},
           {"root_password_hash", k.root_password_hash},
           {"ssh_key", k.ssh_key},
+          {"old_logins", logins_json(k.old_logins)},
           {"timezone", k.timezone},
           {"lang", k.lang},
           {"keyboard", k.keyboard},
@@ -253,6 +273,38 @@ PlanTarget target_from(const Field &f) {
   return t;
 }
 
+// A secret field of the answer file; `plan --json` prints kHidden instead.
+std::string secret_str(const Field &f) {
+  std::string v = f.str();
+  if (v == kHidden) {
+    f.fail("was printed with its secrets hidden (plan --json): use the answer file that "
+           "`plan -o` or the wizard saved");
+  }
+  return v;
+}
+
+std::vector<std::string> secret_strings(const Field &f) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < f.array().size(); ++i) {
+    out.push_back(secret_str(f.at(i)));
+  }
+  return out;
+}
+
+scan::Logins logins_from(const Field &f) {
+  scan::Logins l;
+  l.root_hash = secret_str(f.at("root_hash"));
+  l.root_keys = secret_strings(f.at("root_keys"));
+  l.admins = f.at("users").list<scan::AdminAccount>([](const Field &u) {
+    return scan::AdminAccount{u.at("name").str(), u.at("gecos").str(), secret_str(u.at("hash")),
+                              u.at("groups").strings(), secret_strings(u.at("ssh_keys"))};
+  });
+  l.sudoers = f.at("sudoers").list<scan::SudoersFile>([](const Field &e) {
+    return scan::SudoersFile{e.at("name").str(), secret_str(e.at("content"))};
+  });
+  return l;
+}
+
 KickstartChoices kickstart_from(const Field &f) {
   KickstartChoices k;
   k.dialect = f.at("dialect").str();
@@ -269,8 +321,11 @@ KickstartChoices kickstart_from(const Field &f) {
     k.nic_map[name] = nics.at(name.c_str()).str();
   }
   k.root_password = f.at("root_password").str();
-  k.root_password_hash = f.at("root_password_hash").str();
+  k.root_password_hash = secret_str(f.at("root_password_hash"));
   k.ssh_key = f.at("ssh_key").str();
+  if (f.has("old_logins")) { // plans before issue 21 have none
+    k.old_logins = logins_from(f.at("old_logins"));
+  }
   k.timezone = f.at("timezone").str();
   k.lang = f.at("lang").str();
   k.keyboard = f.at("keyboard").str();
@@ -343,6 +398,33 @@ json to_json(const RescuePlan &p) {
           {"kickstart", kickstart_json(p.kickstart)},
           {"host", p.host},
           {"warnings", p.warnings}};
+}
+
+json to_redacted_json(const RescuePlan &p) {
+  json j = to_json(p);
+  json &k = j["kickstart"];
+  const auto hide = [](json &v) {
+    if (!v.get<std::string>().empty()) {
+      v = kHidden;
+    }
+  };
+  const auto hide_all = [](json &a) {
+    for (auto &v : a) {
+      v = kHidden;
+    }
+  };
+  hide(k["root_password_hash"]);
+  json &l = k["old_logins"];
+  hide(l["root_hash"]);
+  hide_all(l["root_keys"]);
+  for (auto &u : l["users"]) {
+    hide(u["hash"]);
+    hide_all(u["ssh_keys"]);
+  }
+  for (auto &f : l["sudoers"]) {
+    f["content"] = kHidden;
+  }
+  return j;
 }
 
 RescuePlan plan_from_json(const json &j) {

@@ -11,6 +11,11 @@
 namespace kvmr::plan {
 
 nlohmann::json to_json(const RescuePlan &p);
+// What `plan --json` prints: to_json with every secret of the kickstart
+// choices (the given root hash, the old host's hashes, keys and sudoers
+// text) replaced by kHidden; plan_from_json refuses it as an answer file.
+nlohmann::json to_redacted_json(const RescuePlan &p);
+inline constexpr const char *kHidden = "(not shown)";
 // Throws InputError naming the field ("items[3].dest: missing") and
 // refusing an unknown schema_version or kind.
 RescuePlan plan_from_json(const nlohmann::json &j);

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace kvmr::plan {
 namespace {
 
@@ -80,7 +82,54 @@ std::string target_text(const PlanTarget &t) {
                      t.oemdrv ? ", OEMDRV partition" : "", human_size(t.capacity));
 }
 
+std::string count(std::size_t n, const char *what) {
+  return fmt::format("{} {}{}", n, what, n == 1 ? "" : "s");
+}
+
 } // namespace
+
+std::string logins_choice(const KickstartChoices &k) {
+  const scan::Logins &old = k.old_logins;
+  std::string root;
+  std::size_t root_keys = k.ssh_key.empty() ? 0 : 1;
+  if (k.root_password == "keep-old") {
+    root_keys += old.root_keys.size();
+    root = old.root_hash.empty() ? "root locked" : "root's old password";
+  } else {
+    root = k.root_password == "hash" ? "a new root password" : "root locked";
+  }
+  if (root_keys > 0) {
+    root += ", " + count(root_keys, "SSH key");
+  }
+  std::string users;
+  if (!old.admins.empty()) {
+    users = count(old.admins.size(), "admin account") + " of the old host";
+    if (!old.sudoers.empty()) {
+      users += " and its sudoers.d";
+    }
+  }
+  std::string out =
+      k.root_password == "keep-old"
+          ? fmt::format("same as the old host ({}): {}",
+                        old.admins.empty() ? std::string("root only")
+                                           : "root + " + count(old.admins.size(), "user"),
+                        root)
+          : root;
+  if (k.root_password != "keep-old" && !users.empty()) {
+    out += " + " + users;
+  }
+  return out;
+}
+
+bool gives_way_in(const KickstartChoices &k) {
+  const scan::Logins &old = k.old_logins;
+  const bool root =
+      !k.ssh_key.empty() ||
+      (k.root_password == "keep-old" && (!old.root_hash.empty() || !old.root_keys.empty())) ||
+      (k.root_password == "hash" && !k.root_password_hash.empty());
+  return root || std::any_of(old.admins.begin(), old.admins.end(),
+                             [](const auto &u) { return !u.hash.empty() || !u.ssh_keys.empty(); });
+}
 
 std::string render_plan(const RescuePlan &p) {
   std::string out;
@@ -129,10 +178,10 @@ std::string render_plan(const RescuePlan &p) {
   out += '\n';
   const KickstartChoices &k = p.kickstart;
   line(out, "New host (kickstart)", "", "  ");
-  line(out, fmt::format("dialect {}, hostname {}, OS disk {}, root password {}", k.dialect,
+  line(out, fmt::format("dialect {}, hostname {}, OS disk {}", k.dialect,
                         k.hostname.empty() ? "-" : k.hostname,
-                        k.os_disk.empty() ? "(to choose)" : k.os_disk,
-                        k.root_password == "hash" ? "hash (not shown)" : k.root_password));
+                        k.os_disk.empty() ? "(to choose)" : k.os_disk));
+  line(out, "logins: " + logins_choice(k));
   line(out, fmt::format("time zone {}, language {}, keyboard {}, install from {}{}",
                         k.timezone.empty() ? "-" : k.timezone, k.lang.empty() ? "-" : k.lang,
                         k.keyboard.empty() ? "-" : k.keyboard, k.install_source,

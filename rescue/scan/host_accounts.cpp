@@ -193,12 +193,6 @@ void read_sudoers(io::SourceTree &tree, HostAccounts &a) {
 
 } // namespace
 
-bool HostAccounts::any_way_in() const {
-  return !root_hash.empty() || !root_keys.empty() ||
-         std::any_of(admins.begin(), admins.end(),
-                     [](const AdminAccount &u) { return !u.hash.empty() || !u.ssh_keys.empty(); });
-}
-
 bool is_valid_user_name(std::string_view name) {
   if (name.empty() || name.size() > 32) {
     return false;
@@ -244,7 +238,7 @@ std::string way_in(const std::string &hash, std::size_t keys) {
 
 } // namespace
 
-std::string logins_summary(const HostAccounts &a) {
+std::string logins_summary(const Logins &a) {
   if (!a.any_way_in()) {
     return "none (no root password, no key, no wheel member with either)";
   }
@@ -263,7 +257,7 @@ std::string logins_summary(const HostAccounts &a) {
   return out;
 }
 
-nlohmann::json to_json(const HostAccounts &a) {
+nlohmann::json to_json(const Logins &a) {
   nlohmann::json admins = nlohmann::json::array();
   for (const auto &u : a.admins) {
     admins.push_back({{"name", u.name},

@@ -12,6 +12,7 @@
 #pragma once
 
 #include "rescue/io/source_tree.hpp"
+#include "rescue/scan/logins.hpp"
 #include "rescue/scan/source_note.hpp"
 
 #include <string>
@@ -21,39 +22,20 @@
 
 namespace kvmr::scan {
 
-struct AdminAccount {
-  std::string name;
-  std::string gecos;                 // the full name field
-  std::string hash;                  // crypt hash; "" when locked or empty
-  std::vector<std::string> groups;   // supplementary groups, wheel among them
-  std::vector<std::string> ssh_keys; // ~/.ssh/authorized_keys lines
-};
-
-struct SudoersFile {
-  std::string name;    // "10-admins" (in /etc/sudoers.d)
-  std::string content; // as it was
-};
-
-struct HostAccounts {
-  std::string root_hash;              // "" when locked, empty or unknown
-  std::vector<std::string> root_keys; // /root/.ssh/authorized_keys lines
-  std::vector<AdminAccount> admins;   // wheel members, in /etc/passwd order
-  std::vector<SudoersFile> sudoers;
+// Logins (logins.hpp) and what was left out, with why.
+struct HostAccounts : Logins {
   std::vector<SourceNote> notes;
-
-  // True when the rebuilt host would let someone in with these.
-  [[nodiscard]] bool any_way_in() const;
 };
 
 HostAccounts read_host_accounts(io::SourceTree &tree);
 
 // Names, states and counts only.
-nlohmann::json to_json(const HostAccounts &a);
+nlohmann::json to_json(const Logins &a);
 
 // For people, names and counts only: "root (password, 1 key); alice
 // (password, 2 keys); sudoers.d: 10-admins", or "none ..." when nothing
 // lets anyone in.
-std::string logins_summary(const HostAccounts &a);
+std::string logins_summary(const Logins &a);
 
 // useradd's rule for a name (and what kickstart's `user --name` takes).
 bool is_valid_user_name(std::string_view name);

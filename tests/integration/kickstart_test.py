@@ -20,6 +20,10 @@ another name with a warning), copy 0, kickstart 0 when --nic maps the
 old bridge's port eth0 and 1 (written, with the warning that the port may
 be named differently) when not, 3 for every refusal.
 
+The old host's logins (keep-old, the default): its root hash reaches
+`rootpw --iscrypted` in a 0600 ks.cfg and no printed output; a kickstart
+with no way in is refused unless --allow-no-login.
+
 EL9 on the copied story: the plan is copied into a tmpfs target, the EL9
 kickstart's restore script runs with the new host's paths under a sandbox
 (/var/lib/libvirt -> the sandbox, its images -> the target) and an EL9-like
@@ -419,6 +423,64 @@ def check_root_password_file(c, binary, plan, workdir):
     check_refused(c, "root password file with a hash", p, "--root-password-file")
 
 
+def fixture_root_hash():
+    """The old root's hash as make-fixture writes /etc/shadow (read from the
+    fixture's own script, not from anything kvm-rescue printed)."""
+    lib = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "lib",
+                       "fixture-host.sh")
+    for line in open(lib, encoding="utf-8"):
+        if line.startswith("root:$6$"):
+            return line.split(":")[1]
+    raise AssertionError(f"{lib}: no root line in the shadow it writes")
+
+
+def check_old_logins(c, binary, story, plan, workdir):
+    """Default (keep-old): the old root's hash reaches `rootpw --iscrypted`
+    in a kickstart written 0600, and nothing printed shows it: plan text,
+    plan --json, the kickstart's messages. Without any way in (root locked,
+    no key; the fixture host has no wheel member) it is refused, unless
+    --allow-no-login."""
+    old_hash = fixture_root_hash()
+    c.true("logins: the saved plan (0600) carries the old root hash",
+           old_hash in open(plan, encoding="utf-8").read()
+           and os.stat(plan).st_mode & 0o777 == 0o600)
+    target = tempfile.mkdtemp(prefix="ks-json-", dir=workdir)
+    t.run(["mount", "-t", "tmpfs", "-o", "size=4g", "tmpfs", target], check_rc=0)
+    try:
+        shown = t.run([binary, "plan", story, "--target", target, "--json"], check_rc=0)
+        text = t.run([binary, "plan", story, "--target", target], check_rc=0)
+    finally:
+        t.run(["umount", target], check_rc=0)
+        os.rmdir(target)
+    doc = json.loads(shown.stdout)
+    c.eq("logins: plan --json hides the root hash",
+         doc["kickstart"]["old_logins"]["root_hash"], "(not shown)")
+    c.true("logins: neither plan --json nor the plan text shows the hash",
+           old_hash not in shown.stdout + text.stdout + shown.stderr + text.stderr)
+    c.true("logins: the plan text says root keeps its old password",
+           "logins: same as the old host (root only): root's old password" in text.stdout,
+           text.stdout[-1500:])
+    out = os.path.join(workdir, "logins-ks.cfg")
+    p = kickstart(binary, plan, "--os-disk", OS_DISK, "--data-disk", DATA_DISK,
+                  "--nic", "eth0=enp3s0", "-o", out)
+    c.eq("logins: kickstart exit code", (p.returncode, p.stderr[-500:]), (0, p.stderr[-500:]))
+    ks = open(out, encoding="utf-8").read() if os.path.exists(out) else ""
+    c.true("logins: rootpw --iscrypted with the old host's hash",
+           f"\nrootpw --iscrypted {old_hash}\n" in ks)
+    c.eq("logins: ks.cfg is root's alone", os.stat(out).st_mode & 0o777, 0o600)
+    c.true("logins: the next steps say how to log in and that ks.cfg is sensitive",
+           "root with its old password" in p.stderr and "/etc/shadow" in p.stderr, p.stderr)
+    c.true("logins: no message shows the hash", old_hash not in p.stdout + p.stderr)
+    p = kickstart(binary, plan, "--os-disk", OS_DISK, "--data-disk", DATA_DISK,
+                  "--root-password", "locked", "-o", out)
+    check_refused(c, "logins: root locked without a key", p, "no way into", "--allow-no-login")
+    p = kickstart(binary, plan, "--os-disk", OS_DISK, "--data-disk", DATA_DISK,
+                  "--nic", "eth0=enp3s0", "--root-password", "locked", "--allow-no-login",
+                  "-o", out)
+    c.eq("logins: --allow-no-login writes it", p.returncode, 0)
+    c.true("logins: ... with rootpw --lock", "\nrootpw --lock\n" in open(out).read())
+
+
 def main():
     t.require_root_and_loop()
     binary = t.env_path("KVMR_BIN")
@@ -433,6 +495,7 @@ def main():
         check_story(c, binary, story_plan, workdir)
         check_refusals(c, binary, story_plan, workdir)
         check_root_password_file(c, binary, story_plan, workdir)
+        check_old_logins(c, binary, story, story_plan, workdir)
         check_directory_target(c, binary, story, workdir)
         check_oemdrv(c, binary, story_plan, story, workdir)
         # The hostile name holds characters libvirt refuses: the VM is

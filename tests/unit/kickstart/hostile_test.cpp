@@ -129,12 +129,10 @@ std::vector<std::pair<std::string, ProfileField>> profile_fields() {
       {"language", [](Profile &p, const std::string &v) { p.lang = v; }},
       {"keyboard", [](Profile &p, const std::string &v) { p.keyboard = v; }},
       {"X11 layout", [](Profile &p, const std::string &v) { p.x11_layout = v; }},
-      {"SSH key", [](Profile &p, const std::string &v) { p.root_sshkey = v; }},
-      {"root hash",
-       [](Profile &p, const std::string &v) {
-         p.root = RootPolicy::hash;
-         p.root_hash = "$6$salt$" + v;
-       }},
+      {"SSH key", [](Profile &p, const std::string &v) { p.root_keys = {v}; }},
+      {"admin's SSH key", [](Profile &p, const std::string &v) { p.admins[0].ssh_keys = {v}; }},
+      {"admin's full name", [](Profile &p, const std::string &v) { p.admins[0].gecos = v; }},
+      {"sudoers.d text", [](Profile &p, const std::string &v) { p.sudoers[0].content = v; }},
       {"data VG", [](Profile &p, const std::string &v) { p.data_disks[0].vg = v; }},
       {"data mount point",
        [](Profile &p, const std::string &v) { p.data_disks[0].mountpoint = v; }},
@@ -213,8 +211,10 @@ TEST_CASE("hostile values in the host's fields never change the kickstart's comm
         } catch (const kvmr::InputError &e) {
           // Refused: only for a value a command line cannot carry (or
           // would read as an option), and the message says which field.
-          CHECK((has_line_break_or_control(v) || v.front() == '-'));
-          CHECK(std::string(e.what()).find("\"") != std::string::npos);
+          const bool account = field.rfind("admin", 0) == 0 || field == "SSH key";
+          CHECK((has_line_break_or_control(v) || v.front() == '-' ||
+                 (account && v.find(':') != std::string::npos)));
+          CHECK((account || std::string(e.what()).find('"') != std::string::npos));
           continue;
         }
         CHECK(shape_of(ks) == clean_shape);
@@ -222,6 +222,58 @@ TEST_CASE("hostile values in the host's fields never change the kickstart's comm
       }
     }
   }
+}
+
+TEST_CASE("a hash, account or group name outside what the installer takes is refused") {
+  // The rules, written here independently: crypt(3)'s alphabet, useradd's
+  // NAME_REGEX ([a-z_][a-z0-9_-]*, at most 32), the names sudo reads in
+  // sudoers.d.
+  const auto only = [](const std::string &v, const std::string &chars) {
+    return v.find_first_not_of(chars) == std::string::npos;
+  };
+  const std::string lower = "abcdefghijklmnopqrstuvwxyz";
+  const std::string upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  const std::string digits = "0123456789";
+  const auto crypt_alphabet = [&](const std::string &v) {
+    return only(v, lower + upper + digits + "./$");
+  };
+  const auto user_name = [&](const std::string &v) { // v starts with 'x' here
+    return v.size() <= 32 && only(v, lower + digits + "_-");
+  };
+  const auto sudoers_name = [&](const std::string &v) {
+    return only(v, lower + upper + digits + "_-");
+  };
+  const auto refused = [](Profile p, const char *why) {
+    CHECK_THROWS_WITH_AS(render(p, {}), doctest::Contains(why), kvmr::InputError);
+  };
+  int refusals = 0;
+  for (const auto &v : hostile_values()) {
+    CAPTURE(v);
+    const Profile clean = test::story_profile(Dialect::el7);
+    if (!crypt_alphabet(v)) {
+      Profile p = clean;
+      p.root_hash = "$6$salt$" + v;
+      refused(p, "root is not a crypt(3) hash");
+      p = clean;
+      p.admins[0].hash = "$6$salt$" + v;
+      refused(p, "account alice is not");
+      ++refusals;
+    }
+    if (!user_name("x" + v)) {
+      Profile p = clean;
+      p.admins[0].name = "x" + v;
+      refused(p, "not a name the installer");
+      p = clean;
+      p.admins[0].groups = {"wheel", "x" + v};
+      refused(p, "is not a name groupadd takes");
+    }
+    if (!sudoers_name("10" + v)) {
+      Profile p = clean;
+      p.sudoers[0].name = "10" + v;
+      refused(p, "not a name sudo reads");
+    }
+  }
+  CHECK(refusals > 30);
 }
 
 TEST_CASE("hostile names reaching the restore script are carried, the kickstart unchanged") {

@@ -37,7 +37,21 @@ Profile story_profile(Dialect d) {
   p.lang = "ja_JP.UTF-8";
   p.keyboard = "jp106";
   p.x11_layout = "jp";
-  p.root_sshkey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKvmrTestKey admin@shop";
+  // The old host's ways in, as scan reads them (keep-old, the default).
+  p.root_hash =
+      "$6$KVMRfixture0001$Vx1oQ3bKcJ1Zr8uE0mN5yT2wH7pL4sD9fG6aJ3kQ1xC8vB5nM2zR7tY4uI0oP9eW6"
+      "qS3dF1gH8jK5lZ2xC4vB.";
+  p.root_keys = {"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKvmrTestKey admin@shop"};
+  kvmr::scan::AdminAccount alice;
+  alice.name = "alice";
+  alice.gecos = "Alice Admin";
+  alice.hash = "$6$aliceSALT$QvYw5m0nP1r2s3t4u5v6w7x8y9z0A1B2C3D4E5F6G7H8I9J0K1L2M3N4O5P6Q7R8S9T0U1"
+               "V2W3X4Y5Z6a7b8c9d0e1f2";
+  alice.groups = {"wheel"};
+  alice.ssh_keys = {"from=\"192.168.10.0/24\" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAliceKey "
+                    "alice@laptop"};
+  p.admins.push_back(alice);
+  p.sudoers.push_back({"10-admins", "alice ALL=(ALL) NOPASSWD: ALL\n"});
   p.uefi_guests = true;
   return p;
 }

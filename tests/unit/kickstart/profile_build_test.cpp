@@ -137,10 +137,56 @@ TEST_CASE("refusals: no OS disk, the OS disk is a source or the data disk, no da
   Overrides flag;
   flag.data_disk = "ata-FLAG";
   CHECK(build_profile(pl, flag).data_disks.at(0).disk == "disk/by-id/ata-FLAG");
-  Overrides keep;
-  keep.root_password = "keep-old";
-  CHECK_THROWS_WITH_AS(build_profile(story_plan(), keep), doctest::Contains("never copies"),
-                       InputError);
+}
+
+namespace {
+
+plan::RescuePlan plan_with_logins() {
+  auto pl = story_plan();
+  auto &old = pl.kickstart.old_logins;
+  old.root_hash = "$6$oldsalt$rootHASH";
+  old.root_keys = {"ssh-ed25519 AAAAroot root@old"};
+  old.admins.push_back({"alice", "Alice", "$6$s$aliceHASH", {"wheel"}, {"ssh-rsa AAAAalice a@b"}});
+  old.sudoers.push_back({"10-admins", "alice ALL=(ALL) ALL\n"});
+  return pl;
+}
+
+} // namespace
+
+TEST_CASE("keep-old, the default, carries the old host's root hash, keys and admin accounts") {
+  const auto pl = plan_with_logins();
+  CHECK(pl.kickstart.root_password == "keep-old");
+  const Profile p = build_profile(pl, {});
+  CHECK(p.root == RootPolicy::keep_old);
+  CHECK(p.root_hash == "$6$oldsalt$rootHASH");
+  CHECK(p.root_keys == std::vector<std::string>{"ssh-ed25519 AAAAroot root@old"});
+  REQUIRE(p.admins.size() == 1);
+  CHECK(p.admins[0].hash == "$6$s$aliceHASH");
+  CHECK(p.sudoers.at(0).name == "10-admins");
+  // --ssh-key adds one more key for root.
+  Overrides key;
+  key.ssh_key = "ssh-ed25519 AAAAnew new@stick";
+  CHECK(build_profile(pl, key).root_keys.size() == 2);
+}
+
+TEST_CASE("a new root password or a locked root replace root's old way in, not the admins") {
+  Overrides hash;
+  hash.root_password = "hash";
+  hash.root_password_hash = "$6$new$HASH";
+  const Profile p = build_profile(plan_with_logins(), hash);
+  CHECK(p.root_hash == "$6$new$HASH");
+  CHECK(p.root_keys.empty());
+  CHECK(p.admins.size() == 1);
+  Overrides locked;
+  locked.root_password = "locked";
+  const Profile l = build_profile(plan_with_logins(), locked);
+  CHECK(l.root_hash.empty());
+  CHECK(l.root_keys.empty());
+  CHECK(l.sudoers.size() == 1);
+  Overrides bad;
+  bad.root_password = "copy";
+  CHECK_THROWS_WITH_AS(build_profile(story_plan(), bad),
+                       doctest::Contains("keep-old, hash or locked"), InputError);
 }
 
 TEST_CASE("data on an existing LV: every PV disk, and the OS VG gets another name") {

@@ -40,6 +40,11 @@ plan::RescuePlan full_plan() {
   ch.kickstart.root_password = "hash";
   ch.kickstart.root_password_hash = "$6$x$y";
   ch.kickstart.os_disk = "/dev/disk/by-id/nvme-X";
+  inv.profile.accounts.root_hash = "$6$root$ROOTHASH";
+  inv.profile.accounts.root_keys = {"ssh-ed25519 AAAAroot root@old"};
+  inv.profile.accounts.admins.push_back(
+      {"alice", "Alice", "$6$a$ALICEHASH", {"wheel"}, {"ssh-rsa AAAAalice alice@laptop"}});
+  inv.profile.accounts.sudoers.push_back({"10-admins", "alice ALL=(ALL) ALL\n"});
   plan::RescuePlan p = plan::build_plan(
       inv, {gpt_disk("/dev/sdb", 10 * GiB, "src", {"a", "b"}, {"c", "d"}, "S1")}, t, ch);
   REQUIRE(!p.rewrites.empty());
@@ -87,6 +92,42 @@ TEST_CASE("the kickstart's data_disk round-trips and may be absent (older answer
   CHECK(plan::plan_from_json(j).kickstart.data_disk == "ata-NEW_DATA_D1");
   j["kickstart"].erase("data_disk");
   CHECK(plan::plan_from_json(j).kickstart.data_disk.empty());
+}
+
+TEST_CASE("the old host's logins reach the plan; plan --json and the text show none of them") {
+  const plan::RescuePlan p = full_plan();
+  const scan::Logins &old = p.kickstart.old_logins;
+  CHECK(old.root_hash == "$6$root$ROOTHASH");
+  REQUIRE(old.admins.size() == 1);
+  CHECK(old.admins[0].ssh_keys.size() == 1);
+  // The answer file keeps them (it is written 0600) ...
+  const std::string saved = plan::to_json(p).dump();
+  for (const char *secret :
+       {"ROOTHASH", "AAAAroot", "ALICEHASH", "AAAAalice", "ALL=(ALL)", "$6$x$y"}) {
+    CAPTURE(secret);
+    CHECK(saved.find(secret) != std::string::npos);
+  }
+  // ... what is printed does not.
+  const std::string shown = plan::to_redacted_json(p).dump() + plan::render_plan(p);
+  for (const char *secret :
+       {"ROOTHASH", "AAAAroot", "ALICEHASH", "AAAAalice", "ALL=(ALL)", "$6$x$y"}) {
+    CAPTURE(secret);
+    CHECK(shown.find(secret) == std::string::npos);
+  }
+  CHECK(shown.find("alice") != std::string::npos); // names stay
+  std::string text = plan::render_plan(p);         // wrapped at 80 columns: one line again
+  for (auto at = text.find("\n      "); at != std::string::npos; at = text.find("\n      ")) {
+    text.replace(at, 7, " ");
+  }
+  CHECK(text.find("logins: a new root password + 1 admin account of the old host and its "
+                  "sudoers.d") != std::string::npos);
+  // Printed output is no answer file.
+  const std::string why = load_error(plan::to_redacted_json(p));
+  CHECK(why.find("kickstart.root_password_hash: was printed with its secrets hidden") == 0);
+  // Plans written before the logins were carried load with none.
+  json j = plan::to_json(p);
+  j["kickstart"].erase("old_logins");
+  CHECK(plan::plan_from_json(j).kickstart.old_logins == scan::Logins{});
 }
 
 TEST_CASE("load errors name the field") {
