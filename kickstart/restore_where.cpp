@@ -6,10 +6,12 @@ namespace kvmr::kickstart {
 namespace {
 
 // Variables are kw_*: the rest of the script does not use that prefix.
+// The copy on the data disk is told by what `copy` leaves beside it: the
+// payload directory and the manifest.
 // Directories are compared by `stat -L -c %d:%i`; df names the filesystem
 // holding the copy (--output: coreutils 8.21 and later, EL7 has 8.22).
 const char *kCheck = R"SH(kw_here=$(cd -- "$(dirname -- "$0")" 2>/dev/null && pwd -P) || kw_here=
-if [ -n "$kw_here" ] && [ -d "$kw_here/payload" ] &&
+if [ -n "$kw_here" ] && [ -d "$kw_here/payload" ] && [ -f "$kw_here/manifest.json" ] &&
   [ "$(stat -L -c %d:%i -- "$kw_here")" != "$(stat -L -c %d:%i -- "$kw_want" 2>/dev/null || echo none)" ]; then
   kw_root=$(dirname -- "$kw_here")
   kw_src=$(df --output=source -- "$kw_root" 2>/dev/null | tail -n 1)
@@ -52,7 +54,7 @@ std::string parent_of(const std::string &path) {
 } // namespace
 
 std::string render_where_check(const RestoreSpec &s) {
-  return "# Run from the rescued data disk (its payload beside it), the script must be\n"
+  return "# Run from the rescued data disk (its payload and manifest beside it), it must be\n"
          "# where the domain XML names the disks (kickstart/restore_where.hpp).\n"
          "kw_want=" +
          shell_quote(parent_of(s.payload_dir)) + "\nkw_mount=" + shell_quote(s.data_mount) + "\n" +

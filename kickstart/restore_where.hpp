@@ -20,13 +20,14 @@ inline constexpr const char *kRestoreScriptName = "kvm-rescue-restore";
 
 // A shell block for the restore script (bash 4.2 under `set -u`; coreutils
 // only), to run before anything reads the payload or writes the log. When
-// the script has a `payload` directory beside it (the copy on the data
-// disk) and that directory is not the parent of S.payload_dir (compared by
+// the script has a `payload` directory and a `manifest.json` beside it (the
+// copy on the data disk) and that directory is not the parent of
+// S.payload_dir (compared by
 // device and inode: a symlinked mount point is fine), it says on stderr
 // where it is, where it must be, the exact commands (mkdir -p, mount
 // --bind, the script's path there with --dry-run), whether that directory
-// holds files of this host, and exits 2 having changed nothing. Without a
-// payload beside it (the kickstart's /usr/local/sbin copy) it does nothing.
+// holds files of this host, and exits 2 having changed nothing. Without
+// them beside it (the kickstart's /usr/local/sbin copy) it does nothing.
 std::string render_where_check(const RestoreSpec &s);
 
 } // namespace kvmr::kickstart

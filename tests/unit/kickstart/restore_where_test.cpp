@@ -38,6 +38,7 @@ struct Box {
   Box() {
     fs::remove_all(dir);
     fs::create_directories(disk / "kvm-rescue" / "payload");
+    std::ofstream(disk / "kvm-rescue" / "manifest.json") << "{}\n";
   }
   Box(const Box &) = delete;
   Box &operator=(const Box &) = delete;
@@ -80,6 +81,13 @@ TEST_CASE("a data mount that is a link to the disk is the same place") {
 TEST_CASE("without a payload beside it (the kickstart's copy), nothing is checked") {
   const Box box;
   const auto r = run_check((box.dir / "nowhere").string(), box.dir / "usr" / "local" / "sbin");
+  CHECK(r.out == "went on\n");
+}
+
+TEST_CASE("a payload directory without the copy's manifest beside it is not the data disk") {
+  const Box box;
+  fs::remove(box.disk / "kvm-rescue" / "manifest.json");
+  const auto r = box.run((box.dir / "nowhere").string());
   CHECK(r.out == "went on\n");
 }
 
