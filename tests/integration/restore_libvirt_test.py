@@ -111,10 +111,10 @@ def old_host(binary, story, work):
 
 def plan_and_copy(c, binary, story, work, target):
     plan = os.path.join(work, "plan.json")
-    p = t.run([binary, "plan", story, "--target", target, "-o", plan])
+    p = t.run([binary, "plan", story, "--target", target, "-o", plan], timeout=600)
     if not cl.exit_code_is(c, "plan exit code", p, 0):
         return None
-    p = t.run([binary, "copy", "--plan", plan])
+    p = t.run([binary, "copy", "--plan", plan], timeout=600)
     if not cl.exit_code_is(c, "copy exit code", p, 0):
         return None
     rep = cl.load(os.path.join(target, "kvm-rescue/report.json"))
@@ -132,9 +132,9 @@ def check_script_on_disk(c, binary, plan, target):
     st = os.stat(path)
     c.eq("the script's mode", stat.S_IMODE(st.st_mode), 0o700)
     c.eq("the script's owner", st.st_uid, 0)
-    c.eq("bash -n on the script", t.run(["bash", "-n", path]).returncode, 0)
+    c.eq("bash -n on the script", t.run(["bash", "-n", path], timeout=60).returncode, 0)
     p = t.run([binary, "kickstart", "--plan", plan, "--os-disk", OS_DISK, "--data-disk",
-               DATA_DISK])
+               DATA_DISK], timeout=300)
     m = re.search(r"^cat > '/usr/local/sbin/kvm-rescue-restore' <<'(KVMR_EOF[_0-9]*)'\n(.*?)\n\1$",
                   p.stdout, re.S | re.M)
     # exit 1: written with a warning (the story's br0 keeps its port eth0)
@@ -383,7 +383,8 @@ def main():
             old = old_host(binary, story, work)
             target = os.path.join(work, "target")
             os.makedirs(target)
-            t.run(["mount", "-t", "tmpfs", "-o", "size=4g", "kvmr-target", target], check_rc=0)
+            t.run(["mount", "-t", "tmpfs", "-o", "size=4g", "kvmr-target", target], check_rc=0,
+                  timeout=60)
             try:
                 plan = plan_and_copy(c, binary, story, work, target)
                 if plan is not None and check_script_on_disk(c, binary, plan, target):
@@ -392,7 +393,7 @@ def main():
                     c.eq("the payload is unchanged",
                          tree_hash(os.path.join(target, "kvm-rescue/payload")), payload_before)
             finally:
-                t.run(["umount", target], check_rc=0)
+                t.run(["umount", target], check_rc=0, timeout=60)
             c.eq("the source image is unchanged", t.sha256(story), before)
             sys_state.check()
     finally:
