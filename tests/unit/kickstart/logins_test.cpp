@@ -89,7 +89,7 @@ TEST_CASE("the old host's root hash and admin accounts become rootpw and user li
 
 TEST_CASE("%post installs every key and sudoers.d file with its exact bytes and modes") {
   Profile p = test::story_profile(Dialect::el8);
-  p.root_keys.push_back("command=\"echo hi; $(reboot)\" ssh-rsa AAAAB3Nz second@key");
+  p.root_keys.emplace_back("command=\"echo hi; $(reboot)\" ssh-rsa AAAAB3Nz second@key");
   p.sudoers.push_back({"20-ops", "%wheel ALL=(ALL) ALL\n%end\nDefaults:alice !requiretty\n"});
   p.sudoers.push_back({"30-broken", "BROKEN line\n"});
   const fs::path dir = fs::absolute("logins-sandbox");
