@@ -104,10 +104,10 @@ std::vector<std::string> guest_warnings(const std::vector<GuestFacts> &guests, D
   const auto moves = firmware_moves(d);
   for (const auto &g : guests) {
     if (const std::string why = machine_type_problem(g.machine, d); !why.empty()) {
-      out.push_back(fmt::format("VM {}: {}; libvirt will refuse to define it until its "
-                                "<type machine=...> names one the new host lists in `virsh "
-                                "capabilities` (the guest then sees slightly different "
-                                "hardware)",
+      out.push_back(fmt::format("VM {}: {}; the restore script gives it the new host's own "
+                                "type of the same family (i440fx or q35) from `virsh "
+                                "capabilities`, and says so in its report (the guest then "
+                                "sees slightly different hardware)",
                                 g.name, why));
     }
     for (const auto &m : moves) {

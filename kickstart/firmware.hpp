@@ -3,11 +3,12 @@
 // (EL7's OVMF package keeps them in /usr/share/OVMF, EL8/EL9's edk2-ovmf
 // in /usr/share/edk2/ovmf) and the machine types of the new qemu-kvm.
 //
-// The firmware paths are rewritten on the new host by the first-boot
-// restore script (restore.hpp), where it can see which files exist; the
-// machine types are checked there against `virsh capabilities` and, when
-// the payload's domain XML can be read at kickstart time, named in the
-// Profile's warnings (guest_warnings).
+// The first-boot restore script fits each domain to the new host where it
+// can see what the host offers (restore_adapt.sh, from `virsh
+// capabilities` and `domcapabilities`); firmware_moves() is its hint table
+// for the firmware files. When the payload's domain XML can be read at
+// kickstart time, what will change is named in the Profile's warnings
+// (guest_warnings).
 #pragma once
 
 #include "kickstart/dialect.hpp"
@@ -24,7 +25,8 @@ struct FirmwareMove {
   std::string to;   // the same image on the target dialect
 };
 
-// The moves for a target dialect (none for EL7).
+// The moves for a target dialect (none for EL7): the restore script takes
+// the new path where the new host has the file.
 std::vector<FirmwareMove> firmware_moves(Dialect d);
 
 // Why MACHINE (<os><type machine=...>) may not start on the dialect's
@@ -56,7 +58,8 @@ struct PayloadFacts {
 };
 
 // Warnings for the person at the server: guests whose machine type the
-// dialect's qemu-kvm lacks, guests whose firmware the restore rewrites.
+// dialect's qemu-kvm lacks (the restore gives them the host's type of the
+// same family), guests whose firmware the restore rewrites.
 std::vector<std::string> guest_warnings(const std::vector<GuestFacts> &guests, Dialect d);
 
 } // namespace kvmr::kickstart

@@ -1,5 +1,7 @@
 #include "kickstart/restore.hpp"
 
+#include "kickstart/restore_adapt.hpp"
+#include "kickstart/restore_where.hpp"
 #include "kickstart/shell_quote.hpp"
 
 namespace kvmr::kickstart {
@@ -16,17 +18,25 @@ const char *kHeader = R"SH(#!/bin/bash
 # do and changes nothing (no log file, no done mark).
 set -u
 umask 077 # the log, the rewritten XML and the done mark are root's alone
-log=${KVMR_RESTORE_LOG:-/var/log/kvm-rescue-restore.log}
+)SH";
+
+// After kHeader: where the script runs from (restore_where.hpp), then the
+// paths and options.
+const char *kOptions = R"SH(log=${KVMR_RESTORE_LOG:-/var/log/kvm-rescue-restore.log}
 done_mark=${KVMR_RESTORE_DONE:-/var/lib/kvm-rescue/restore.done}
-xml_dir=${KVMR_RESTORE_XML:-/var/lib/kvm-rescue/xml} # rewritten copies of payload XML
-root=${KVMR_RESTORE_ROOT:-} # prefix of the firmware paths checked (tests)
+xml_dir=${KVMR_RESTORE_XML:-/var/lib/kvm-rescue/xml} # adapted copies of payload XML
+report=${KVMR_RESTORE_REPORT:-/var/lib/kvm-rescue/restore-report.txt} # what was adapted
+root=${KVMR_RESTORE_ROOT:-} # prefix of the host paths checked (tests)
 nvram_dir=${KVMR_RESTORE_NVRAM_DIR:-/var/lib/libvirt/qemu/nvram}
 dry=0
-case "${1:-}" in
-  --dry-run) dry=1 ;;
-  "") ;;
-  *) echo "usage: $0 [--dry-run]" >&2; exit 2 ;;
-esac
+allow_emu=0 # --allow-emulation: without KVM, define the domains as type qemu
+for arg in "$@"; do
+  case "$arg" in
+    --dry-run) dry=1 ;;
+    --allow-emulation) allow_emu=1 ;;
+    *) echo "usage: $0 [--dry-run] [--allow-emulation]" >&2; exit 2 ;;
+  esac
+done
 if [ "$dry" = 1 ]; then
   echo "== kvm-rescue restore, dry run: nothing is changed"
   [ -e "$done_mark" ] && echo "(already marked done: $done_mark; a real run would do nothing)"
@@ -57,33 +67,6 @@ if ! v uri >/dev/null 2>&1; then
 fi
 is_active() { # KIND NAME
   v "$1-info" "$2" 2>/dev/null | grep -Eq '^(State|Active):[[:space:]]+(running|yes)'
-}
-# fw_fix XML: prints the file to define: XML itself, or a copy under
-# $xml_dir whose <loader>/<nvram template=> name this host's firmware files
-# where the old host's are not the ones this host has (fw_from -> fw_to).
-fw_fix() {
-  local src=$1 i dst args=()
-  for ((i = 0; i < ${#fw_from[@]}; i++)); do
-    grep -qF -- "${fw_from[$i]}" "$src" 2>/dev/null || continue
-    if [ -e "$root${fw_to[$i]}" ]; then
-      args+=(-e "${fw_sed[$i]}")
-    elif [ ! -e "$root${fw_from[$i]}" ]; then
-      echo "WARNING: $src: its firmware ${fw_from[$i]} is not on this host, nor ${fw_to[$i]}: install $fw_package" >&2
-    fi
-  done
-  if [ "${#args[@]}" -eq 0 ]; then
-    printf '%s\n' "$src"
-    return 0
-  fi
-  if [ "$dry" = 1 ]; then
-    echo "would rewrite the firmware paths of $src for this host" >&2
-    printf '%s\n' "$src"
-    return 0
-  fi
-  dst=$xml_dir/$(printf '%s' "$src" | md5sum | cut -c1-16).xml # one per payload file
-  mkdir -p "$xml_dir" && sed "${args[@]}" "$src" >"$dst" || return 1
-  echo "firmware paths rewritten for this host: $src -> $dst" >&2
-  printf '%s\n' "$dst"
 }
 # nvram_check FILE: says so in the log when the variable store FILE does
 # not have the size of this host's OVMF_VARS.fd: a store made by another
@@ -133,19 +116,24 @@ nvram_install() {
   fi
   [ -e "$to" ] || run install -D -m 0600 "$from" "$to"
 }
-caps=
-# machine_check XML: says so in the log when the <type machine=...> of XML
-# is not among the machine types this host's qemu offers.
-machine_check() {
-  local m
-  m=$(sed -n "s/.*<type[^>]*machine=[\"']\([^\"']*\)[\"'].*/\1/p" "$1" 2>/dev/null | head -n 1)
-  [ -n "$m" ] || return 0
-  [ -n "$caps" ] || caps=$(v capabilities 2>/dev/null)
-  [ -n "$caps" ] || return 0
-  grep -qF ">$m</machine>" <<<"$caps" && return 0
-  echo "WARNING: $1: machine type $m is not offered by this host's qemu (virsh capabilities); libvirt refuses the domain until its <type machine=...> names one that is; then run $0 again" >&2
-  return 1
-}
+)SH";
+
+// Stops before anything is defined when the domains want KVM this host
+// lacks (unless --allow-emulation): see adapt_preflight.
+const char *kPreflight = R"SH(adapt_init
+if ! adapt_preflight; then
+  [ "$dry" = 1 ] && echo "(a real run stops here and defines nothing)"
+  exit 1
+fi
+)SH";
+
+// Defines each domain from the file adapt_xml gives (an adapted copy
+// when this host needs one), autostart as before.
+const char *kDomains = R"SH(for ((i = 0; i < ${#dom_xml[@]}; i++)); do
+  x=$(adapt_xml "domain ${dom_name[$i]}" "${dom_xml[$i]}") || x=${dom_xml[$i]}
+  run v define "$x"
+  [ "${dom_auto[$i]}" = 1 ] && run v autostart "${dom_name[$i]}"
+done
 )SH";
 
 // Redefines snap_* in passes: libvirt refuses a snapshot whose parent it
@@ -153,7 +141,11 @@ machine_check() {
 // script was written (order_snapshots kept it in the plan's order) is
 // tried again after the others; it fails for good only when a pass
 // defines nothing.
-const char *kSnapshots = R"SH(snap_ok=()
+const char *kSnapshots = R"SH(snap_ok=() snap_def=()
+for ((i = 0; i < ${#snap_xml[@]}; i++)); do
+  snap_def[$i]=$(adapt_xml "snapshot ${snap_name[$i]} of ${snap_dom[$i]}" "${snap_xml[$i]}") ||
+    snap_def[$i]=${snap_xml[$i]}
+done
 pending=${#snap_xml[@]}
 while [ "$pending" -gt 0 ]; do
   before=$pending
@@ -163,7 +155,7 @@ while [ "$pending" -gt 0 ]; do
       snap_ok[$i]=1 pending=$((pending - 1))
       continue
     fi
-    x=$(fw_fix "${snap_xml[$i]}") || x=${snap_xml[$i]}
+    x=${snap_def[$i]}
     if [ "$dry" = 1 ]; then
       echo "would run: v snapshot-create ${snap_dom[$i]} $x --redefine"
       snap_ok[$i]=1 pending=$((pending - 1))
@@ -198,32 +190,42 @@ else
 fi
 )SH";
 
-// A sed expression replacing FROM by TO where it is a whole value on a
-// <loader> or <nvram> line (text between '>' and '<', or a quoted
-// attribute value). The paths are kvm-rescue's own constants.
-std::string fw_sed(const FirmwareMove &m) {
-  std::string re;
-  for (const char c : m.from) {
-    if (c == '.' || c == '[' || c == '*' || c == '^' || c == '$' || c == '\\' || c == '#') {
-      re += '\\';
-    }
-    re += c;
-  }
-  return R"(/<loader\|<nvram/s#\([>'"]\))" + re + R"(\([<'"]\)#\1)" + m.to + R"(\2#g)";
-}
-
+// The firmware hint table (old path -> this dialect's path, used where
+// the new host has the file) and the UEFI package and VARS file named in
+// the log.
 std::string fw_arrays(const RestoreSpec &s) {
-  std::string from = "fw_from=(";
-  std::string to = "fw_to=(";
-  std::string sed = "fw_sed=(";
+  std::string from = "fw_hint_from=(";
+  std::string to = "fw_hint_to=(";
   for (const auto &m : s.firmware) {
     from += " " + shell_quote(m.from);
     to += " " + shell_quote(m.to);
-    sed += " " + shell_quote(fw_sed(m));
   }
-  return from + " )\n" + to + " )\n" + sed +
-         " )\nfw_package=" + shell_quote(ovmf_package(s.dialect)) +
+  return from + " )\n" + to + " )\nfw_package=" + shell_quote(ovmf_package(s.dialect)) +
          "\nfw_vars=" + shell_quote(std::string(ovmf_dir(s.dialect)) + "/OVMF_VARS.fd") + "\n";
+}
+
+// The domains and snapshots as arrays: the adaptation checks them all
+// before anything is defined (adapt_preflight).
+std::string object_arrays(const RestoreSpec &s) {
+  const auto q = [](const std::string &v) { return shell_quote(v); };
+  std::string name = "dom_name=(";
+  std::string xml = "dom_xml=(";
+  std::string autostart = "dom_auto=(";
+  for (const auto &x : s.domains) {
+    name += " " + q(x.name);
+    xml += " " + q(x.xml);
+    autostart += x.autostart ? " 1" : " 0";
+  }
+  std::string sdom = "snap_dom=(";
+  std::string sname = "snap_name=(";
+  std::string sxml = "snap_xml=(";
+  for (const auto &x : order_snapshots(s.snapshots)) {
+    sdom += " " + q(x.domain);
+    sname += " " + q(x.name);
+    sxml += " " + q(x.xml);
+  }
+  return name + " )\n" + xml + " )\n" + autostart + " )\n" + sdom + " )\n" + sname + " )\n" + sxml +
+         " )\n";
 }
 
 } // namespace
@@ -259,7 +261,12 @@ std::vector<RestoreSnapshot> order_snapshots(std::vector<RestoreSnapshot> snaps)
 
 std::string render_restore_script(const RestoreSpec &s) {
   std::string o = kHeader;
+  o += render_where_check(s);
+  o += kOptions;
+  o += restore_adapt_sh();
   o += fw_arrays(s);
+  o += object_arrays(s);
+  o += kPreflight;
   const auto q = [](const std::string &v) { return shell_quote(v); };
   o += "\necho \"== secrets\"\n";
   for (const auto &x : s.secrets) {
@@ -289,24 +296,9 @@ std::string render_restore_script(const RestoreSpec &s) {
     o += "nvram_install " + q(x.from) + " " + q(x.to) + " && nvram_check " + q(x.to) + "\n";
   }
   o += "\necho \"== domains\"\n";
-  for (const auto &x : s.domains) {
-    o += "x=$(fw_fix " + q(x.xml) + ") || x=" + q(x.xml) + "\n";
-    o += "machine_check \"$x\"\n";
-    o += "run v define \"$x\"\n";
-    if (x.autostart) {
-      o += "run v autostart " + q(x.name) + "\n";
-    }
-  }
+  o += kDomains;
   o += "\necho \"== snapshots (parents first)\"\n";
-  std::string dom = "snap_dom=(";
-  std::string name = "snap_name=(";
-  std::string xml = "snap_xml=(";
-  for (const auto &x : order_snapshots(s.snapshots)) {
-    dom += " " + q(x.domain);
-    name += " " + q(x.name);
-    xml += " " + q(x.xml);
-  }
-  o += dom + " )\n" + name + " )\n" + xml + " )\n" + kSnapshots;
+  o += kSnapshots;
   o += kFooter;
   return o;
 }

@@ -2,13 +2,15 @@
 // once libvirt runs on the new host, define everything the old host had
 // from the payload the copy left on the data disk, in dependency order:
 // secrets (and their values), pools, networks, NVRAM files, domains,
-// snapshots (parents first), autostart as before, restorecon. Domain and
-// snapshot XML naming EL7's firmware paths is rewritten to the new host's
-// (a copy under /var/lib/kvm-rescue/xml is defined), and a machine type
-// the new qemu does not list is named in the log. It logs,
-// can run again without harm, and marks itself done only when every step
-// worked. Every value that came from the old disk goes through
-// shell_quote().
+// snapshots (parents first), autostart as before, restorecon. Each domain
+// (and snapshot) is fitted to the host it lands on from `virsh
+// capabilities` and `domcapabilities` (restore_adapt.sh: virt type,
+// emulator, machine type, UEFI paths, CPU mode; an adapted copy under
+// /var/lib/kvm-rescue/xml is defined, every change logged and listed in
+// /var/lib/kvm-rescue/restore-report.txt). Without KVM it stops before
+// defining anything unless run with --allow-emulation. It logs, can run
+// again without harm, and marks itself done only when every step worked.
+// Every value that came from the old disk goes through shell_quote().
 #pragma once
 
 #include "kickstart/dialect.hpp"
@@ -60,9 +62,9 @@ struct RestoreSpec {
   std::vector<RestoreNvram> nvram;
   std::vector<RestoreDomain> domains;
   std::vector<RestoreSnapshot> snapshots; // redefined parents before children
-  // Firmware paths the domain (and snapshot) XML is rewritten from before
-  // `virsh define`, when the new path exists on the new host
-  // (firmware_moves(dialect)); the payload itself is left as it is.
+  // Known equivalents of the old host's firmware files on the target
+  // dialect (firmware_moves(dialect)): the adaptation takes one where the
+  // new host has the file, else what `virsh domcapabilities` lists.
   std::vector<FirmwareMove> firmware;
 };
 

@@ -193,15 +193,25 @@ def check_el9_restore(c, binary, story, workdir):
         box = el9_sandbox(target, workdir)
         # Every new-host path the script names, into the sandbox.
         script = script.replace("'/var/lib/libvirt/", f"'{box}/var/lib/libvirt/")
+        # A stand-in RHEL 9 host: qemu-kvm with pc-q35-rhel7.6.0 only (no
+        # i440fx type at all, so nothing to adapt that family to), KVM, and
+        # a libvirt that lists no firmware (the hint table's EL9 files are
+        # in the sandbox's root).
+        caps = ("<capabilities><guest><os_type>hvm</os_type><arch name='x86_64'>"
+                "<emulator>/usr/libexec/qemu-kvm</emulator><machine>pc-q35-rhel7.6.0</machine>"
+                "<domain type='kvm'/></arch></guest></capabilities>")
+        domcaps = ("<domainCapabilities><os supported='yes'><loader supported='yes'/></os>"
+                   "</domainCapabilities>")
         r, log, calls = restore_in_box(
-            box, script, "capabilities) echo '<machine>pc-q35-rhel7.6.0</machine>'; exit 0;;\n",
+            box, script, f"capabilities) echo \"{caps}\"; exit 0;;\n"
+                         f"domcapabilities) echo \"{domcaps}\"; exit 0;;\n",
             KVMR_RESTORE_XML=os.path.join(box, "xml"), KVMR_RESTORE_ROOT=os.path.join(box, "root"),
             KVMR_RESTORE_NVRAM_DIR=os.path.join(box, "var/lib/libvirt/qemu/nvram"))
         c.eq("el9: no step failed", [x for x in log.splitlines() if x.startswith("FAILED")], [])
         # The story's BIOS VMs use pc-i440fx-rhel7.0.0, which RHEL 9's qemu-kvm
         # no longer has (this stand-in offers pc-q35-rhel7.6.0 only): named in
         # the log, the define still tried; nothing about the firmware.
-        warned = sorted(re.findall(r"^WARNING: .*/qemu/(\w+)\.xml: machine type (\S+) is not "
+        warned = sorted(re.findall(r"^WARNING: domain (\w+): machine type (\S+) is not "
                                    r"offered", log, re.M))
         c.eq("el9: machine types the new qemu lacks", warned,
              [("mail01", "pc-i440fx-rhel7.0.0"), ("web01", "pc-i440fx-rhel7.0.0")])

@@ -47,17 +47,21 @@ struct Sandbox {
   Sandbox() {
     fs::remove_all(dir);
     fs::create_directories(dir / "bin");
-    // A virsh that answers `uri`, says nothing is active and records
-    // each call's arguments, one per line.
-    std::ofstream(dir / "bin" / "virsh") << "#!/bin/bash\n"
-                                            "shift 2\n"
-                                            "case $1 in uri) exit 0;; *-info) exit 1;;\n"
-                                            "  capabilities) cat caps 2>/dev/null; exit 0;; esac\n"
-                                            "printf '%s\\n' \"$@\" >> " +
-                                                shell_quote((dir / "calls").string()) +
-                                                "\n"
-                                                "echo --- >> " +
-                                                shell_quote((dir / "calls").string()) + "\n";
+    // A virsh that answers `uri`, says nothing is active, answers
+    // capabilities and domcapabilities from the files caps and domcaps
+    // (when a test writes them) and records each other call's arguments,
+    // one per line.
+    std::ofstream(dir / "bin" / "virsh")
+        << "#!/bin/bash\n"
+           "shift 2\n"
+           "case $1 in uri) exit 0;; *-info) exit 1;;\n"
+           "  capabilities) cat caps 2>/dev/null; exit 0;;\n"
+           "  domcapabilities) cat domcaps 2>/dev/null; exit 0;; esac\n"
+           "printf '%s\\n' \"$@\" >> " +
+               shell_quote((dir / "calls").string()) +
+               "\n"
+               "echo --- >> " +
+               shell_quote((dir / "calls").string()) + "\n";
     fs::permissions(dir / "bin" / "virsh", fs::perms::owner_all);
   }
   Sandbox(const Sandbox &) = delete;
@@ -72,6 +76,7 @@ struct Sandbox {
                     ":$PATH KVMR_RESTORE_LOG=" + shell_quote((dir / "log").string()) +
                     " KVMR_RESTORE_DONE=" + shell_quote((dir / "done").string()) +
                     " KVMR_RESTORE_XML=" + shell_quote((dir / "xml").string()) +
+                    " KVMR_RESTORE_REPORT=" + shell_quote((dir / "report").string()) +
                     " KVMR_RESTORE_ROOT=" + shell_quote((dir / "root").string()) +
                     " KVMR_RESTORE_NVRAM_DIR=" + shell_quote((dir / "nv").string()) +
                     " bash restore.sh " + args);
@@ -334,7 +339,13 @@ std::string arg_after(const std::string &calls, const std::string &verb, int ski
 
 } // namespace
 
-TEST_CASE("EL9: the domain XML is defined with the new host's OVMF paths, and validates" *
+namespace {
+
+const std::string kCapsDir = std::string(KVMR_SOURCE_DIR) + "/tests/data/capabilities/";
+
+} // namespace
+
+TEST_CASE("the firmware hint table names the new host's OVMF files where it has them" *
           doctest::test_suite("tools")) {
   const Sandbox box;
   fs::create_directories(box.dir / "payload");
@@ -344,8 +355,9 @@ TEST_CASE("EL9: the domain XML is defined with the new host's OVMF paths, and va
   }
   const fs::path xml = box.dir / "payload" / "efi01.xml";
   std::ofstream(xml) << kEl7UefiDomain;
-  // This host's qemu has the machine type: no warning about it.
-  std::ofstream(box.dir / "caps") << "<machine maxCpus='384'>pc-q35-rhel7.3.0</machine>\n";
+  // A host of another distribution (upstream machine types, edk2 paths).
+  fs::copy_file(kCapsDir + "fedora35-capabilities.xml", box.dir / "caps");
+  fs::copy_file(kCapsDir + "fedora35-domcapabilities.xml", box.dir / "domcaps");
   RestoreSpec s;
   s.dialect = Dialect::el9;
   s.firmware = firmware_moves(Dialect::el9);
@@ -357,13 +369,21 @@ TEST_CASE("EL9: the domain XML is defined with the new host's OVMF paths, and va
   const std::string defined = arg_after(slurp(box.dir / "calls"), "define");
   CHECK(defined.rfind((box.dir / "xml").string() + "/", 0) == 0);
   const std::string text = slurp(defined);
-  CHECK(text.find(">/usr/share/edk2/ovmf/OVMF_CODE.secboot.fd</loader>") != std::string::npos);
+  // The secboot build the table names (libvirt lists only the plain one
+  // for i440fx), so Secure Boot stays on; its template beside it.
+  CHECK(
+      text.find("secure='yes' type='pflash'>/usr/share/edk2/ovmf/OVMF_CODE.secboot.fd</loader>") !=
+      std::string::npos);
   CHECK(text.find("template=\"/usr/share/edk2/ovmf/OVMF_VARS.fd\"") != std::string::npos);
   CHECK(text.find("<description>template was /usr/share/OVMF/OVMF_VARS.fd</description>") !=
         std::string::npos);
   CHECK(text.find(">/var/lib/libvirt/qemu/nvram/efi01_VARS.fd</nvram>") != std::string::npos);
+  CHECK(text.find("machine='pc-q35-6.1'") != std::string::npos);
+  CHECK(text.find("<emulator>/usr/bin/qemu-system-x86_64</emulator>") != std::string::npos);
   CHECK(slurp(xml) == kEl7UefiDomain); // the payload is not changed
   CHECK(log.find("WARNING") == std::string::npos);
+  CHECK(log.find("UEFI loader: /usr/share/OVMF/OVMF_CODE.secboot.fd -> "
+                 "/usr/share/edk2/ovmf/OVMF_CODE.secboot.fd") != std::string::npos);
   const auto v = test::sh("command -v virt-xml-validate >/dev/null || exit 77; "
                           "virt-xml-validate " +
                           shell_quote(defined) + " domain");
@@ -375,27 +395,102 @@ TEST_CASE("EL9: the domain XML is defined with the new host's OVMF paths, and va
   }
 }
 
-TEST_CASE("EL9: firmware that is nowhere and a machine type qemu lacks are named in the log") {
+TEST_CASE("firmware the host has none of and a chipset it lacks are named in the log") {
   const Sandbox box;
   fs::create_directories(box.dir / "payload");
   const fs::path xml = box.dir / "payload" / "efi01.xml";
   std::ofstream(xml) << kEl7UefiDomain;
-  std::ofstream(box.dir / "caps") << "<machine maxCpus='384'>pc-q35-rhel9.2.0</machine>\n"
-                                     "<machine maxCpus='384'>pc-q35-rhel7.6.0</machine>\n";
   RestoreSpec s;
   s.dialect = Dialect::el9;
   s.firmware = firmware_moves(Dialect::el9);
   s.domains.push_back({"efi01", xml.string(), false});
+  // RHEL 7's qemu-kvm 1.5.3 has no q35 machine type at all.
+  fs::copy_file(kCapsDir + "el7-capabilities.xml", box.dir / "caps");
   CHECK(box.run(render_restore_script(s)).status == 0); // only warnings
+  std::string log = slurp(box.dir / "log");
+  CHECK(log.find("machine type pc-q35-rhel7.3.0 is not offered by this host's qemu, which has "
+                 "no q35: left as it is") != std::string::npos);
+  // A host whose libvirt lists no UEFI firmware: install the package.
+  const Sandbox box2;
+  fs::create_directories(box2.dir / "payload");
+  std::ofstream(box2.dir / "payload" / "efi01.xml") << kEl7UefiDomain;
+  s.domains[0].xml = (box2.dir / "payload" / "efi01.xml").string();
+  fs::copy_file(kCapsDir + "fedora35-capabilities.xml", box2.dir / "caps");
+  std::ofstream(box2.dir / "domcaps") << "<domainCapabilities><os supported='yes'>"
+                                         "<loader supported='yes'/></os></domainCapabilities>\n";
+  CHECK(box2.run(render_restore_script(s)).status == 0);
+  log = slurp(box2.dir / "log");
+  INFO(log);
+  CHECK(log.find("its UEFI firmware /usr/share/OVMF/OVMF_CODE.secboot.fd is not on this host, "
+                 "and this host's libvirt offers none: install edk2-ovmf") != std::string::npos);
+}
+
+TEST_CASE("a template nothing on the host matches is dropped once the variable store is there") {
+  for (const bool installed : {true, false}) {
+    CAPTURE(installed);
+    const Sandbox box;
+    fs::create_directories(box.dir / "payload");
+    const fs::path xml = box.dir / "payload" / "efi01.xml";
+    std::ofstream(xml) << kEl7UefiDomain;
+    if (installed) {
+      fs::create_directories(box.dir / "root/var/lib/libvirt/qemu/nvram");
+      std::ofstream(box.dir / "root/var/lib/libvirt/qemu/nvram/efi01_VARS.fd") << "vars";
+    }
+    // The host's libvirt lists a loader with no VARS file beside it.
+    fs::copy_file(kCapsDir + "fedora35-capabilities.xml", box.dir / "caps");
+    std::ofstream(box.dir / "domcaps")
+        << "<domainCapabilities><os supported='yes'><loader supported='yes'>"
+           "<value>/usr/share/edk2/ovmf/OVMF_CODE.fd</value></loader></os>"
+           "</domainCapabilities>\n";
+    RestoreSpec s; // EL7's dialect: no hint table
+    s.domains.push_back({"efi01", xml.string(), false});
+    CHECK(box.run(render_restore_script(s)).status == 0);
+    const std::string log = slurp(box.dir / "log");
+    INFO(log);
+    const std::string text = slurp(arg_after(slurp(box.dir / "calls"), "define"));
+    CHECK(text.find(">/usr/share/edk2/ovmf/OVMF_CODE.fd</loader>") != std::string::npos);
+    CHECK(text.find("secure='no'") != std::string::npos); // no Secure Boot build here
+    CHECK(log.find("Secure Boot: on -> off") != std::string::npos);
+    if (installed) {
+      CHECK(text.find("template=") == std::string::npos);
+      CHECK(text.find("<nvram>/var/lib/libvirt/qemu/nvram/efi01_VARS.fd</nvram>") !=
+            std::string::npos);
+      CHECK(log.find("NVRAM template: /usr/share/OVMF/OVMF_VARS.fd -> (none)") !=
+            std::string::npos);
+      CHECK(slurp(box.dir / "report").find("NVRAM template") != std::string::npos);
+    } else {
+      CHECK(text.find("template=\"/usr/share/OVMF/OVMF_VARS.fd\"") != std::string::npos);
+      CHECK(log.find("is not installed: libvirt cannot make one at start") != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("a <cpu> not laid out one element per line is left as it is, nothing else lost") {
+  const Sandbox box;
+  fs::create_directories(box.dir / "payload");
+  const fs::path xml = box.dir / "payload" / "one.xml";
+  std::ofstream(xml)
+      << "<domain type='kvm'>\n  <name>one</name>\n"
+         "  <memory unit='KiB'>1048576</memory>\n  <os>\n"
+         "    <type arch='x86_64' machine='pc-i440fx-rhel7.0.0'>hvm</type>\n"
+         "  </os>\n"
+         "  <cpu mode='custom' match='exact'><model>Haswell-noTSX-IBRS</model></cpu>\n"
+         "  <devices>\n    <emulator>/usr/libexec/qemu-kvm</emulator>\n"
+         "    <interface type='network'>\n      <source network='default'/>\n"
+         "      <model type='virtio'/>\n    </interface>\n  </devices>\n"
+         "</domain>\n";
+  fs::copy_file(kCapsDir + "fedora35-capabilities.xml", box.dir / "caps");
+  fs::copy_file(kCapsDir + "tcg-domcapabilities.xml", box.dir / "domcaps"); // model not usable
+  RestoreSpec s;
+  s.domains.push_back({"one", xml.string(), false});
+  CHECK(box.run(render_restore_script(s)).status == 0);
   const std::string log = slurp(box.dir / "log");
   INFO(log);
-  // Nothing to rewrite to: the payload file itself is defined.
-  CHECK(arg_after(slurp(box.dir / "calls"), "define") == xml.string());
-  CHECK(log.find("/usr/share/OVMF/OVMF_CODE.secboot.fd is not on this host, nor "
-                 "/usr/share/edk2/ovmf/OVMF_CODE.secboot.fd: install edk2-ovmf") !=
-        std::string::npos);
-  CHECK(log.find("machine type pc-q35-rhel7.3.0 is not offered by this host's qemu") !=
-        std::string::npos);
+  const std::string text = slurp(arg_after(slurp(box.dir / "calls"), "define"));
+  CHECK(log.find("its <cpu> is not laid out as libvirt writes it") != std::string::npos);
+  CHECK(text.find("<model>Haswell-noTSX-IBRS</model>") != std::string::npos);
+  CHECK(text.find("<model type='virtio'/>") != std::string::npos);  // the NIC's model stays
+  CHECK(text.find("machine='pc-i440fx-6.1'") != std::string::npos); // the rest adapted
 }
 
 TEST_CASE("snapshots given children first are redefined parents first") {
@@ -488,8 +583,8 @@ TEST_CASE("the script expands no possibly empty array whole (EL7's bash 4.2 unde
     s.firmware = firmware_moves(d);
     const std::string script = render_restore_script(s);
     CHECK(script.find("${!") == std::string::npos);
-    // The one whole expansion is sed's arguments, after a check that
-    // there are some.
+    // The whole expansions are sed's arguments (after a check that there
+    // are some) and virsh's domcapabilities arguments (never empty).
     std::vector<std::string> names; // every "${NAME[@]}"
     for (std::size_t at = script.find("\"${"); at != std::string::npos;
          at = script.find("\"${", at + 1)) {
@@ -502,7 +597,7 @@ TEST_CASE("the script expands no possibly empty array whole (EL7's bash 4.2 unde
         names.push_back(script.substr(at + 3, end - at - 3));
       }
     }
-    CHECK(names == std::vector<std::string>{"args"});
+    CHECK(names == std::vector<std::string>{"dc", "dc", "args"});
     const Sandbox box;
     CHECK(box.run(script).status == 0);
   }
