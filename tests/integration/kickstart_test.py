@@ -215,7 +215,11 @@ def check_el9_restore(c, binary, story, workdir):
                                    r"offered", log, re.M))
         c.eq("el9: machine types the new qemu lacks", warned,
              [("mail01", "pc-i440fx-rhel7.0.0"), ("web01", "pc-i440fx-rhel7.0.0")])
-        c.eq("el9: one warning per such VM", log.count("WARNING"), 2)
+        # Their snapshots' embedded domains (mail01 has two) say the same.
+        others = [x for x in log.splitlines() if x.startswith("WARNING") and not re.match(
+            r"WARNING: (domain|snapshot \S+ of) (web01|mail01): machine type "
+            r"pc-i440fx-rhel7\.0\.0 is not offered", x)]
+        c.eq("el9: no warning but those of such VMs and their snapshots", others, [])
         c.true("el9: restore done", r.returncode == 0 and os.path.exists(os.path.join(box, "done")),
                log[-2000:])
         check_el9_app01(c, box, calls)
