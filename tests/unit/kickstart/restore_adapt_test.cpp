@@ -19,6 +19,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace kvmr::kickstart; // NOLINT(google-build-using-namespace)
@@ -113,7 +114,7 @@ struct Box {
   std::vector<Guest> guests;
   fs::path snapshot;
 
-  explicit Box(const Host &h) : dir(fs::absolute("adapt-sandbox")), host(h) {
+  explicit Box(Host h) : dir(fs::absolute("adapt-sandbox")), host(std::move(h)) {
     fs::remove_all(dir);
     fs::create_directories(dir / "bin");
     fs::create_directories(dir / "payload");
@@ -148,7 +149,7 @@ struct Box {
   void make_caps() const {
     std::string cmd = "cp " + shell_quote(host.caps) + " " + shell_quote(caps().string());
     if (!host.kvm) {
-      cmd = "sed -e \"/<domain type='kvm'\\/>/d\" -e \"/<domain type='kvm'>/,/<\\/domain>/d\" " +
+      cmd = R"(sed -e "/<domain type='kvm'\/>/d" -e "/<domain type='kvm'>/,/<\/domain>/d" )" +
             shell_quote(host.caps) + " > " + shell_quote(caps().string());
     }
     REQUIRE(test::sh(cmd).status == 0);
