@@ -5,6 +5,7 @@
 // NVRAM default path on the new host.
 #include "kickstart/profile_build.hpp"
 #include "kickstart/restore.hpp"
+#include "kickstart/shell_quote.hpp"
 #include "rescue/plan/plan_build.hpp"
 #include "unit/plan/plan_fixture.hpp"
 
@@ -74,7 +75,9 @@ TEST_CASE("a renamed VM is planned, copied and restored under its safe name") {
   REQUIRE(s.snapshots.size() == 1);
   CHECK(s.snapshots[0].domain == kSafe);
   const std::string script = kickstart::render_restore_script(s);
-  CHECK(script.find("run v autostart '" + kSafe + "'") != std::string::npos);
+  // Defined and autostarted under the safe name (the script's domain arrays).
+  CHECK(script.find("\ndom_name=( " + kickstart::shell_quote(kSafe) + " )\n") != std::string::npos);
+  CHECK(script.find("\ndom_auto=( 1 )\n") != std::string::npos);
 }
 
 TEST_CASE("a VM with a safe name keeps its XML and NVRAM path as they are") {
