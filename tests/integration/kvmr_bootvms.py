@@ -45,11 +45,31 @@ def rescue(binary, img, target, work):
 
 def new_host(lv, target):
     """LV made the new host: its bridges, the data disk TARGET at DATA_DISK,
-    a private /var/lib/kvm-rescue (the restore's done mark and XML)."""
+    a private /var/lib/kvm-rescue (the restore's done mark and XML), and no
+    KVM (hide_kvm): the VMs run under TCG."""
     for br in BRIDGES:
         lv.bridge(br)
     lv.bind(target, DATA_DISK)
     lv.tmpfs("/var/lib/kvm-rescue")
+    hide_kvm(lv)
+
+
+def hide_kvm(lv):
+    """A host without KVM, whatever this machine has: /dev/null bound over
+    /dev/kvm inside the namespace, libvirt's QEMU capabilities probed again
+    (cache emptied, libvirtd restarted), so `virsh capabilities` offers
+    type qemu only and the restore must adapt (--allow-emulation). Where
+    /dev/kvm exists here it may not even work for the host's CPU model:
+    measured on a nested VM, QEMU with -cpu host aborts ("failed to set MSR
+    0x10a") while qemu64 runs."""
+    if not os.path.exists("/dev/kvm"):
+        return
+    lv.run(["mount", "--bind", "/dev/null", "/dev/kvm"], check=True)
+    lv.run(["rm", "-rf", "/var/cache/libvirt/qemu"], check=True)
+    lv.reboot()
+    caps = lv.virsh("capabilities", check=True).stdout
+    if "<domain type='kvm'" in caps:
+        raise AssertionError("libvirt still offers KVM after /dev/kvm was hidden")
 
 
 def restore(lv, *extra):
