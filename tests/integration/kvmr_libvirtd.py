@@ -199,7 +199,11 @@ class Libvirtd:
 
     def start(self):
         """Starts virtlogd and libvirtd; returns once `virsh uri` answers."""
-        for name, argv in (("virtlogd", ["virtlogd"]), ("libvirtd", ["libvirtd"])):
+        # Their pid files in the private /run/libvirt: root's default is /run,
+        # shared with this machine (a second harness, or a host daemon, holds
+        # the same lock there).
+        for name in ("virtlogd", "libvirtd"):
+            argv = [name, "--pid-file", f"/run/libvirt/{name}.pid"]
             log = open(os.path.join(self.work, f"{name}.log"), "ab")
             try:
                 self.daemons[name] = subprocess.Popen(
