@@ -24,6 +24,9 @@ of a detached 80x24 tmux session (qemu -serial stdio).
     the ISO's kernel and initramfs booted directly with
     kvm-rescue.plan=LABEL=KVMRPLAN:/plan.json and
     kvm-rescue.confirm-wipe=/dev/vda; the machine must power off by itself.
+(b) then goes on to the restore: the script the copy left on the new data
+    disk runs against a real libvirt in private namespaces (as
+    integration.restore_libvirt does) and defines everything the old host had.
 Then, from outside, for both: every copied file has the source's hash and
 every domain XML validates (kvmr_copylib.check_copy), ks.cfg is on the OEMDRV
 volume and names the OS and data disks by id, the session log is on the
@@ -312,6 +315,31 @@ def case_replay(c, binary, iso, fixture, work):
     finally:
         tmux("kill-server", check=False)
     check_result(c, "b", binary, fixture, m, work, fixture_hash)
+    restore_after_copy(c, binary, fixture, m, work)
+
+
+def restore_after_copy(c, binary, fixture, m, work):
+    """(b) goes on as the new host would: the restore script the copy left on
+    the data disk, run against a real libvirt over that disk (the checks of
+    integration.restore_libvirt: every network, pool, secret, domain,
+    snapshot and autostart flag of the old host, expected from its own
+    files)."""
+    import kvmr_libvirtd as lvd  # noqa: PLC0415
+    import restore_libvirt_test as rl  # noqa: PLC0415
+    try:
+        lvd.require()
+    except SystemExit:
+        c.skip("b: the restore on a real libvirt", "this machine cannot run a private libvirtd "
+               "(see the SKIP line above)")
+        return
+    old = rl.old_host(binary, fixture, work)
+    with copylib.Mounted(binary, m.data, os.path.join(work, "b-restore-target")) as tgt:
+        rl.restore_on_libvirt(c, work, tgt.where, old)
+    # The private namespace held a bind mount of the disk: its loop device
+    # (detached above, autoclear while busy) goes once the kernel has torn
+    # that namespace down, a moment after its last process ended.
+    t.wait_for(lambda: not t.run(["losetup", "-j", m.data]).stdout.strip(),
+               "the data disk's loop device released", seconds=30)
 
 
 def build():
