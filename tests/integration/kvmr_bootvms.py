@@ -54,9 +54,34 @@ def new_host(lv, target):
     hide_kvm(lv)
 
 
+# /dev inside the namespace again, without kvm: a tmpfs holding copies of
+# this machine's device nodes, its mounts under /dev (pts, shm...) bound
+# in, moved over /dev. A /dev/kvm that exists but cannot be used would make
+# libvirt probe QEMU again at every lookup (35 s per define here).
+HIDE_KVM = r"""set -e
+d=/run/libvirt/.kvmr-dev
+mkdir "$d"
+mount -t tmpfs -o mode=0755,nosuid kvmr-dev "$d"
+for f in /dev/* /dev/.[!.]*; do
+  [ -e "$f" ] || [ -L "$f" ] || continue
+  n=${f#/dev/}
+  [ "$n" = kvm ] && continue
+  if mountpoint -q "$f"; then
+    mkdir "$d/$n"
+    mount --rbind "$f" "$d/$n"
+  else
+    cp -a "$f" "$d/"
+  fi
+done
+mount --move "$d" /dev
+rmdir "$d"
+rm -rf /var/cache/libvirt/qemu
+"""
+
+
 def hide_kvm(lv):
-    """A host without KVM, whatever this machine has: /dev/null bound over
-    /dev/kvm inside the namespace, libvirt's QEMU capabilities probed again
+    """A host without KVM, whatever this machine has: inside the namespace,
+    /dev without kvm (HIDE_KVM) and libvirt's QEMU capabilities probed again
     (cache emptied, libvirtd restarted), so `virsh capabilities` offers
     type qemu only and the restore must adapt (--allow-emulation). Where
     /dev/kvm exists here it may not even work for the host's CPU model:
@@ -64,8 +89,12 @@ def hide_kvm(lv):
     0x10a") while qemu64 runs."""
     if not os.path.exists("/dev/kvm"):
         return
-    lv.run(["mount", "--bind", "/dev/null", "/dev/kvm"], check=True)
-    lv.run(["rm", "-rf", "/var/cache/libvirt/qemu"], check=True)
+    lv.run(["sh", "-c", HIDE_KVM], check=True)
+    # libvirt's own mount namespace per QEMU cannot move that /dev's pts
+    # ("Unable to move /dev/pts mount ...: Invalid argument"): QEMU runs
+    # in the test's namespace as it is (the test's private qemu.conf).
+    with open(os.path.join(lv.etc, "qemu.conf"), "a", encoding="utf-8") as f:
+        f.write("namespaces = []\n")
     lv.reboot()
     caps = lv.virsh("capabilities", check=True).stdout
     if "<domain type='kvm'" in caps:
