@@ -176,7 +176,7 @@ ad_attr_sub() {
 ad_domcaps_for() {
   local f key dc=(domcapabilities --virttype "$1" --arch "$2")
   [ -z "$3" ] || dc+=(--machine "$3")
-  [ -z "$4" ] || dc+=(--emulator "$4")
+  [ -z "$4" ] || dc+=(--emulatorbin "$4")
   key=$(printf '%s\n' "${dc[@]}" | md5sum | cut -c1-16)
   f=$ad_dir/dc-$key.xml
   if [ ! -s "$f" ]; then

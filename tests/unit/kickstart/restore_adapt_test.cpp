@@ -157,8 +157,8 @@ struct Box {
     REQUIRE(count(caps(), "//guest/arch/domain[@type='kvm']") == (host.kvm ? 2 : 0));
   }
 
-  // domcapabilities as libvirt answers: an error for a virt type or a
-  // machine type the host does not offer (one recorded file stands for
+  // domcapabilities as libvirt answers: an error for an option virsh does
+  // not have, a virt type or a machine type the host does not offer (one recorded file stands for
   // each virt type's machine types).
   void make_virsh() const {
     const auto q = [](const std::string &s) { return shell_quote(s); };
@@ -174,8 +174,11 @@ struct Box {
            "    printf '%s\\n' \"$@\" >> "
         << q((dir / "domcaps-calls").string())
         << "\n"
-           "    while [ $# -gt 0 ]; do case $1 in --virttype) t=$2 ;; --machine) m=$2 ;; esac; "
-           "shift; done\n"
+           // virsh's own option names: it refuses any other (--emulator).
+           "    shift; while [ $# -gt 0 ]; do case $1 in --virttype) t=$2; shift ;; "
+           "--machine) m=$2; shift ;; --arch|--emulatorbin) shift ;; "
+           "*) echo \"error: command 'domcapabilities' doesn't support option $1\" >&2; "
+           "exit 1 ;; esac; shift; done\n"
            "    n=$(xmllint --xpath \"count(//guest/arch[@name='x86_64']/domain[@type='$t'])\" "
         << q(caps().string())
         << ")\n"
