@@ -3,7 +3,6 @@
 // idempotence and the done mark.
 #include "kickstart/restore.hpp"
 
-#include "kickstart/post.hpp"
 #include "kickstart/render.hpp"
 #include "kickstart/shell_quote.hpp"
 #include "unit/kickstart/ks_test_util.hpp"
@@ -268,32 +267,6 @@ TEST_CASE("the unit waits for libvirt and the data disk, per dialect") {
         std::string::npos);
   s.dialect = Dialect::el9;
   CHECK(render_restore_unit(s).find("virtqemud.socket") != std::string::npos);
-}
-
-TEST_CASE("write_file_lines writes the exact bytes, as here-document or base64") {
-  const fs::path dir = fs::absolute("write-file-lines");
-  fs::remove_all(dir);
-  for (const std::string &content :
-       {std::string("#!/bin/bash\necho 'a b' \"$x\"\nKVMR_EOF\n"),
-        std::string("line\n%end\n") + kHostile + "\nno newline at the end", std::string("ab"),
-        std::string("abc\n")}) {
-    const std::string path = (dir / "sub" / "f").string();
-    std::string script;
-    for (const auto &l : write_file_lines(path, content, "0640")) {
-      script += l + "\n";
-    }
-    std::ofstream(dir.string() + ".sh") << script;
-    const auto r = test::sh("bash " + shell_quote(dir.string() + ".sh"));
-    INFO(script);
-    CHECK(r.status == 0);
-    // A here-document always ends in a newline; base64 keeps the bytes.
-    const std::string got = slurp(path);
-    CHECK((got == content || got == content + "\n"));
-    CHECK((fs::status(path).permissions() & fs::perms::all) ==
-          (fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read));
-    fs::remove_all(dir);
-    fs::remove(dir.string() + ".sh");
-  }
 }
 
 namespace {
