@@ -17,14 +17,6 @@
 namespace kvmr::kickstart {
 namespace {
 
-std::string join(const std::vector<std::string> &v, const char *sep) {
-  std::string out;
-  for (const auto &s : v) {
-    out += (out.empty() ? "" : sep) + s;
-  }
-  return out;
-}
-
 void check_hash(const std::string &who, const std::string &hash) {
   if (!hash.empty() && !scan::is_crypt_hash(hash)) {
     throw InputError(
@@ -62,14 +54,8 @@ void check_account(const scan::AdminAccount &u) {
   }
 }
 
-// sudo skips a file in sudoers.d whose name has a '.' or ends in '~': the
-// old host's sudo read only plain names, and only those are carried.
 void check_sudoers(const scan::SudoersFile &f) {
-  const bool plain = !f.name.empty() && std::all_of(f.name.begin(), f.name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_';
-  });
-  if (!plain) {
+  if (!scan::is_sudoers_name(f.name)) {
     throw InputError(
         fmt::format("sudoers.d file \"{}\": not a name sudo reads", scan::escaped_name(f.name)));
   }
@@ -134,7 +120,7 @@ std::vector<std::string> login_commands(const Profile &p) {
   for (const auto &u : p.admins) {
     std::string line = "user --name=" + u.name;
     if (!u.groups.empty()) {
-      line += " --groups=" + join(u.groups, ",");
+      line += fmt::format(" --groups={}", fmt::join(u.groups, ","));
     }
     line += u.hash.empty() ? " --lock" : " --iscrypted --password=" + u.hash;
     out.push_back(std::move(line));

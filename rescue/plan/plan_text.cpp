@@ -127,8 +127,7 @@ bool gives_way_in(const KickstartChoices &k) {
       !k.ssh_key.empty() ||
       (k.root_password == "keep-old" && (!old.root_hash.empty() || !old.root_keys.empty())) ||
       (k.root_password == "hash" && !k.root_password_hash.empty());
-  return root || std::any_of(old.admins.begin(), old.admins.end(),
-                             [](const auto &u) { return !u.hash.empty() || !u.ssh_keys.empty(); });
+  return root || old.admin_way_in();
 }
 
 std::string render_plan(const RescuePlan &p) {

@@ -176,13 +176,7 @@ void read_sudoers(io::SourceTree &tree, HostAccounts &a) {
     return;
   }
   for (const auto &e : tree.list(dir)) {
-    // sudo skips names with '.' or ending in '~' (editor and package
-    // files); a name the %post writes stays plain.
-    const bool plain = !e.name.empty() && std::all_of(e.name.begin(), e.name.end(), [](char c) {
-      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-             c == '-' || c == '_';
-    });
-    if (e.type != io::FileType::regular || !plain) {
+    if (e.type != io::FileType::regular || !is_sudoers_name(e.name)) {
       continue;
     }
     if (auto text = detail::read_text(tree, dir + "/" + e.name, a.notes)) {
@@ -203,6 +197,13 @@ bool is_valid_user_name(std::string_view name) {
   }
   return std::all_of(name.begin() + 1, name.end(),
                      [&](char c) { return lower(c) || (c >= '0' && c <= '9') || c == '-'; });
+}
+
+bool is_sudoers_name(std::string_view name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
+  });
 }
 
 bool is_crypt_hash(std::string_view field) {

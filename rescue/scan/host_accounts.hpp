@@ -39,6 +39,9 @@ std::string logins_summary(const Logins &a);
 
 // useradd's rule for a name (and what kickstart's `user --name` takes).
 bool is_valid_user_name(std::string_view name);
+// A file name in /etc/sudoers.d that sudo reads (it skips names with '.'
+// or ending in '~', editor and package files) and a %post writes plainly.
+bool is_sudoers_name(std::string_view name);
 // A crypt(3) hash a kickstart can carry: "$id$...", only [A-Za-z0-9./$].
 bool is_crypt_hash(std::string_view field);
 

@@ -37,12 +37,15 @@ struct Logins {
   std::vector<SudoersFile> sudoers;
   friend bool operator==(const Logins &, const Logins &) = default;
 
+  // True when an admin account has a password or a key.
+  [[nodiscard]] bool admin_way_in() const {
+    return std::any_of(admins.begin(), admins.end(), [](const AdminAccount &u) {
+      return !u.hash.empty() || !u.ssh_keys.empty();
+    });
+  }
   // True when someone could log in with these (a password or a key).
   [[nodiscard]] bool any_way_in() const {
-    return !root_hash.empty() || !root_keys.empty() ||
-           std::any_of(admins.begin(), admins.end(), [](const AdminAccount &u) {
-             return !u.hash.empty() || !u.ssh_keys.empty();
-           });
+    return !root_hash.empty() || !root_keys.empty() || admin_way_in();
   }
 };
 
