@@ -62,6 +62,11 @@ void add_copy_flags(CLI::App &cmd, CopyFlags &f) {
                  "KiB, MiB, GiB); spares a failing disk")
       ->transform(CLI::AsSizeValue(false));
   cmd.add_flag("--json", f.json, "The report as one JSON document on stdout");
+  cmd.add_flag("--restore", f.restore,
+               "A network target (ssh://): after the copy, run the restore there (define the "
+               "VMs, start those marked autostart); without it only its --dry-run is shown");
+  cmd.add_flag("--allow-emulation", f.allow_emulation,
+               "With --restore: define the VMs as emulated (type qemu) where the host has no KVM");
 }
 
 Runner add_copy(CLI::App &app) {

@@ -23,6 +23,20 @@ copy::HashKind hash_of(const std::string &name) {
   throw flow::Refused(fmt::format("--hash {}: use xxh3 or sha256", name));
 }
 
+// What the restore said on the network target; with --json it goes to
+// stderr, so stdout stays one JSON document.
+void print_remote_restore(const plan::RescuePlan &p, const CopyFlags &flags,
+                          const flow::CopyOutcome &out) {
+  std::ostream &os = flags.json ? std::cerr : std::cout;
+  os << fmt::format("\n{} on {} {}:\n", flags.restore ? "The restore" : "The restore's dry run",
+                    p.target.path, out.restore_exit == 0 ? "says" : "failed");
+  os << out.restore_output;
+  if (!flags.restore && out.restore_exit == 0) {
+    os << "\nNothing was defined there yet: run the same copy command again with --restore "
+          "(it copies nothing twice) to define and start the VMs.\n";
+  }
+}
+
 } // namespace
 
 int copy_plan(const plan::RescuePlan &p, const std::vector<disk::Disk> &sources,
@@ -35,6 +49,10 @@ int copy_plan(const plan::RescuePlan &p, const std::vector<disk::Disk> &sources,
   req.plan_file = flags.plan_file;
   req.cancel = &watch.flag();
   req.checkpoint = [&watch] { watch.check(); };
+  req.restore = flags.restore;
+  if (flags.allow_emulation) {
+    req.restore_options.emplace_back("--allow-emulation");
+  }
 
   ProgressView view(p.items.size(), flow::bytes_to_copy(p), ProgressView::stderr_options());
   flow::CopyHooks hooks;
@@ -66,6 +84,9 @@ int copy_plan(const plan::RescuePlan &p, const std::vector<disk::Disk> &sources,
   const flow::CopyOutcome out = flow::run_copy(p, sources, host, req, hooks);
   view.finish();
   std::cout << (flags.json ? out.report_json : out.report_text);
+  if (out.restore_exit >= 0) {
+    print_remote_restore(p, flags, out);
+  }
   if (out.cancelled) {
     return 128 + (watch.signal() != 0 ? watch.signal() : SIGINT);
   }

@@ -20,6 +20,10 @@ struct CopyFlags {
   int retries = 1;
   std::uint64_t max_rate = 0; // bytes/s; 0: no limit
   bool json = false;
+  // A network target: run the restore there after the copy (else only
+  // its --dry-run), and let it define VMs as emulated (no KVM there).
+  bool restore = false;
+  bool allow_emulation = false;
   // The plan file the run was started from (copy --plan); empty for
   // rescue, whose plan exists only on the target.
   std::string plan_file;

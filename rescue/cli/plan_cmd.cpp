@@ -5,9 +5,11 @@
 #include "rescue/cli/commands.hpp"
 #include "rescue/cli/exit_codes.hpp"
 #include "rescue/cli/signals.hpp"
+#include "rescue/flow/remote_flow.hpp"
 #include "rescue/flow/source.hpp"
 #include "rescue/plan/plan_build.hpp"
 #include "rescue/plan/plan_json.hpp"
+#include "rescue/remote/ssh_url.hpp"
 #include "rescue/target/target.hpp"
 #include "rescue/util/error.hpp"
 
@@ -32,11 +34,66 @@ struct PlanArgs {
   std::string dialect = "el7";
   std::string os_disk;
   std::string hostname;
+  // ssh:// targets
+  std::string host_key;
+  std::string known_hosts;
+  std::string identity;
 };
 
 int refuse(const std::string &why) {
   std::cerr << "kvm-rescue: " << why << "\n";
   return kExitUsage;
+}
+
+// Prints P (text or JSON) and saves it, or prints why the target NO
+// refuses it.
+int show_plan(const plan::RescuePlan &p, const PlanArgs &a, const std::vector<std::string> &no) {
+  if (!no.empty()) {
+    std::cerr << "kvm-rescue: the target " << a.target << " cannot be used:\n";
+    for (const auto &r : no) {
+      std::cerr << "  " << r << "\n";
+    }
+    return kExitUsage;
+  }
+  if (a.json) {
+    std::cout << plan::to_redacted_json(p).dump(2, ' ', false,
+                                                nlohmann::json::error_handler_t::replace)
+              << '\n';
+  } else {
+    std::cout << plan::render_plan(p);
+  }
+  if (!a.output.empty()) {
+    plan::save_plan(p, a.output);
+    (a.json ? std::cerr : std::cout) << "\nplan written to " << a.output << "\n";
+  }
+  return p.warnings.empty() ? kExitOk : kExitPartial;
+}
+
+// --target ssh://...: the other KVM host is asked where the run goes and
+// whether it can take it (flow/remote_flow.hpp).
+int run_remote_plan(const PlanArgs &a, const plan::PlanChoices &ch) {
+  HoldSignals hold;
+  try {
+    (void)remote::parse_ssh_url(a.target); // a typo stops before the disks are opened
+  } catch (const InputError &e) {
+    return refuse(e.what());
+  }
+  flow::OpenedSource src = flow::open_source(a.sources, a.backend, [&hold] { hold.check(); });
+  flow::RemotePlan rp;
+  try {
+    rp = flow::make_remote_plan(src, {a.target, {a.host_key, a.known_hosts}, a.identity}, ch);
+  } catch (const InputError &e) {
+    return refuse(e.what());
+  }
+  src.host.reset();
+  hold.check();
+  for (const auto &n : rp.notes) {
+    std::cerr << "kvm-rescue: " << n << "\n";
+  }
+  if (const std::string s = plan::space_shortfall(rp.plan); !s.empty()) {
+    rp.refusals.push_back(s);
+  }
+  return show_plan(rp.plan, a, rp.refusals);
 }
 
 int run_plan(const PlanArgs &a) {
@@ -50,6 +107,9 @@ int run_plan(const PlanArgs &a) {
   ch.kickstart.dialect = a.dialect;
   ch.kickstart.os_disk = a.os_disk;
   ch.kickstart.hostname = a.hostname;
+  if (remote::is_ssh_url(a.target)) {
+    return run_remote_plan(a, ch);
+  }
 
   HoldSignals hold;
   target::TargetInfo tinfo;
@@ -73,25 +133,7 @@ int run_plan(const PlanArgs &a) {
   if (const std::string s = plan::space_shortfall(p); !s.empty()) {
     no.push_back(s);
   }
-  if (!no.empty()) {
-    std::cerr << "kvm-rescue: the target " << a.target << " cannot be used:\n";
-    for (const auto &r : no) {
-      std::cerr << "  " << r << "\n";
-    }
-    return kExitUsage;
-  }
-  if (a.json) {
-    std::cout << plan::to_redacted_json(p).dump(2, ' ', false,
-                                                nlohmann::json::error_handler_t::replace)
-              << '\n';
-  } else {
-    std::cout << plan::render_plan(p);
-  }
-  if (!a.output.empty()) {
-    plan::save_plan(p, a.output);
-    (a.json ? std::cerr : std::cout) << "\nplan written to " << a.output << "\n";
-  }
-  return p.warnings.empty() ? kExitOk : kExitPartial;
+  return show_plan(p, a, no);
 }
 
 } // namespace
@@ -104,8 +146,16 @@ Runner add_plan(CLI::App &app) {
   cmd->add_option("sources", args->sources, "The old host's disks or image files")->required();
   cmd->add_option("--target", args->target,
                   "The new disk: the mount point of its data filesystem, or a device or image "
-                  "file to be prepared later")
+                  "file to be prepared later; or another KVM host, ssh://[USER@]HOST[:PORT][/DIR]")
       ->required();
+  cmd->add_option("--host-key", args->host_key,
+                  "ssh:// target: the SHA256 fingerprint of its host key, as checked on its "
+                  "console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)");
+  cmd->add_option("--known-hosts", args->known_hosts,
+                  "ssh:// target: a known_hosts file that names it (instead of --host-key)");
+  cmd->add_option("--identity", args->identity,
+                  "ssh:// target: the private key file to log in with (root, or a user with "
+                  "passwordless sudo)");
   cmd->add_option("--vm", args->vms,
                   "Rescue only this VM (repeatable); default: every VM "
                   "that is not not_ready");

@@ -40,6 +40,9 @@ void check_options(const CopyOptions &o) {
                                  "size {} and of the zero grain {}, none of them 0",
                                  o.chunk_size, o.sector_size, o.zero_grain));
   }
+  if (o.target_hasher && o.hash != HashKind::sha256) {
+    throw InputError("copy options: a target verified where it is held needs sha256 hashes");
+  }
 }
 
 bool file_size_is(const std::string &path, std::uint64_t size) {
@@ -360,7 +363,8 @@ CopyResult CopyRun::run() {
   Pipeline pipe(opt_.queue_depth, opt_.chunk_size);
   const auto start = now();
   std::optional<VerifyOutcome> early;
-  if (opt_.overlap_verify) {
+  // A target verified where it is held is hashed there once, at the end.
+  if (opt_.overlap_verify && !opt_.target_hasher) {
     early = first_pass_verified(pipe);
   } else {
     first_pass(pipe);

@@ -35,6 +35,18 @@
 
 namespace kvmr::copy {
 
+// What a host that holds the target computed over it with its own tools
+// (a remote host's sha256sum): the whole file's hash and each chunk's, in
+// order, as hex.
+struct TargetHashes {
+  std::string whole;
+  std::vector<std::string> chunks;
+};
+// Hashes the target file at PATH (NAME.partial, as this machine sees it)
+// where it lives, CHUNK_SIZE bytes at a time, CHUNKS of them.
+using TargetHasher = std::function<TargetHashes(const std::string &path, std::uint64_t chunk_size,
+                                                std::size_t chunks)>;
+
 struct CopyOptions {
   HashKind hash = HashKind::xxh3_128;
   // Unit of reading, hashing and resuming; also the buffer size. A
@@ -73,6 +85,14 @@ struct CopyOptions {
   // first pass that meets unreadable sectors drops what was verified and
   // verifies it all after the retry passes. false: one pass after another.
   bool overlap_verify = true;
+  // Verification by the host that holds the target, without reading it
+  // back here (a target mounted over the network): after the copy,
+  // NAME.partial is synced and this computes its hashes there; each chunk
+  // is compared with the hash taken when it was read from the source (an
+  // all-zero chunk with the hash of as many zeros). HASH must be the kind
+  // the hasher computes (sha256); overlap_verify and direct_verify do not
+  // apply. Empty: the target is read back here.
+  TargetHasher target_hasher;
   // A source file whose mode, owner, times and xattrs the target takes.
   // Without it the target keeps mode 0600 and root's ownership.
   std::optional<std::string> metadata_from;

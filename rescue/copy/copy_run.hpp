@@ -52,6 +52,7 @@ private:
   void retry_chunk(std::size_t c);
   void verify(Pipeline &pipe, std::optional<VerifyOutcome> early);
   VerifyOutcome verify_now(Pipeline &pipe, const ChunkGate &gate);
+  VerifyOutcome verify_where_held();
   void finish_and_rename();
 
   void save(char phase, int pass);

@@ -3,6 +3,7 @@
 
 #include "rescue/disk/probe.hpp"
 #include "rescue/disk/sysfs.hpp"
+#include "rescue/flow/remote_flow.hpp"
 #include "rescue/flow/restore_on_disk.hpp"
 #include "rescue/flow/system_finisher.hpp"
 #include "rescue/plan/identity.hpp"
@@ -97,14 +98,24 @@ std::optional<plan::RescuePlan> plan_in(const std::string &root) {
 
 struct OpenedTarget {
   std::unique_ptr<target::TargetMount> mount;
+  OpenedRemote remote; // a network target: its link and mount
   bool resumed = false;
   std::vector<std::string> notes;
+  [[nodiscard]] const std::string &root() const {
+    return remote.target ? remote.target->root() : mount->root();
+  }
 };
 
 OpenedTarget open_target(const plan::RescuePlan &p, const std::vector<disk::Disk> &sources,
                          const CopyRequest &req) {
   OpenedTarget out;
   const plan::PlanTarget &t = p.target;
+  if (t.kind == plan::TargetKind::remote) {
+    out.remote = open_remote(p);
+    out.resumed = out.remote.resumed;
+    out.notes = out.remote.notes;
+    return out;
+  }
   if (t.kind == plan::TargetKind::directory) {
     const target::TargetInfo info = target::inspect_target(t.path);
     const auto stored = plan_in(t.path);
@@ -158,6 +169,38 @@ OpenedTarget open_target(const plan::RescuePlan &p, const std::vector<disk::Disk
   checkpoint(req);
   out.mount = target::TargetMount::mount_prepared(prepared, volume::kRunDir);
   return out;
+}
+
+// The network target is verified by the remote's own sha256sum, not read
+// back; its mount takes no direct writes.
+void tune_for_remote(run::ExecuteOptions &opt, remote::RemoteTarget &remote,
+                     const CopyHooks &hooks) {
+  if (opt.hash != copy::HashKind::sha256 && hooks.note) {
+    hooks.note("the network target is verified with the remote's sha256sum: hashes are sha256");
+  }
+  opt.hash = copy::HashKind::sha256;
+  opt.tune_copy = [&remote](copy::CopyOptions &co) {
+    co.hash = copy::HashKind::sha256;
+    co.direct_write = false;
+    co.target_hasher = [&remote](const std::string &path, std::uint64_t chunk_size,
+                                 std::size_t chunks) {
+      return remote.hash_on_remote(path, chunk_size, chunks);
+    };
+  };
+}
+
+// The restore script the copy left on the network target, run there.
+void run_remote_restore(const plan::RescuePlan &p, remote::SshLink &link, const CopyRequest &req,
+                        CopyOutcome &out) {
+  constexpr std::chrono::seconds kRestoreTimeout{1800};
+  std::vector<std::string> args{restore_script_on_host(p)};
+  if (!req.restore) {
+    args.emplace_back("--dry-run");
+  }
+  args.insert(args.end(), req.restore_options.begin(), req.restore_options.end());
+  const remote::RemoteRun r = link.run("exec \"$@\" 2>&1", args, kRestoreTimeout);
+  out.restore_output = r.out;
+  out.restore_exit = r.exit_code;
 }
 
 } // namespace
@@ -303,13 +346,14 @@ CopyOutcome run_copy(const plan::RescuePlan &p, const std::vector<disk::Disk> &s
 
   OpenedTarget target = open_target(p, sources, req);
   checkpoint(req);
-  info.target_root = target.mount->root();
+  info.target_root = target.root();
   // Where the user finds the plan after this run: the target's mount
   // point is private and gone once the copy ends.
-  info.plan_path = req.plan_file.empty()
-                       ? fmt::format("{}/kvm-rescue/plan.json (on {}'s data partition)",
-                                     p.layout.images_dir, p.target.path)
-                       : req.plan_file;
+  info.plan_path =
+      req.plan_file.empty()
+          ? fmt::format("{}/kvm-rescue/plan.json (on {}{})", p.layout.images_dir, p.target.path,
+                        p.target.kind == plan::TargetKind::remote ? "" : "'s data partition")
+          : req.plan_file;
   info.warnings = p.warnings;
   if (hooks.note) {
     for (const auto &n : target.notes) {
@@ -320,13 +364,18 @@ CopyOutcome run_copy(const plan::RescuePlan &p, const std::vector<disk::Disk> &s
   const auto finisher = system_finisher();
   run::ExecuteOptions opt;
   opt.hash = req.hash;
+  if (target.remote.target) {
+    tune_for_remote(opt, *target.remote.target, hooks);
+  }
   opt.retries = req.retries;
   opt.max_rate = req.max_rate;
   opt.cancel = req.cancel;
   opt.finisher = finisher.get();
   opt.progress = hooks.progress;
   opt.log = hooks.note;
-  if (p.target.kind != plan::TargetKind::directory) {
+  if (p.target.kind == plan::TargetKind::remote) {
+    opt.target_shown_as = p.target.path;
+  } else if (p.target.kind != plan::TargetKind::directory) {
     opt.target_shown_as = fmt::format("{}'s data partition", p.target.path);
   }
   const std::string root = info.target_root;
@@ -374,6 +423,9 @@ CopyOutcome run_copy(const plan::RescuePlan &p, const std::vector<disk::Disk> &s
     // The target is gone: the report goes to the terminal only.
     out.report_text +=
         fmt::format("\nThe report could not be written to the target: {}\n", e.what());
+  }
+  if (target.remote.link && !res.cancelled && info.target_failure.empty()) {
+    run_remote_restore(p, *target.remote.link, req, out);
   }
   if (hooks.finished && info.target_failure.empty()) {
     hooks.finished(

@@ -45,6 +45,11 @@ struct CopyRequest {
   const std::atomic<bool> *cancel = nullptr;
   // Called between the steps before the copy; throws to stop (may be empty).
   std::function<void()> checkpoint;
+  // A network target: after a complete copy the restore script runs on
+  // that host, with --dry-run (what it would do) unless RESTORE is set,
+  // with RESTORE_OPTIONS (--allow-emulation, ...).
+  bool restore = false;
+  std::vector<std::string> restore_options;
 };
 
 struct CopyHooks {
@@ -64,6 +69,10 @@ struct CopyOutcome {
   std::string report_json; // also written to the target
   bool cancelled = false;
   int exit_code = 0; // report.exit_code(), or 130 when cancelled
+  // A network target: what the restore script printed there (stdout and
+  // stderr) and its exit code; -1 when it did not run.
+  std::string restore_output;
+  int restore_exit = -1;
 };
 
 // The planned source disks where they are now (plan::locate_disk over the

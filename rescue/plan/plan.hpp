@@ -120,7 +120,8 @@ struct PathRewrite {
   friend bool operator==(const PathRewrite &, const PathRewrite &) = default;
 };
 
-enum class TargetKind { directory, device, image };
+// remote: another KVM host over SSH (path: ssh://[USER@]HOST[:PORT][/DIR]).
+enum class TargetKind { directory, device, image, remote };
 const char *to_string(TargetKind k) noexcept;
 // Throws InputError naming the value.
 TargetKind parse_target_kind(const std::string &s);
@@ -134,7 +135,14 @@ struct PlanTarget {
   std::string label{kDataLabel};    // data filesystem label
   bool oemdrv = true;               // device/image: a small OEMDRV partition
   std::uint64_t capacity = 0;       // usable bytes for data (free space of DIR)
-  std::string fs_uuid;              // directory: the filesystem it is on
+  std::string fs_uuid;              // directory, remote: the filesystem it is on
+  // remote: how the host is reached. The host key's fingerprint the user
+  // confirmed (or a known_hosts file), and the private key file (on the
+  // rescue medium or a stick); never a password. The directory the run
+  // goes to on that host is layout.images_dir.
+  std::string host_key;
+  std::string known_hosts;
+  std::string identity;
   friend bool operator==(const PlanTarget &, const PlanTarget &) = default;
 };
 

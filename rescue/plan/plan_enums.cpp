@@ -21,10 +21,11 @@ constexpr std::array<std::pair<ItemKind, const char *>, 10> kItemKinds{{
     {ItemKind::host_file, "host_file"},
 }};
 
-constexpr std::array<std::pair<TargetKind, const char *>, 3> kTargetKinds{{
+constexpr std::array<std::pair<TargetKind, const char *>, 4> kTargetKinds{{
     {TargetKind::directory, "directory"},
     {TargetKind::device, "device"},
     {TargetKind::image, "image"},
+    {TargetKind::remote, "remote"},
 }};
 
 } // namespace

@@ -67,7 +67,10 @@ json target_json(const PlanTarget &t) {
           {"label", t.label},
           {"oemdrv", t.oemdrv},
           {"capacity", t.capacity},
-          {"fs_uuid", t.fs_uuid}};
+          {"fs_uuid", t.fs_uuid},
+          {"host_key", t.host_key},
+          {"known_hosts", t.known_hosts},
+          {"identity", t.identity}};
 }
 
 json logins_json(const scan::Logins &l) {
@@ -270,6 +273,10 @@ PlanTarget target_from(const Field &f) {
   t.oemdrv = f.at("oemdrv").boolean();
   t.capacity = f.at("capacity").u64();
   t.fs_uuid = f.at("fs_uuid").str();
+  // Absent in plans made before the network target.
+  t.host_key = f.has("host_key") ? f.at("host_key").str() : "";
+  t.known_hosts = f.has("known_hosts") ? f.at("known_hosts").str() : "";
+  t.identity = f.has("identity") ? f.at("identity").str() : "";
   return t;
 }
 

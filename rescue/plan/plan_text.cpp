@@ -72,6 +72,11 @@ void items_of(std::string &out, const RescuePlan &p, const std::string &vm) {
 }
 
 std::string target_text(const PlanTarget &t) {
+  if (t.kind == TargetKind::remote) {
+    return fmt::format("another KVM host, {} ({}{} free there), host key {}", t.path,
+                       t.fs_type.empty() ? "" : t.fs_type + ", ", human_size(t.capacity),
+                       t.host_key.empty() ? "as in " + t.known_hosts : t.host_key);
+  }
   if (t.kind == TargetKind::directory) {
     return fmt::format("directory {} ({}{} free)", t.path,
                        t.fs_type.empty() ? "" : t.fs_type + ", ", human_size(t.capacity));

@@ -34,7 +34,8 @@ std::string space_shortfall(const RescuePlan &plan) {
   if (plan.bytes_needed <= plan.target.capacity) {
     return "";
   }
-  const bool dir = plan.target.kind == TargetKind::directory;
+  const bool dir =
+      plan.target.kind == TargetKind::directory || plan.target.kind == TargetKind::remote;
   const std::uint64_t items = std::min(item_bytes(plan), plan.bytes_needed);
   return fmt::format("the target {} is too small: the plan needs {} ({} bytes: {} of files and "
                      "a margin of {}), {} {} ({} bytes){}",

@@ -103,6 +103,9 @@ void copy_bytes(const plan::RescuePlan &p, const plan::PlanItem &item, access::O
                             .string());
   make_dirs(state_dir, true);
   co.state_dir = state_dir;
+  if (opt.tune_copy) {
+    opt.tune_copy(co);
+  }
   std::unique_ptr<ThrottledByteSource> slow;
   io::ByteSource *from = src.bytes.get();
   if (opt.max_rate != 0) {

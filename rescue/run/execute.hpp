@@ -8,6 +8,7 @@
 #pragma once
 
 #include "rescue/access/old_host.hpp"
+#include "rescue/copy/copy_item.hpp"
 #include "rescue/copy/hash.hpp"
 #include "rescue/copy/progress.hpp"
 #include "rescue/plan/plan.hpp"
@@ -36,6 +37,10 @@ struct ExecuteOptions {
   std::function<void(const plan::PlanItem &, const ManifestItem &)> item_end;
   std::size_t chunk_size = 0; // 0: the engine's default
   std::uint64_t max_rate = 0; // bytes/s read from the old host; 0: no limit
+  // Called with each image's copy options before it is copied, to fit
+  // them to the target (a remote target's hasher, no direct writes); may
+  // be empty.
+  std::function<void(copy::CopyOptions &)> tune_copy;
   // How errors name the target when its root is a private mount point
   // (target_error_text); empty for a directory target.
   std::string target_shown_as;
