@@ -35,6 +35,9 @@ Runner add_copy(CLI::App &app);
 // `kvm-rescue rescue SOURCE... --target T [--vm NAME]... [--confirm-wipe PATH] ...`
 Runner add_rescue(CLI::App &app);
 
+// `kvm-rescue network [--json] [--dhcp NIC | --static NIC --address A/P ...]`
+Runner add_network(CLI::App &app);
+
 // `kvm-rescue wizard [DEVICE|IMAGE...] [--target T] [--replay plan.json]`
 Runner add_wizard(CLI::App &app);
 

@@ -23,6 +23,7 @@ int main(int argc, char **argv) {
   runners["kickstart"] = add_kickstart(app);
   runners["copy"] = add_copy(app);
   runners["rescue"] = add_rescue(app);
+  runners["network"] = add_network(app);
   runners["wizard"] = add_wizard(app);
 
   try {
