@@ -60,6 +60,11 @@ RUNTIME_COMMANDS = {
     "virt-xml-validate": "libvirt-client",  # finish/xml_validate
     "env": "coreutils",                 # target/oemdrv (MTOOLS_* variables)
     "lvs": "lvm2",                      # the issue: on the medium
+    "ip": "iproute",                    # net: ports, link up, static address
+    "dhclient": "dhcp-client",          # net/dhcp: the DHCP client on the medium
+    # net/dhcp's fallback where dhclient is missing (EL 10, Fedora); the EL 9
+    # medium has dhcp-client's dhclient, which is tried first
+    "dhcpcd": "dhcp-client",
 }
 # How a command is spelled where it starts an argv in rescue/.
 # (`return {"x", "-...` is fs_check's argv; other braced returns are pairs.)
