@@ -91,6 +91,7 @@ void require_nic(const std::vector<Nic> &nics, const std::string &nic) {
     return;
   }
   std::vector<std::string> names;
+  names.reserve(nics.size());
   for (const auto &n : nics) {
     names.push_back(n.name);
   }

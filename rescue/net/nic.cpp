@@ -124,7 +124,7 @@ std::vector<Nic> read_sysfs_nics(const fs::path &sys_class_net) {
   std::vector<Nic> nics;
   std::error_code ec;
   for (const auto &e : fs::directory_iterator(sys_class_net, ec)) {
-    const fs::path dir = e.path();
+    const fs::path &dir = e.path();
     if (!fs::is_directory(dir, ec) || dir.filename() == "lo" ||
         attr_number(dir, "type") == kArphrdLoopback) {
       continue;
