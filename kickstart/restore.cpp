@@ -1,6 +1,7 @@
 #include "kickstart/restore.hpp"
 
 #include "kickstart/restore_adapt.hpp"
+#include "kickstart/restore_live.hpp"
 #include "kickstart/restore_where.hpp"
 #include "kickstart/shell_quote.hpp"
 
@@ -14,8 +15,9 @@ const char *kHeader = R"SH(#!/bin/bash
 # kvm-rescue first-boot restore, written by kvm-rescue. Defines on this host
 # what the old host's libvirt had, from the payload on the rescued data
 # disk. Safe to run again; marks itself done only when every step worked.
-# Also runs by hand on an existing KVM host; --dry-run lists what it would
-# do and changes nothing (no log file, no done mark).
+# Also runs by hand on an existing KVM host, whose own domains, networks,
+# pools and secrets it never redefines; --dry-run lists what it would do
+# (define, reuse, refuse, start) and changes nothing (no log, no done mark).
 set -u
 umask 077 # the log, the rewritten XML and the done mark are root's alone
 )SH";
@@ -25,16 +27,43 @@ umask 077 # the log, the rewritten XML and the done mark are root's alone
 const char *kOptions = R"SH(log=${KVMR_RESTORE_LOG:-/var/log/kvm-rescue-restore.log}
 done_mark=${KVMR_RESTORE_DONE:-/var/lib/kvm-rescue/restore.done}
 xml_dir=${KVMR_RESTORE_XML:-/var/lib/kvm-rescue/xml} # adapted copies of payload XML
-report=${KVMR_RESTORE_REPORT:-/var/lib/kvm-rescue/restore-report.txt} # what was adapted
+state_dir=$(dirname -- "$done_mark")
+report=${KVMR_RESTORE_REPORT:-$state_dir/restore-report.txt} # adapted, reused, refused, states
+owned=$state_dir/restore.defined # "KIND UUID" of each object this script defined
 root=${KVMR_RESTORE_ROOT:-} # prefix of the host paths checked (tests)
 nvram_dir=${KVMR_RESTORE_NVRAM_DIR:-/var/lib/libvirt/qemu/nvram}
 dry=0
 allow_emu=0 # --allow-emulation: without KVM, define the domains as type qemu
+start=0     # --start: start the autostart VMs when their memory fits
+usage() {
+  cat <<KVMR_USAGE
+usage: $0 [--dry-run] [--start] [--allow-emulation]
+Defines on this host the VMs (and their secrets, pools, networks, UEFI variable
+stores, snapshots, autostart flags) of the old host, from the payload the rescue
+copied. What this host already has is never redefined: a domain whose name or
+UUID it has is refused; a network or pool of the same name is reused when it is
+the same (bridge, target path), else refused; a secret it has is compared, not
+replaced; a MAC address in use here is a warning.
+  --dry-run          list what would be defined, reused, refused and started;
+                     change nothing
+  --start            also start the VMs marked autostart that are not running,
+                     none unless their memory together fits MemAvailable
+                     (without it they are only marked autostart: libvirt starts
+                     them at the host's next boot)
+  --allow-emulation  on a host without KVM, define the domains for qemu's
+                     emulation (much slower) instead of stopping
+Exit: 0 done; 1 a step failed, or stopped before defining (no KVM, libvirt not
+answering); 2 usage, or not run from where the disk must be; 3 something was
+refused or not started (see the REFUSED lines and the report, $report).
+KVMR_USAGE
+}
 for arg in "$@"; do
   case "$arg" in
     --dry-run) dry=1 ;;
     --allow-emulation) allow_emu=1 ;;
-    *) echo "usage: $0 [--dry-run] [--allow-emulation]" >&2; exit 2 ;;
+    --start) start=1 ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage >&2; exit 2 ;;
   esac
 done
 if [ "$dry" = 1 ]; then
@@ -43,10 +72,12 @@ if [ "$dry" = 1 ]; then
 else
   [ -e "$done_mark" ] && exit 0
   : >>"$log" && chmod 0600 "$log" # also when an older run made it readable
+  exec 9>&2 # refusals also go to the caller's stderr (restore_live.sh)
   exec >>"$log" 2>&1
   echo "== kvm-rescue restore started $(date)"
 fi
 failures=0
+refusals=0 # refused (this host has it) or not started (memory): exit 3
 run() {
   if [ "$dry" = 1 ]; then
     echo "would run: $*"
@@ -108,6 +139,10 @@ set_secret() {
 # which must name a file right in $nvram_dir (TO comes from the old XML).
 nvram_install() {
   local from=$1 to=$2 name=${2##*/}
+  if lv_nvram_refused "$to"; then
+    echo "not installed: the UEFI variable store $to (its domain was refused)"
+    return 1
+  fi
   case "$name" in "" | . | ..) name=/ ;; esac
   if [ "$to" != "$nvram_dir/$name" ] || [ -L "$to" ]; then
     echo "FAILED: the UEFI variable store $to is not a file in $nvram_dir: not installed there"
@@ -119,20 +154,30 @@ nvram_install() {
 )SH";
 
 // Stops before anything is defined when the domains want KVM this host
-// lacks (unless --allow-emulation): see adapt_preflight.
+// lacks (unless --allow-emulation): see adapt_preflight. Then reads what
+// this host already has and refuses the domains it has (restore_live.sh).
 const char *kPreflight = R"SH(adapt_init
 if ! adapt_preflight; then
   [ "$dry" = 1 ] && echo "(a real run stops here and defines nothing)"
   exit 1
 fi
+echo "== what this host already has"
+live_init || { echo "FAILED: no temporary directory"; exit 1; }
+live_check_domains
 )SH";
 
-// Defines each domain from the file adapt_xml gives (an adapted copy
-// when this host needs one), autostart as before.
+// Defines each domain that was not refused from the file adapt_xml gives
+// (an adapted copy when this host needs one), autostart as before, then
+// says what this host's objects mean for it (live_domain_notes).
 const char *kDomains = R"SH(for ((i = 0; i < ${#dom_xml[@]}; i++)); do
+  if [ -n "${dom_ref[$i]}" ]; then
+    echo "not defined: domain ${dom_name[$i]} (refused above)"
+    continue
+  fi
   x=$(adapt_xml "domain ${dom_name[$i]}" "${dom_xml[$i]}") || x=${dom_xml[$i]}
-  run v define "$x"
+  run v define "$x" && lv_own domain "$(lv_dom_uuid "$i")"
   [ "${dom_auto[$i]}" = 1 ] && run v autostart "${dom_name[$i]}"
+  live_domain_notes "$i"
 done
 )SH";
 
@@ -142,11 +187,16 @@ done
 // tried again after the others; it fails for good only when a pass
 // defines nothing.
 const char *kSnapshots = R"SH(snap_ok=() snap_def=()
+pending=${#snap_xml[@]}
 for ((i = 0; i < ${#snap_xml[@]}; i++)); do
+  if lv_refused_domain "${snap_dom[$i]}"; then
+    echo "not redefined: snapshot ${snap_name[$i]} of ${snap_dom[$i]} (the domain was refused)"
+    snap_ok[$i]=1 pending=$((pending - 1))
+    continue
+  fi
   snap_def[$i]=$(adapt_xml "snapshot ${snap_name[$i]} of ${snap_dom[$i]}" "${snap_xml[$i]}") ||
     snap_def[$i]=${snap_xml[$i]}
 done
-pending=${#snap_xml[@]}
 while [ "$pending" -gt 0 ]; do
   before=$pending
   for ((i = 0; i < ${#snap_xml[@]}; i++)); do
@@ -174,16 +224,25 @@ while [ "$pending" -gt 0 ]; do
 done
 )SH";
 
+// After restorecon: the autostart VMs started (--start) or named, each
+// rescued VM's state in the report, the exit code.
 const char *kFooter = R"SH(
 echo "== restorecon"
 command -v restorecon >/dev/null && run restorecon -R /etc/libvirt /var/lib/libvirt
+echo "== autostart VMs"
+live_start
+live_report
 if [ "$dry" = 1 ]; then
   echo "== dry run done: nothing was changed"
+  [ "$refusals" -eq 0 ] || exit 3
   exit 0
 fi
-if [ "$failures" -eq 0 ]; then
+if [ "$failures" -eq 0 ] && [ "$refusals" -eq 0 ]; then
   mkdir -p "$(dirname "$done_mark")" && touch "$done_mark"
   echo "== kvm-rescue restore finished: everything defined"
+elif [ "$failures" -eq 0 ]; then
+  lv_tell "== kvm-rescue restore finished; $refusals refused or not started (see $report); not marked done: it can run again"
+  exit 3
 else
   echo "== kvm-rescue restore finished with $failures failures; it runs again at the next boot"
   exit 1
@@ -264,32 +323,23 @@ std::string render_restore_script(const RestoreSpec &s) {
   o += render_where_check(s);
   o += kOptions;
   o += restore_adapt_sh();
+  o += restore_live_sh();
   o += fw_arrays(s);
   o += object_arrays(s);
   o += kPreflight;
   const auto q = [](const std::string &v) { return shell_quote(v); };
+  const auto flag = [](bool b) { return std::string(b ? " 1\n" : " 0\n"); };
   o += "\necho \"== secrets\"\n";
   for (const auto &x : s.secrets) {
-    o += "run v secret-define " + q(x.xml) + "\n";
-    if (!x.value_file.empty()) {
-      o += "set_secret " + q(x.uuid) + " " + q(x.value_file) + "\n";
-    }
+    o += "restore_secret " + q(x.uuid) + " " + q(x.xml) + " " + q(x.value_file) + "\n";
   }
   o += "\necho \"== storage pools\"\n";
   for (const auto &x : s.pools) {
-    o += "run v pool-define " + q(x.xml) + "\n";
-    o += "is_active pool " + q(x.name) + " || run v pool-start " + q(x.name) + "\n";
-    if (x.autostart) {
-      o += "run v pool-autostart " + q(x.name) + "\n";
-    }
+    o += "restore_pool " + q(x.name) + " " + q(x.xml) + flag(x.autostart);
   }
   o += "\necho \"== networks\"\n";
   for (const auto &x : s.networks) {
-    o += "run v net-define " + q(x.xml) + "\n";
-    if (x.autostart) {
-      o += "run v net-autostart " + q(x.name) + "\n";
-      o += "is_active net " + q(x.name) + " || run v net-start " + q(x.name) + "\n";
-    }
+    o += "restore_net " + q(x.name) + " " + q(x.xml) + flag(x.autostart);
   }
   o += "\necho \"== UEFI variable stores\"\n";
   for (const auto &x : s.nvram) {

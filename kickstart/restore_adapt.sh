@@ -136,18 +136,23 @@ adapt_preflight() {
   return 1
 }
 
-# ad_say TEXT: into the log (or the dry run's output) and the report,
-# which a real run starts afresh (ad_report_init) and writes only when it
-# has something to say.
+# ad_say TEXT: into the log (or the dry run's output) and the report.
 ad_say() {
   printf '%s\n' "$1" >&2
-  [ "$dry" = 1 ] && return 0
+  [ "$dry" = 1 ] || ad_report_add "$1"
+}
+
+# ad_report_add TEXT: a line of the report, which a real run starts
+# afresh (ad_report_init) and writes only when it has something to say.
+ad_report_add() {
   if [ ! -e "$report" ]; then
     mkdir -p "$(dirname "$report")" && : >"$report" && chmod 0600 "$report" || return 0
     {
       echo "kvm-rescue restore report, $(date)"
-      echo "What this host needed changed in the rescued domains; each one so changed is"
-      echo "defined from an adapted copy, the old host's XML is kept as it was (both named)."
+      echo "What this host needed changed in the rescued domains (each one so changed is"
+      echo "defined from an adapted copy, the old host's XML is kept as it was, both named),"
+      echo "what it already had (reused or REFUSED, never redefined), and at the end each"
+      echo "rescued VM's state here."
       echo
     } >>"$report"
   fi

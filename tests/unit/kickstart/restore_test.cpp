@@ -48,12 +48,14 @@ struct Sandbox {
     fs::create_directories(dir / "bin");
     // A virsh that answers `uri`, says nothing is active, answers
     // capabilities and domcapabilities from the files caps and domcaps
-    // (when a test writes them) and records each other call's arguments,
-    // one per line.
+    // (when a test writes them), shows a host with nothing defined (the
+    // queries of restore_live.sh) and records each other call's
+    // arguments, one per line.
     std::ofstream(dir / "bin" / "virsh")
         << "#!/bin/bash\n"
            "shift 2\n"
            "case $1 in uri) exit 0;; *-info) exit 1;;\n"
+           "  *list | *dumpxml | secret-get-value | domstate | help) exit 0;;\n"
            "  capabilities) cat caps 2>/dev/null; exit 0;;\n"
            "  domcapabilities) cat domcaps 2>/dev/null; exit 0;; esac\n"
            "printf '%s\\n' \"$@\" >> " +
