@@ -6,6 +6,7 @@
 #include "rescue/net/bring_up.hpp"
 #include "rescue/net/nic.hpp"
 #include "rescue/net/nic_json.hpp"
+#include "rescue/text/text.hpp"
 #include "rescue/util/error.hpp"
 
 #include <fmt/format.h>
@@ -46,18 +47,26 @@ std::string addresses_text(const net::Nic &n) {
   return out.empty() ? std::string("-") : fmt::format("{}", fmt::join(out, ", "));
 }
 
+// One row per port within 80 columns; its addresses on the lines below,
+// indented (an IPv6 address alone can take 43 columns).
 std::string render_nics(const std::vector<net::Nic> &nics) {
   if (nics.empty()) {
-    return "No network ports (only loopback): the kernel has no driver for this machine's "
+    return "No network ports (only loopback): the kernel has no driver for this machine's\n"
            "network card, or it has none.\n";
   }
-  std::string out = fmt::format("{:<16} {:<9} {:<10} {:<18} {:<16} {}\n", "PORT", "LINK", "SPEED",
-                                "MAC", "DRIVER/KIND", "ADDRESSES");
+  std::string out = fmt::format("{:<15} {:<9} {:<10} {:<17}  {}\n", "PORT", "LINK", "SPEED", "MAC",
+                                "DRIVER/KIND");
   for (const auto &n : nics) {
     const std::string speed = n.speed_mbps ? fmt::format("{} Mb/s", *n.speed_mbps) : "-";
     const std::string what = n.is_virtual ? n.kind + " (virtual)" : n.driver;
-    out += fmt::format("{:<16} {:<9} {:<10} {:<18} {:<16} {}\n", n.name, link_words(n), speed,
-                       n.mac.empty() ? "-" : n.mac, what.empty() ? "-" : what, addresses_text(n));
+    std::string row =
+        fmt::format("{:<15} {:<9} {:<10} {:<17}  {}", text::fit(n.name, 15), link_words(n), speed,
+                    n.mac.empty() ? "-" : n.mac, text::fit(what.empty() ? "-" : what, 24));
+    row.erase(row.find_last_not_of(' ') + 1); // fit() pads the last column
+    out += row + "\n";
+    for (const auto &a : n.addresses) {
+      out += fmt::format("  {}/{}\n", a.address, a.prefix);
+    }
   }
   return out;
 }
@@ -74,9 +83,12 @@ int report_up(const NetworkArgs &a, const net::UpResult &r, const std::vector<ne
   if (a.json) {
     std::cout << net::network_report(nics, &r).dump(2) << '\n';
   } else if (r.ok) {
-    std::cout << fmt::format("{}: link {}, {}{}\n", r.nic, link_words(r.after),
-                             addresses_text(r.after),
-                             r.client.empty() ? "" : " (" + r.client + ")");
+    const std::string line =
+        fmt::format("{}: link {}, {}{}", r.nic, link_words(r.after), addresses_text(r.after),
+                    r.client.empty() ? "" : " (" + r.client + ")");
+    for (const auto &l : text::wrap(line, "", "  ")) {
+      std::cout << l << '\n';
+    }
   }
   if (!r.ok) {
     std::cerr << "kvm-rescue network: " << r.error << "\n";

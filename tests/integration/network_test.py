@@ -287,12 +287,20 @@ def check_listing_after(c, lab):
                                     "scope": "global"} in nics["vs0"]["addresses"],
            nics["vs0"]["addresses"])
     p, _ = lab.kvmr()
-    rows = {line.split()[0]: line for line in p.stdout.splitlines()[1:] if line.strip()}
+    c.true("text: at most 80 columns", all(len(line) <= 80 for line in p.stdout.splitlines()),
+           p.stdout)
+    rows = {}  # port -> its row and its address lines below (indented)
+    for line in p.stdout.splitlines()[1:]:
+        if line.strip() and not line[0].isspace():
+            port = line.split()[0]
+            rows[port] = line
+        elif line.strip():
+            rows[port] += "\n" + line
     c.true("text: vx0 has no cable", "no cable" in rows.get("vx0", ""), p.stdout)
     c.true("text: vx0p down", rows.get("vx0p", "").split()[1:2] == ["down"], p.stdout)
     c.true("text: vs0 up with its address",
-           rows.get("vs0", "").split()[1:2] == ["up"] and f"{STATIC}.2/24" in rows.get("vs0", ""),
-           p.stdout)
+           rows.get("vs0", "").split()[1:2] == ["up"] and
+           f"\n  {STATIC}.2/24" in rows.get("vs0", ""), p.stdout)
 
 
 def check_refusals(c, lab, state):
