@@ -97,7 +97,7 @@ struct LiveBox {
   LiveBox &operator=(LiveBox &&) = delete;
   ~LiveBox() { fs::remove_all(dir); }
 
-  void put(const fs::path &p, const std::string &text) const { std::ofstream(p) << text; }
+  static void put(const fs::path &p, const std::string &text) { std::ofstream(p) << text; }
   // An object KIND (domain, network, pool) of this host, by UUID.
   void host_has(const std::string &kind, const std::string &uuid, const std::string &xml) const {
     std::ofstream(host / (kind + ".uuids"), std::ios::app) << uuid << "\n";

@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+"""The restore script on a live KVM host that already has its own domains,
+networks, pools and secrets (issue 22), against a real libvirt (libvirtd 9
+with the QEMU driver in private namespaces of the test: kvmr_libvirtd.py).
+
+The story fixture (web01 autostart, mail01 with two snapshots, app01
+autostart with UEFI; network default on virbr0; pool default at
+/var/lib/libvirt/images; one ceph secret) is planned and copied onto a
+tmpfs target, bound at /var/lib/libvirt/images inside. Before the restore
+this host gets objects of its own:
+- a domain mail01 (the rescued mail01's name, another UUID) whose interface
+  has web01's MAC address;
+- a domain host-app with app01's UUID;
+- a network default on another bridge (br-host);
+- a pool default at the same target path (the same pool: reused);
+- the rescued secret's UUID with another value.
+Then, with --allow-emulation --start:
+- the dry run lists exactly what is refused (mail01, app01, network
+  default, the secret), reused (pool default) and defined (web01), and
+  changes nothing;
+- a real run with web01's memory in the payload raised above this
+  machine's MemAvailable (in GiB: the unit attribute is honoured) refuses
+  mail01, app01 (nor their snapshots, nor app01's UEFI store), the network
+  and the secret, reuses the pool, defines web01, warns about its MAC,
+  starts nothing and says why, exits 3 and lists each VM's state;
+- a second run with web01's XML as the old host wrote it defines web01
+  again (this script defined it) and starts it (TCG: the namespace hides
+  any /dev/kvm): running.
+Every object of this host is the same (its XML, the secret's value) after
+each run. Expectations come from the old disk's files (ElementTree on its
+/etc/libvirt, read through kvm-rescue mount-ro) and from this test's own
+objects, never from kvm-rescue's output.
+"""
+import os
+import re
+import shutil
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.dirname(__file__))
+import kvmr_bootvms as bv  # noqa: E402
+import kvmr_libvirtd as lvd  # noqa: E402
+import kvmr_testlib as t  # noqa: E402
+import restore_libvirt_test as rl  # noqa: E402
+
+IMAGES = rl.IMAGES
+SCRIPT = rl.SCRIPT
+HOST_UUID_MAIL = "0a0a0a0a-1111-4222-8333-444444444444"
+HOST_VALUE = "SG9zdE93blZhbHVlT2ZUaGlzU2VjcmV0"  # base64 of "HostOwnValueOfThisSecret"
+
+
+def host_domain(name, uuid, mac):
+    return f"""<domain type='qemu'>
+  <name>{name}</name>
+  <uuid>{uuid}</uuid>
+  <memory unit='MiB'>64</memory>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <interface type='bridge'><mac address='{mac}'/><source bridge='br0'/></interface>
+  </devices>
+</domain>
+"""
+
+
+def define_host_objects(lv, work, old, web_mac):
+    """This host's own objects; returns the secret's UUID."""
+    d = os.path.join(work, "host-xml")
+    os.makedirs(d, exist_ok=True)
+    uuid = sorted(old["secret"])[0]
+    objects = [
+        ("define", host_domain("mail01", HOST_UUID_MAIL, web_mac)),
+        ("define", host_domain("host-app", old["domain"]["app01"]["uuid"], "52:54:00:99:00:02")),
+        ("net-define", "<network><name>default</name><forward mode='bridge'/>"
+                       "<bridge name='br-host'/></network>\n"),
+        ("pool-define", f"<pool type='dir'><name>default</name><target><path>{IMAGES}</path>"
+                        "</target></pool>\n"),
+        ("secret-define", f"<secret ephemeral='no' private='no'><uuid>{uuid}</uuid>"
+                          "<usage type='ceph'><name>this host's ceph</name></usage></secret>\n"),
+    ]
+    for i, (verb, text) in enumerate(objects):
+        path = os.path.join(d, f"{i}.xml")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        lv.virsh(verb, path, check=True)
+    value = os.path.join(d, "value")
+    with open(value, "w", encoding="ascii") as f:
+        f.write(HOST_VALUE)
+    lv.virsh("secret-set-value", "--secret", uuid, "--file", value, check=True)
+    return uuid
+
+
+def host_state(lv, secret):
+    """This host's own objects as libvirt describes them."""
+    return {
+        "mail01": lv.virsh("dumpxml", "--inactive", HOST_UUID_MAIL).stdout,
+        "host-app": lv.virsh("dumpxml", "--inactive", "host-app").stdout,
+        "mail01 snapshots": lv.virsh("snapshot-list", HOST_UUID_MAIL, "--name").stdout.split(),
+        "network default": lv.virsh("net-dumpxml", "--inactive", "default").stdout,
+        "pool default": lv.virsh("pool-dumpxml", "--inactive", "default").stdout,
+        "secret": lv.virsh("secret-dumpxml", secret).stdout,
+        "secret value": lv.virsh("secret-get-value", secret).stdout.strip(),
+    }
+
+
+def refused_lines(text):
+    return sorted(re.findall(r"^REFUSED: (domain \S+|network \S+|storage pool \S+|secret \S+|"
+                             r"nothing started)", text, re.M))
+
+
+def expected_refusals(secret, memory):
+    return sorted(["domain app01:", "domain mail01:", "network default:", f"secret {secret}:"] +
+                  (["nothing started"] if memory else []))
+
+
+def check_host_unchanged(c, lv, secret, before, what):
+    after = host_state(lv, secret)
+    for k, v in before.items():
+        c.eq(f"{what}: this host's {k} unchanged", after.get(k), v)
+    c.eq(f"{what}: this host's secret keeps its value", after["secret value"], HOST_VALUE)
+
+
+def check_dry_run(c, lv, secret, before, old):
+    p = lv.run(["bash", SCRIPT, "--dry-run", "--start", "--allow-emulation"], timeout=300)
+    out = p.stdout + p.stderr
+    c.eq("dry run: exit code (something would be refused)", p.returncode, 3)
+    c.eq("dry run: exactly these refused", refused_lines(out), expected_refusals(secret, True))
+    c.true("dry run: pool default reused", "storage pool default: reused" in out, out[-3000:])
+    c.true("dry run: web01 would be defined",
+           f"would run: v define {rl.payload(old['domain']['web01']['path'])}" in out)
+    c.true("dry run: nothing said about defining mail01 or app01",
+           not re.search(r"would run: v define \S+/(mail01|app01)\.xml", out))
+    c.true("dry run: mail01's snapshots not redefined",
+           "would run: v snapshot-create" not in out and
+           "not redefined: snapshot before-update of mail01 (the domain was refused)" in out)
+    c.eq("dry run: no domain defined", rl.names(lv, "list", "--all", "--name"),
+         sorted(["host-app", "mail01"]))
+    check_host_unchanged(c, lv, secret, before, "dry run")
+
+
+def run_restore(c, lv, what, rc):
+    p = lv.run(["bash", SCRIPT, "--allow-emulation", "--start"], timeout=600)
+    c.eq(f"{what}: exit code", p.returncode, rc)
+    log = lv.outside("/var/log/kvm-rescue-restore.log")
+    text = open(log, encoding="utf-8", errors="replace").read() if os.path.exists(log) else ""
+    c.eq(f"{what}: no FAILED step", [x for x in text.splitlines() if "FAILED" in x], [])
+    if p.returncode != rc:
+        print(f"--- {what}: the end of the restore log\n{text[-4000:]}\n{p.stderr[-1000:]}")
+    rep = lv.outside("/var/lib/kvm-rescue/restore-report.txt")
+    report = open(rep, encoding="utf-8").read() if os.path.exists(rep) else ""
+    c.true(f"{what}: not marked done", not os.path.exists(lv.outside(
+        "/var/lib/kvm-rescue/restore.done")))
+    return p, text, report
+
+
+def check_first_run(c, lv, old, secret, before, web_mac, need_mib):
+    p, log, report = run_restore(c, lv, "run with web01 too big", 3)
+    c.eq("refused, on stderr", refused_lines(p.stderr), expected_refusals(secret, True))
+    c.eq("refused, in the report", refused_lines(report), expected_refusals(secret, True))
+    c.true("the report says why nothing started",
+           re.search(rf"nothing started: the autostart VMs need {need_mib} MiB together, this "
+                     r"host has \d+ MiB available \(MemAvailable\)", report) is not None,
+           report[-2000:])
+    c.true("the secret's other value is said loudly",
+           f"secret {secret}: THIS HOST ALREADY HAS IT WITH ANOTHER VALUE" in report)
+    c.true("pool default reused", "storage pool default: reused: this host already has a pool "
+           f"of that name with the same target path {IMAGES}" in report)
+    c.true("web01's MAC in use here: a warning",
+           f"WARNING: domain web01: its MAC address {web_mac} is already used by this host's "
+           "domain mail01" in report)
+    c.eq("domains: this host's and web01", rl.names(lv, "list", "--all", "--name"),
+         sorted(["host-app", "mail01", "web01"]))
+    c.eq("web01: its UUID", rl.info(lv, "dominfo", "web01").get("UUID"),
+         old["domain"]["web01"]["uuid"])
+    c.eq("networks: only this host's", rl.names(lv, "net-list", "--all", "--name"), ["default"])
+    c.eq("pools: only this host's", rl.names(lv, "pool-list", "--all", "--name"), ["default"])
+    c.eq("secrets: only this host's", rl.secret_uuids(lv), [secret])
+    c.true("app01's UEFI variable store not installed",
+           not os.path.exists(lv.outside("/var/lib/libvirt/qemu/nvram/app01_VARS.fd")))
+    c.eq("web01 not started", rl.info(lv, "dominfo", "web01").get("State"), "shut off")
+    for line in ("web01: shut off", "mail01: REFUSED: this host already has a domain of that name",
+                 "app01: REFUSED: this host's domain host-app already has its UUID"):
+        c.true(f"the report's state list: {line}", line in report, report[-2000:])
+    check_host_unchanged(c, lv, secret, before, "first run")
+
+
+def check_second_run(c, lv, secret, before):
+    p, log, report = run_restore(c, lv, "second run", 3)
+    c.eq("second run: refused", refused_lines(p.stderr), expected_refusals(secret, False))
+    c.true("second run: web01 started",
+           re.search(r"^starting the autostart VMs: web01 \(2048 MiB\)", log, re.M) is not None,
+           log[-2000:])
+    c.eq("second run: web01 running", rl.info(lv, "dominfo", "web01").get("State"), "running")
+    c.true("second run: the report says web01: running", "\nweb01: running\n" in report,
+           report[-1500:])
+    c.eq("second run: web01 has the old host's memory again",
+         rl.info(lv, "dominfo", "web01").get("Max memory"), "2097152 KiB")
+    check_host_unchanged(c, lv, secret, before, "second run")
+
+
+def mem_available_kib():
+    with open("/proc/meminfo", encoding="ascii") as f:
+        return int(re.search(r"^MemAvailable:\s+(\d+) kB", f.read(), re.M).group(1))
+
+
+def grow_memory(path, gib):
+    """web01's <memory> and <currentMemory> as GIB GiB; returns the old text."""
+    text = open(path, encoding="utf-8").read()
+    new = re.sub(r"<memory unit='KiB'>\d+</memory>", f"<memory unit='GiB'>{gib}</memory>", text)
+    new = re.sub(r"<currentMemory unit='KiB'>\d+</currentMemory>",
+                 f"<currentMemory unit='GiB'>{gib}</currentMemory>", new)
+    assert new != text, "web01.xml has no KiB memory to raise"
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(new)
+    return text
+
+
+def restore_on_live_host(c, work, target, old):
+    web_xml = os.path.join(target, "kvm-rescue/payload", old["domain"]["web01"]["path"].lstrip("/"))
+    web_mac = ET.parse(web_xml).getroot().find("./devices/interface/mac").get("address")
+    with lvd.Libvirtd(os.path.join(work, "libvirt")) as lv:
+        bv.hide_kvm(lv)  # TCG: this machine's KVM may not run the adapted CPU
+        for b in ("br0", "br-host"):
+            lv.bridge(b)
+        lv.tmpfs("/var/lib/kvm-rescue")
+        lv.bind(target, IMAGES)
+        secret = define_host_objects(lv, work, old, web_mac)
+        before = host_state(lv, secret)
+        gib = mem_available_kib() // (1 << 20) + 2  # more than this machine has free
+        original = grow_memory(web_xml, gib)
+        try:
+            check_dry_run(c, lv, secret, before, old)
+            check_first_run(c, lv, old, secret, before, web_mac, gib * 1024)
+        finally:
+            with open(web_xml, "w", encoding="utf-8") as f:
+                f.write(original)
+        check_second_run(c, lv, secret, before)
+
+
+def main():
+    t.require_root_and_loop()
+    t.require_tools("bash", "xmllint", "qemu-system-x86_64")
+    lvd.require()
+    binary = t.env_path("KVMR_BIN")
+    story = t.fixture("story.img")
+    c = t.Checker()
+    work = tempfile.mkdtemp(prefix="restore-live.", dir=os.path.dirname(story))
+    try:
+        with t.SystemState(work) as sys_state:
+            old = rl.old_host(binary, story, work)
+            target = os.path.join(work, "target")
+            os.makedirs(target)
+            t.run(["mount", "-t", "tmpfs", "-o", "size=4g", "kvmr-target", target], check_rc=0,
+                  timeout=60)
+            try:
+                if rl.plan_and_copy(c, binary, story, work, target) is not None:
+                    restore_on_live_host(c, work, target, old)
+            finally:
+                t.run(["umount", target], check_rc=0, timeout=60)
+            sys_state.check()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    c.finish()
+
+
+if __name__ == "__main__":
+    main()
