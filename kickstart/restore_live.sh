@@ -417,7 +417,7 @@ live_start() {
     fi
     return 0
   fi
-  lv_line "starting the autostart VMs: $list; $((total / 1024)) MiB of $((avail / 1024)) MiB available"
+  lv_line "$([ "$dry" = 1 ] && echo 'would start' || echo starting) the autostart VMs: $list; $((total / 1024)) MiB of $((avail / 1024)) MiB available"
   for ((k = 0; k < ${#idx[@]}; k++)); do
     run v start "${dom_name[${idx[$k]}]}"
   done

@@ -324,6 +324,13 @@ TEST_CASE("--start starts the autostart VMs only when their memory fits MemAvail
     CAPTURE(avail);
     const LiveBox box;
     box.mem_available(avail);
+    // The dry run says what a real run would start, or why not.
+    const auto dry = box.run(live_spec(box), "--dry-run --start");
+    CHECK(has(dry.out, avail < 3145728L ? "REFUSED: nothing started"
+                                        : "would start the autostart VMs: web01 (2048 MiB), "
+                                          "app01 (1024 MiB); 3072 MiB of 3072 MiB available"));
+    CHECK(has(dry.out, "would run: v start web01") == (avail >= 3145728L));
+    CHECK(dry.status == (avail < 3145728L ? 3 : 0));
     const auto r = box.run(live_spec(box), "--start");
     const std::string calls = box.calls();
     const std::string report = box.report();
