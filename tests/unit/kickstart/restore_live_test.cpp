@@ -49,6 +49,10 @@ std::string domain_xml(const std::string &name, const std::string &uuid, const s
          "/>\n    </interface>\n  </devices>\n</domain>\n";
 }
 
+void put(const fs::path &p, const std::string &text) {
+  std::ofstream(p) << text;
+}
+
 std::string kib(int n) {
   return "<memory unit='KiB'>" + std::to_string(n) + "</memory>\n  <currentMemory unit='KiB'>" +
          std::to_string(n) + "</currentMemory>";
@@ -97,7 +101,6 @@ struct LiveBox {
   LiveBox &operator=(LiveBox &&) = delete;
   ~LiveBox() { fs::remove_all(dir); }
 
-  static void put(const fs::path &p, const std::string &text) { std::ofstream(p) << text; }
   // An object KIND (domain, network, pool) of this host, by UUID.
   void host_has(const std::string &kind, const std::string &uuid, const std::string &xml) const {
     std::ofstream(host / (kind + ".uuids"), std::ios::app) << uuid << "\n";
@@ -138,27 +141,24 @@ struct LiveBox {
 // another value here, new).
 RestoreSpec live_spec(const LiveBox &b) {
   const std::string p = b.pl.string() + "/";
-  b.put(p + "web01.xml",
-        domain_xml("web01", kUuidWeb, "52:54:00:00:00:01", kib(2097152), "bridge"));
-  b.put(p + "db01.xml", domain_xml("db01", kUuidDb, "52:54:00:00:00:02", kib(1048576), "bridge",
-                                   (b.dir / "nv" / "db01_VARS.fd").string()));
-  b.put(p + "app01.xml", domain_xml("app01", kUuidApp, "52:54:00:00:00:03",
-                                    "<memory unit='GiB'>1</memory>", "network"));
-  b.put(p + "odd.xml", domain_xml(kHostile, kUuidOdd, "52:54:00:00:00:04", kib(1024), "bridge"));
-  b.put(p + "web01-snap.xml", "<domainsnapshot><name>s1</name></domainsnapshot>\n");
-  b.put(p + "net-default.xml", "<network>\n  <name>default</name>\n  <uuid>"
-                               "99999999-0000-4000-8000-000000000001</uuid>\n"
-                               "  <bridge name='virbr0' stp='on' delay='0'/>\n</network>\n");
-  b.put(p + "net-lan.xml",
-        "<network>\n  <name>lan</name>\n  <bridge name='br-lan'/>\n</network>\n");
-  b.put(p + "pool-default.xml",
-        "<pool type='dir'>\n  <name>default</name>\n  <target>\n"
-        "    <path>/var/lib/libvirt/images/</path>\n  </target>\n</pool>\n");
-  b.put(p + "pool-other.xml", "<pool type='dir'>\n  <name>other</name>\n  <target>\n"
-                              "    <path>/srv/old</path>\n  </target>\n</pool>\n");
+  put(p + "web01.xml", domain_xml("web01", kUuidWeb, "52:54:00:00:00:01", kib(2097152), "bridge"));
+  put(p + "db01.xml", domain_xml("db01", kUuidDb, "52:54:00:00:00:02", kib(1048576), "bridge",
+                                 (b.dir / "nv" / "db01_VARS.fd").string()));
+  put(p + "app01.xml", domain_xml("app01", kUuidApp, "52:54:00:00:00:03",
+                                  "<memory unit='GiB'>1</memory>", "network"));
+  put(p + "odd.xml", domain_xml(kHostile, kUuidOdd, "52:54:00:00:00:04", kib(1024), "bridge"));
+  put(p + "web01-snap.xml", "<domainsnapshot><name>s1</name></domainsnapshot>\n");
+  put(p + "net-default.xml", "<network>\n  <name>default</name>\n  <uuid>"
+                             "99999999-0000-4000-8000-000000000001</uuid>\n"
+                             "  <bridge name='virbr0' stp='on' delay='0'/>\n</network>\n");
+  put(p + "net-lan.xml", "<network>\n  <name>lan</name>\n  <bridge name='br-lan'/>\n</network>\n");
+  put(p + "pool-default.xml", "<pool type='dir'>\n  <name>default</name>\n  <target>\n"
+                              "    <path>/var/lib/libvirt/images/</path>\n  </target>\n</pool>\n");
+  put(p + "pool-other.xml", "<pool type='dir'>\n  <name>other</name>\n  <target>\n"
+                            "    <path>/srv/old</path>\n  </target>\n</pool>\n");
   for (const auto &u : {kSecretSame, kSecretOther, kSecretNew}) {
-    b.put(p + u + ".xml", "<secret><uuid>" + u + "</uuid></secret>\n");
-    b.put(p + u + ".base64", "QUJDREVGRw==\n");
+    put(p + u + ".xml", "<secret><uuid>" + u + "</uuid></secret>\n");
+    put(p + u + ".base64", "QUJDREVGRw==\n");
   }
   RestoreSpec s;
   s.domains.push_back({"web01", p + "web01.xml", true});
@@ -301,7 +301,7 @@ TEST_CASE("what an earlier run defined is defined again; the host's own of the s
                  domain_xml("web01", kUuidWeb, "52:54:00:00:00:01", kib(2097152), "bridge"));
     fs::create_directories(box.dir / "state");
     if (owned) {
-      box.put(box.dir / "state/restore.defined", "domain " + kUuidWeb + "\n");
+      put(box.dir / "state/restore.defined", "domain " + kUuidWeb + "\n");
     }
     const auto r = box.run(s);
     const std::string log = box.log();
@@ -360,7 +360,7 @@ TEST_CASE("a domain's memory is read in its unit") {
   const LiveBox box;
   const std::string src = std::string(KVMR_SOURCE_DIR) + "/kickstart/";
   const auto mem = [&](const std::string &elements) {
-    box.put(box.dir / "m.xml", "<domain>" + elements + "</domain>\n");
+    put(box.dir / "m.xml", "<domain>" + elements + "</domain>\n");
     return test::sh("bash -c " +
                     shell_quote("set -u; dry=1; source " + shell_quote(src + "restore_adapt.sh") +
                                 "; source " + shell_quote(src + "restore_live.sh") +
