@@ -80,7 +80,8 @@ struct LiveBox {
            "  uri) exit 0 ;;\n"
            "  *-info) exit 1 ;;\n"
            "  capabilities | domcapabilities) exit 1 ;;\n"
-           "  help) [ \"$2\" = pool-list ] && echo '    --uuid  list UUID'; exit 0 ;;\n"
+           "  help) [ \"$2\" = pool-list ] && [ ! -e \"$H/el7\" ] && echo '    --uuid  list UUID';"
+           " exit 0 ;;\n"
            "  list) cat \"$H/domain.uuids\" 2>/dev/null; exit 0 ;;\n"
            "  net-list) cat \"$H/network.uuids\" 2>/dev/null; exit 0 ;;\n"
            "  pool-list) cat \"$H/pool.uuids\" 2>/dev/null; exit 0 ;;\n"
@@ -384,4 +385,27 @@ TEST_CASE("a domain's memory is read in its unit") {
   CHECK(mem("<memory>$(touch pwned-live)</memory>") == "unreadable\n");
   CHECK(mem("") == "unreadable\n");
   CHECK_FALSE(fs::exists(box.dir / "pwned-live"));
+}
+
+TEST_CASE("a private secret is kept with a warning; EL7's virsh finds the pools by name") {
+  const LiveBox box;
+  const RestoreSpec s = live_spec(box);
+  box.host_secret(kSecretSame, ""); // private: secret-get-value fails
+  // EL7's virsh 4.5: pool-list has no --uuid; pool-dumpxml finds by name.
+  put(box.host / "el7", "");
+  put(box.host / "other.xml", "<pool type='dir'><name>other</name><uuid>"
+                              "eeeeeeee-1111-4111-8111-111111111111</uuid><target><path>"
+                              "/srv/vms</path></target></pool>\n");
+  const auto r = box.run(s);
+  const std::string log = box.log();
+  INFO(log);
+  CHECK(r.status == 3); // the pool
+  CHECK(has(log, "WARNING: secret " + kSecretSame +
+                     ": this host already has it, and its value "
+                     "cannot be read back"));
+  CHECK_FALSE(has(box.calls(), "secret-define\n" + box.pl.string() + "/" + kSecretSame));
+  CHECK(has(log, "REFUSED: storage pool other: this host already has a pool of that name, with "
+                 "target path /srv/vms"));
+  CHECK(has(box.calls(), "pool-define\n" + box.pl.string() + "/pool-default.xml\n"));
+  CHECK(has(log, "1 refused or not started"));
 }
