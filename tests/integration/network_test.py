@@ -26,9 +26,11 @@ it inside network namespaces this test creates:
   names it), an address without a prefix (exit 2, names --address), a
   gateway of the other family. DHCP with no server (vx0) ends after its
   --timeout with "no DHCP server answered" (exit 3).
-- Afterwards: the dhclient left renewing is stopped through its pid file,
-  dnsmasq and the holders ended, no process left in either namespace,
-  this machine's links, /etc/resolv.conf and /var/lib/dhcp as before.
+- Afterwards (also after a failure, SIGTERM or Ctrl-C): the dhclient left
+  renewing is stopped through its pid file (and reaped: this test is its
+  child subreaper), dnsmasq and the holders ended (they also die with the
+  test if it is killed), no process left in either namespace, this
+  machine's links, /etc/resolv.conf and /var/lib/dhcp as before.
 
 Skips (exit 77) when not root, when a tool is missing (ip, unshare,
 nsenter, dnsmasq, dhclient) or the kernel has no overlay filesystem or
@@ -55,6 +57,14 @@ DHCP_TIMEOUT = 30  # bound for --dhcp vd0; the server answers in about 2 s
 NO_SERVER_TIMEOUT = 3
 RUN_SECONDS = 90
 PR_SET_CHILD_SUBREAPER = 36
+PR_SET_PDEATHSIG = 1
+LIBC = ctypes.CDLL(None, use_errno=True)
+
+
+def die_with_test():
+    """preexec_fn: the holder or dnsmasq is killed if this test is (a
+    ctest time-out sends SIGKILL, which no cleanup code sees)."""
+    LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def require():
@@ -106,6 +116,20 @@ def pids_in(netns):
     return out
 
 
+def reap_children(seconds=10):
+    """Collects every child that has ended: the dhclient that went to the
+    background (re-parented to this process, a child subreaper) and, after
+    an interruption, the kvm-rescue that was running; all were ended above."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            time.sleep(0.1)
+
+
 class Lab:
     """The two namespaces, dnsmasq, and how to run things in them."""
 
@@ -120,7 +144,7 @@ class Lab:
         for name in ("A", "B"):
             h = subprocess.Popen(["unshare", "-n", "sleep", "infinity"],
                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.PIPE, text=True)
+                                 stderr=subprocess.PIPE, text=True, preexec_fn=die_with_test)
             self.holders[name] = h
             t.wait_for(lambda h=h: netns_of(h.pid) not in (None, netns_of("self")),
                        f"namespace {name}", seconds=10)
@@ -162,7 +186,7 @@ class Lab:
              f"--pid-file={pidfile}", f"--log-facility={os.path.join(self.work, 'dnsmasq.log')}",
              "--log-dhcp"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            text=True)
+            text=True, preexec_fn=die_with_test)
         t.wait_for(lambda: os.path.exists(pidfile) or self.dnsmasq.poll() is not None,
                    "dnsmasq's pid file", seconds=20)
         if self.dnsmasq.poll() is not None:
@@ -195,7 +219,9 @@ class Lab:
                 if f.endswith(".pid"):
                     try:
                         with open(os.path.join(state, f), encoding="ascii") as pf:
-                            os.kill(int(pf.read().strip()), signal.SIGTERM)
+                            pid = int(pf.read().strip())
+                        os.kill(pid, signal.SIGTERM)
+                        os.waitpid(pid, 0)  # ours: this test is its child subreaper
                     except (OSError, ValueError):
                         pass
         if self.dnsmasq is not None and self.dnsmasq.poll() is None:
@@ -214,6 +240,7 @@ class Lab:
             h.wait(timeout=10)
         for ns in self.netns.values():
             t.wait_for(lambda ns=ns: not pids_in(ns), f"no process left in {ns}", seconds=10)
+        reap_children()
         return False
 
 
@@ -321,22 +348,12 @@ def check_refusals(c, lab, state):
            "no-carrier" in p.stderr, p.stderr)
 
 
-def reap_orphans():
-    """The dhclient that went to the background was re-parented to this
-    process (a child subreaper); collect it once it has ended."""
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-
-
 def main():
     require()
     # A daemon's double fork lands here, not on this machine's init.
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    LIBC.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    # SIGTERM and Ctrl-C unwind through Lab's cleanup like an exception.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     c = t.Checker()
     before = host_state()
     with tempfile.TemporaryDirectory(prefix="kvmr-network-") as work:
@@ -352,7 +369,11 @@ def main():
             netns = list(lab.netns.values())
         for ns in netns:
             c.eq(f"processes left in {ns}", pids_in(ns), [])
-        reap_orphans()
+        try:
+            os.waitpid(-1, os.WNOHANG)
+            c.true("no child of this test left (dhclient reaped)", False)
+        except ChildProcessError:
+            c.true("no child of this test left (dhclient reaped)", True)
     c.eq("this machine's links, resolv.conf and /var/lib/dhcp", host_state(), before)
     c.finish()
 
