@@ -341,11 +341,18 @@ def check_refusals(c, lab, state):
                     "--state-dir", state)
     c.eq("IPv6 gateway for an IPv4 address: exit", p.returncode, 2)
     c.eq("nothing changed on vs0 by the refusals", addrs(lab, "vs0"), [(f"{STATIC}.2", 24)])
-    p, _ = lab.kvmr("--dhcp", "vx0", "--timeout", str(NO_SERVER_TIMEOUT), "--state-dir", state)
+    p, _ = lab.kvmr("--dhcp", "vx0", "--timeout", str(NO_SERVER_TIMEOUT), "--state-dir", state,
+                    "--json")
     c.eq("--dhcp with no server: exit", p.returncode, 3)
     c.true("no DHCP server answered, with the time and the link state",
            f"no DHCP server answered within {NO_SERVER_TIMEOUT} s" in p.stderr and
            "no-carrier" in p.stderr, p.stderr)
+    doc = json.loads(p.stdout)
+    t.validate(doc, "network.schema.json")
+    c.eq("--json: the result", {k: doc["result"][k] for k in ("nic", "method", "client", "ok")},
+         {"nic": "vx0", "method": "dhcp", "client": "dhclient", "ok": False})
+    c.eq("--json: the same error as stderr", f"kvm-rescue network: {doc['result']['error']}\n",
+         p.stderr)
 
 
 def main():
