@@ -30,10 +30,67 @@ exit 1
 )SH";
 
 // $1 file, $2 chunk size, $3 chunks: the whole file's sha256, then each
-// chunk's, one per line.
+// chunk's, one per line. With a Python there (EL7's yum needs python2;
+// EL8+ has platform-python), its hashlib, in one pass: the chunks that
+// lie in a hole (SEEK_DATA) are zeros and not read, and their hash is
+// that of zeros; coreutils' sha256sum, with a dd per chunk, otherwise
+// (also when the Python fails). scripts/bench-copy: 4.6 GiB apparent,
+// 382 MiB of data, verified in ~5 s instead of ~80 s.
 constexpr const char *kHashScript = R"SH(
 f=$1; cs=$2; n=$3
 [ -f "$f" ] || { echo "$f: no such file" >&2; exit 2; }
+py='
+import hashlib, os, sys
+f, cs, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+fd = os.open(f, os.O_RDONLY)
+size = os.fstat(fd).st_size
+zeros = b"\0" * cs
+def data_from(off):
+    try:
+        return os.lseek(fd, off, 3)
+    except OSError:
+        return size
+def read_at(off, ln):
+    os.lseek(fd, off, 0)
+    got = []
+    while ln > 0:
+        b = os.read(fd, ln)
+        if not b:
+            raise IOError("%s: shorter than %d bytes" % (f, off + ln))
+        got.append(b)
+        ln -= len(b)
+    return b"".join(got)
+whole = hashlib.sha256()
+zero_hex = {}
+lines = []
+data = data_from(0)
+for i in range(n):
+    off = i * cs
+    ln = max(0, min(cs, size - off))
+    if data < off:
+        data = data_from(off)
+    if data >= off + ln:
+        b = zeros[:ln]
+        if ln not in zero_hex:
+            zero_hex[ln] = hashlib.sha256(b).hexdigest()
+        lines.append(zero_hex[ln])
+    else:
+        b = read_at(off, ln)
+        lines.append(hashlib.sha256(b).hexdigest())
+    whole.update(b)
+rest = size - n * cs
+while rest > 0:
+    b = read_at(size - rest, min(cs, rest))
+    whole.update(b)
+    rest -= len(b)
+sys.stdout.write(whole.hexdigest() + "\n" + "".join(h + "\n" for h in lines))
+'
+for p in python3 python2 python /usr/libexec/platform-python; do
+  if command -v "$p" >/dev/null 2>&1; then
+    "$p" -c "$py" "$f" "$cs" "$n" && exit 0
+    break
+  fi
+done
 sha256sum < "$f" | cut -c1-64
 i=0
 while [ "$i" -lt "$n" ]; do
