@@ -185,7 +185,13 @@ def check_first_run(c, lv, old, secret, before, web_mac, need_mib):
     check_host_unchanged(c, lv, secret, before, "first run")
 
 
-def check_second_run(c, lv, secret, before):
+def check_second_run(c, lv, secret, before, old):
+    path = lv.outside("/var/lib/kvm-rescue/restore.defined")
+    defined = open(path, encoding="ascii").read() if os.path.exists(path) else "(none)"
+    listed = f"domain {old['domain']['web01']['uuid']}\n" in defined
+    c.true("the first run listed web01 as its own", listed, defined)
+    if not listed:
+        print(open(lv.outside("/var/log/kvm-rescue-restore.log"), encoding="utf-8").read())
     p, log, report = run_restore(c, lv, "second run", 3)
     c.eq("second run: refused", refused_lines(p.stderr), expected_refusals(secret, False))
     c.true("second run: web01 started",
@@ -235,7 +241,7 @@ def restore_on_live_host(c, work, target, old):
         finally:
             with open(web_xml, "w", encoding="utf-8") as f:
                 f.write(original)
-        check_second_run(c, lv, secret, before)
+        check_second_run(c, lv, secret, before, old)
 
 
 def main():
