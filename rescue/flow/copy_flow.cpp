@@ -189,16 +189,35 @@ void tune_for_remote(run::ExecuteOptions &opt, remote::RemoteTarget &remote,
   };
 }
 
+// execute_plan on TARGET; a network target that fails before the first
+// item (SFTP says little: a full disk is an I/O error) is asked why.
+run::ExecuteResult execute_on(OpenedTarget &target, const plan::RescuePlan &p,
+                              access::OldHost &host, const run::LvMaps &lvs,
+                              const run::ExecuteOptions &opt) {
+  try {
+    return run::execute_plan(p, host, lvs, target.root(), opt);
+  } catch (const SysError &e) {
+    if (!target.remote.target) {
+      throw;
+    }
+    throw Refused(fmt::format("{}; {}", e.what(), target.remote.target->failure_hint()));
+  }
+}
+
 // The restore script the copy left on the network target, run there.
 void run_remote_restore(const plan::RescuePlan &p, remote::SshLink &link, const CopyRequest &req,
                         CopyOutcome &out) {
   constexpr std::chrono::seconds kRestoreTimeout{1800};
-  std::vector<std::string> args{restore_script_on_host(p)};
+  // Its log, report and done mark beside the copy's report: a host that
+  // takes in several rescues keeps each one's apart.
+  std::vector<std::string> args{
+      "KVMR_RESTORE_DONE=" + p.layout.images_dir + "/" + p.layout.state_dir + "/restore.done",
+      restore_script_on_host(p)};
   if (!req.restore) {
     args.emplace_back("--dry-run");
   }
   args.insert(args.end(), req.restore_options.begin(), req.restore_options.end());
-  const remote::RemoteRun r = link.run("exec \"$@\" 2>&1", args, kRestoreTimeout);
+  const remote::RemoteRun r = link.run("exec env \"$@\" 2>&1", args, kRestoreTimeout);
   out.restore_output = r.out;
   out.restore_exit = r.exit_code;
 }
@@ -387,12 +406,14 @@ CopyOutcome run_copy(const plan::RescuePlan &p, const std::vector<disk::Disk> &s
     };
   }
   opt.item_end = hooks.item_end;
-  const run::ExecuteResult res = run::execute_plan(p, host, lvs, info.target_root, opt);
+  const run::ExecuteResult res = execute_on(target, p, host, lvs, opt);
 
   info.cancelled = res.cancelled;
   if (!res.target_failure.empty()) {
     info.target_failure =
-        fmt::format("{}; {}", res.target_failure, run::target_failure_advice(res.target_errno));
+        fmt::format("{}; {}", res.target_failure,
+                    target.remote.target ? target.remote.target->failure_hint()
+                                         : run::target_failure_advice(res.target_errno));
   }
   if (res.resumed) {
     info.warnings.emplace_back("continued an earlier run of this plan");

@@ -1,7 +1,9 @@
 // The network target while a copy runs: the SSH link, the remote root
 // (created when missing) mounted with sshfs over that link in a private
 // directory of this run (recorded in the registry, so a killed run's
-// mount is released by the next), and verification by the remote's own
+// mount is released by the next; inside a read-only tmpfs, so that once
+// sshfs is gone, a write there fails instead of landing in this machine's
+// memory), and verification by the remote's own
 // sha256sum (copy::TargetHasher), so no data travels back.
 //
 // sshfs writes at offsets over SFTP: only the data the copy writes
@@ -17,6 +19,11 @@
 #include <string>
 
 namespace kvmr::remote {
+
+// The sh script hash_on_remote() runs there: $1 file, $2 chunk size, $3
+// chunks; prints the whole file's sha256, then each chunk's, one per line
+// (sha256sum, dd, cut: coreutils only).
+const char *remote_hash_script();
 
 class RemoteTarget {
 public:
@@ -40,10 +47,18 @@ public:
   // The bytes the file under root() takes on the remote's disk (stat %b).
   std::uint64_t allocated_on_remote(const std::string &path);
 
+  struct Impl;
+
+  // Why the target gave out, in plain words, as far as the remote tells
+  // (SFTP reports a full disk as a plain failure): its disk is full, the
+  // connection is lost, or else the link or the mount gave out.
+  std::string failure_hint();
+
 private:
+  void wait_for_mount(const std::string &log);
+
   SshLink &link_;
   std::string remote_root_;
-  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -84,6 +84,8 @@ public:
   // master, for sshfs's ssh_command; and the host alias to name.
   [[nodiscard]] std::string ssh_command() const;
   [[nodiscard]] static std::string alias() { return "kvmr-remote"; }
+  // The run's private directory (0700), for logs of what uses the link.
+  [[nodiscard]] const std::string &private_dir() const { return dir_; }
   // "root@host:port" for messages.
   [[nodiscard]] std::string shown() const;
   // The remote command line that runs SCRIPT as root (for tests and logs).

@@ -29,7 +29,9 @@ What it sets up, all of it under WORK/sshd:
   privilege-separation directory /run/sshd that sshd insists on (this
   machine has none; the Libvirtd's /run/libvirt is moved back under it),
   and without a Libvirtd a tmpfs over /var/log too, so that no login
-  record reaches this machine's files. Its sessions run in that mount
+  record reaches this machine's files; an empty tmpfs over /root, so that
+  the sessions neither run this machine's ~/.bashrc nor write to root's
+  home. Its sessions run in that mount
   namespace; the mount namespace ends with the last of them.
 - Its own ed25519 host key and sshd_config: ListenAddress 127.0.0.1:PORT
   only (PORT: one that is free in this machine's namespace, so that a
@@ -236,6 +238,10 @@ class Sshd:
             os.makedirs(keep, exist_ok=True)
             s += f"mount --rbind /run/libvirt {q(keep)}\n"
         s += "mount -t tmpfs -o mode=0755 kvmr-sshd /run\nmkdir -m 0755 /run/sshd\n"
+        # root's home as on a fresh host: this machine's ~/.bashrc (pyenv
+        # init, which takes a lock a killed session leaves behind) must not
+        # run in the sessions, nor may they write there.
+        s += "mount -t tmpfs -o mode=0700 kvmr-sshd-home /root\n"
         if self.libvirtd is not None:
             s += f"mkdir /run/libvirt\nmount --move {q(keep)} /run/libvirt\n"
         else:
