@@ -64,7 +64,11 @@ void add_copy_flags(CLI::App &cmd, CopyFlags &f) {
   cmd.add_flag("--json", f.json, "The report as one JSON document on stdout");
   cmd.add_flag("--restore", f.restore,
                "A network target (ssh://): after the copy, run the restore there (define the "
-               "VMs, start those marked autostart); without it only its --dry-run is shown");
+               "networks, pools, secrets, VMs and snapshots); without it only its --dry-run is "
+               "shown");
+  cmd.add_flag("--start", f.start,
+               "A network target: start the VMs marked autostart too (when their memory fits "
+               "the host's MemAvailable); the dry run says what would start");
   cmd.add_flag("--allow-emulation", f.allow_emulation,
                "With --restore: define the VMs as emulated (type qemu) where the host has no KVM");
 }

@@ -53,6 +53,9 @@ int copy_plan(const plan::RescuePlan &p, const std::vector<disk::Disk> &sources,
   if (flags.allow_emulation) {
     req.restore_options.emplace_back("--allow-emulation");
   }
+  if (flags.start) {
+    req.restore_options.emplace_back("--start");
+  }
 
   ProgressView view(p.items.size(), flow::bytes_to_copy(p), ProgressView::stderr_options());
   flow::CopyHooks hooks;

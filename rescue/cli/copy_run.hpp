@@ -24,6 +24,7 @@ struct CopyFlags {
   // its --dry-run), and let it define VMs as emulated (no KVM there).
   bool restore = false;
   bool allow_emulation = false;
+  bool start = false; // with restore: start the autostart VMs now
   // The plan file the run was started from (copy --plan); empty for
   // rescue, whose plan exists only on the target.
   std::string plan_file;

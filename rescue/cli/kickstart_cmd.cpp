@@ -76,6 +76,13 @@ kickstart::Overrides overrides_of(const KickstartArgs &a) {
 
 int run_kickstart(const KickstartArgs &a) {
   const plan::RescuePlan plan = plan::load_plan(a.plan);
+  if (plan.target.kind == plan::TargetKind::remote) {
+    std::cerr << fmt::format("kvm-rescue kickstart: {}: its target is another KVM host ({}), "
+                             "which needs no kickstart: kvm-rescue copy --plan {} --restore "
+                             "defines the VMs there\n",
+                             a.plan, plan.target.path, a.plan);
+    return kExitUsage;
+  }
   const flow::KickstartOutput ks = flow::make_kickstart(plan, overrides_of(a), a.plan);
   for (const auto &w : ks.profile.warnings) {
     std::cerr << "warning: " << w << "\n";

@@ -11,6 +11,7 @@
 #include "rescue/flow/copy_flow.hpp"
 #include "rescue/flow/source.hpp"
 #include "rescue/plan/plan_build.hpp"
+#include "rescue/remote/ssh_url.hpp"
 
 #include <iostream>
 #include <memory>
@@ -36,6 +37,14 @@ struct RescueArgs {
 };
 
 int run_rescue(const RescueArgs &a) {
+  if (remote::is_ssh_url(a.target)) {
+    std::cerr << "kvm-rescue rescue: another KVM host as the target takes its host key and "
+                 "identity: use kvm-rescue plan --target "
+              << a.target
+              << " --host-key ... --identity ... -o plan.json, then kvm-rescue copy "
+                 "--plan plan.json\n";
+    return kExitUsage;
+  }
   try {
     HoldSignals hold;
     CancelWatch watch;

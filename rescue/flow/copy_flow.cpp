@@ -210,9 +210,9 @@ void run_remote_restore(const plan::RescuePlan &p, remote::SshLink &link, const 
   constexpr std::chrono::seconds kRestoreTimeout{1800};
   // Its log, report and done mark beside the copy's report: a host that
   // takes in several rescues keeps each one's apart.
-  std::vector<std::string> args{
-      "KVMR_RESTORE_DONE=" + p.layout.images_dir + "/" + p.layout.state_dir + "/restore.done",
-      restore_script_on_host(p)};
+  std::vector<std::string> args{"KVMR_RESTORE_DONE=" + p.layout.images_dir + "/" +
+                                    p.layout.state_dir + "/restore.done",
+                                restore_script_on_host(p)};
   if (!req.restore) {
     args.emplace_back("--dry-run");
   }
@@ -429,7 +429,9 @@ CopyOutcome run_copy(const plan::RescuePlan &p, const std::vector<disk::Disk> &s
   // copy ran to its end (restore_on_disk.hpp).
   if (!res.cancelled && info.target_failure.empty()) {
     write_restore_script(p, info.target_root);
-    out.report.next_steps.push_back(restore_script_step(p));
+    if (p.target.kind != plan::TargetKind::remote) {
+      out.report.next_steps.push_back(restore_script_step(p));
+    }
   }
   const nlohmann::json doc = run::to_json(out.report);
   out.report_json = doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";

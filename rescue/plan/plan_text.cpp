@@ -135,6 +135,27 @@ bool gives_way_in(const KickstartChoices &k) {
   return root || old.admin_way_in();
 }
 
+namespace {
+
+// The new host's choices, for a plan whose target gets a kickstart.
+void kickstart_text(std::string &out, const KickstartChoices &k) {
+  out += '\n';
+  line(out, "New host (kickstart)", "", "  ");
+  line(out, fmt::format("dialect {}, hostname {}, OS disk {}", k.dialect,
+                        k.hostname.empty() ? "-" : k.hostname,
+                        k.os_disk.empty() ? "(to choose)" : k.os_disk));
+  line(out, "logins: " + logins_choice(k));
+  line(out, fmt::format("time zone {}, language {}, keyboard {}, install from {}{}",
+                        k.timezone.empty() ? "-" : k.timezone, k.lang.empty() ? "-" : k.lang,
+                        k.keyboard.empty() ? "-" : k.keyboard, k.install_source,
+                        k.install_url.empty() ? "" : " " + k.install_url));
+  for (const auto &[from, to] : k.nic_map) {
+    line(out, fmt::format("NIC {} -> {}", from, to));
+  }
+}
+
+} // namespace
+
 std::string render_plan(const RescuePlan &p) {
   std::string out;
   line(out,
@@ -144,7 +165,10 @@ std::string render_plan(const RescuePlan &p) {
     line(out, "source " + identity_text(s));
   }
   line(out, "target " + target_text(p.target));
-  line(out, fmt::format("on the new host the target is mounted at {}", p.layout.images_dir));
+  const bool remote = p.target.kind == TargetKind::remote;
+  line(out, remote
+                ? fmt::format("on that host the run goes to {}", p.layout.images_dir)
+                : fmt::format("on the new host the target is mounted at {}", p.layout.images_dir));
   line(out, fmt::format("needs {} ({} items, margin included); {}", human_size(p.bytes_needed),
                         p.items.size(),
                         p.bytes_needed <= p.target.capacity
@@ -179,21 +203,11 @@ std::string render_plan(const RescuePlan &p) {
       line(out, s);
     }
   }
-  out += '\n';
-  const KickstartChoices &k = p.kickstart;
-  line(out, "New host (kickstart)", "", "  ");
-  line(out, fmt::format("dialect {}, hostname {}, OS disk {}", k.dialect,
-                        k.hostname.empty() ? "-" : k.hostname,
-                        k.os_disk.empty() ? "(to choose)" : k.os_disk));
-  line(out, "logins: " + logins_choice(k));
-  line(out, fmt::format("time zone {}, language {}, keyboard {}, install from {}{}",
-                        k.timezone.empty() ? "-" : k.timezone, k.lang.empty() ? "-" : k.lang,
-                        k.keyboard.empty() ? "-" : k.keyboard, k.install_source,
-                        k.install_url.empty() ? "" : " " + k.install_url));
-  for (const auto &[from, to] : k.nic_map) {
-    line(out, fmt::format("NIC {} -> {}", from, to));
+  if (!remote) {
+    kickstart_text(out, p.kickstart);
   }
   if (!p.warnings.empty()) {
+
     out += '\n';
     line(out, "Warnings", "", "  ");
     for (const auto &w : p.warnings) {

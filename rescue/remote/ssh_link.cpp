@@ -167,8 +167,15 @@ SshLink::SshLink(SshUrl url, const HostKeyCheck &check, const std::string &ident
 
 SshLink::~SshLink() {
   stop_master();
+  // The master may still be going away (its socket) while the directory
+  // is emptied: try again a few times.
   std::error_code ec;
-  std::filesystem::remove_all(dir_, ec);
+  for (int attempt = 0; attempt < 5 && std::filesystem::exists(dir_, ec); ++attempt) {
+    std::filesystem::remove_all(dir_, ec);
+    if (std::filesystem::exists(dir_, ec)) {
+      ::usleep(100000);
+    }
+  }
 }
 
 void SshLink::pin_host_key(const HostKeyCheck &check) {

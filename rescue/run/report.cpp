@@ -135,7 +135,8 @@ std::vector<VmOutcome> vms_in_order(const plan::RescuePlan &p,
   return out;
 }
 
-std::vector<std::string> next_steps(const RunReport &r, const RunInfo &info) {
+std::vector<std::string> next_steps(const plan::RescuePlan &p, const RunReport &r,
+                                    const RunInfo &info) {
   std::vector<std::string> out;
   const std::string plan_path = info.plan_path.empty() ? "plan.json" : info.plan_path;
   if (info.cancelled || r.totals.pending > 0) {
@@ -152,8 +153,15 @@ std::vector<std::string> next_steps(const RunReport &r, const RunInfo &info) {
         "kvm-rescue/maps let a later ddrescue run on the old disk fill them in; check those "
         "guests' filesystems after booting them");
   }
-  out.push_back(fmt::format("write the kickstart for the new host: kvm-rescue kickstart --plan {}",
-                            plan_path));
+  if (p.target.kind == plan::TargetKind::remote) {
+    out.push_back(fmt::format("define the VMs on {}: kvm-rescue copy --plan {} --restore "
+                              "(after its dry run, shown below; --start also starts those "
+                              "marked autostart)",
+                              p.target.path, plan_path));
+  } else {
+    out.push_back(fmt::format(
+        "write the kickstart for the new host: kvm-rescue kickstart --plan {}", plan_path));
+  }
   return out;
 }
 
@@ -190,7 +198,7 @@ RunReport summarize(const plan::RescuePlan &p, const Manifest &m, const RunInfo 
     r.totals.copy_rate = static_cast<double>(r.totals.bytes_read) / r.totals.copy_seconds;
   }
   r.vms = vms_in_order(p, std::move(by_vm));
-  r.next_steps = next_steps(r, info);
+  r.next_steps = next_steps(p, r, info);
   return r;
 }
 

@@ -107,6 +107,16 @@ def make_plan(c, binary, story, s, lv, work):
         return None
     c.true("the plan says why the run goes to rescued-<old hostname>/",
            f"already holds web01.img: the whole run goes to {RESCUED}" in p.stderr, p.stderr)
+    c.true("the plan text says where the run goes there",
+           f"on that host the run goes to {RESCUED}" in " ".join(p.stdout.split()),
+           p.stdout[:1500])
+    c.true("the plan text has no kickstart part", "New host (kickstart)" not in p.stdout)
+    k = t.run([binary, "kickstart", "--plan", plan], timeout=120)
+    c.eq("kickstart for a plan to another host: exit code", k.returncode, 2)
+    c.true("it says copy --restore defines the VMs there", "--restore" in k.stderr, k.stderr)
+    r = t.run([binary, "rescue", story, "--target", url(s)], timeout=120)
+    c.eq("rescue --target ssh://: exit code", r.returncode, 2)
+    c.true("it points to plan and copy", "kvm-rescue plan --target" in r.stderr, r.stderr)
     doc = cl.load(plan)
     c.eq("the plan's directory on the second host", doc["layout"]["images_dir"], RESCUED)
     c.eq("the plan's target kind", doc["target"]["kind"], "remote")
@@ -182,6 +192,10 @@ def resume_and_check(c, binary, plan, s, lv, cut_items, expected):
     if not cl.exit_code_is(c, "the rerun's exit code", p, 0):
         return False
     c.true("the restore's dry run is shown", "dry run" in p.stdout, p.stdout[-1500:])
+    steps = cl.load(lv.outside(f"{RESCUED}/kvm-rescue/report.json"))["next_steps"]
+    c.true("the report's next step is copy --restore, not a kickstart",
+           any("--restore" in x for x in steps) and not any("kickstart" in x for x in steps),
+           str(steps))
     manifest = cl.load(lv.outside(f"{RESCUED}/kvm-rescue/manifest.json"))
     items = {i["dest"]: i for i in manifest["items"]}
     for dest in cut_items:

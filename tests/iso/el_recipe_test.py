@@ -65,6 +65,12 @@ RUNTIME_COMMANDS = {
     # net/dhcp's fallback where dhclient is missing (EL 10, Fedora); the EL 9
     # medium has dhcp-client's dhclient, which is tried first
     "dhcpcd": "dhcp-client",
+    # remote: the network target (an OpenSSH control master, the host key
+    # scanned and fingerprinted, the remote directory mounted with sshfs)
+    "ssh": "openssh-clients",
+    "ssh-keyscan": "openssh-clients",
+    "ssh-keygen": "openssh-clients",
+    "sshfs": "fuse-sshfs",
 }
 # How a command is spelled where it starts an argv in rescue/.
 # (`return {"x", "-...` is fs_check's argv; other braced returns are pairs.)
