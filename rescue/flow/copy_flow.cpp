@@ -179,6 +179,10 @@ void tune_for_remote(run::ExecuteOptions &opt, remote::RemoteTarget &remote,
     hooks.note("the network target is verified with the remote's sha256sum: hashes are sha256");
   }
   opt.hash = copy::HashKind::sha256;
+  // sshfs reports no allocation of its own: the remote's stat says.
+  opt.allocated_of = [&remote](const std::string &path) {
+    return remote.allocated_on_remote(path);
+  };
   opt.tune_copy = [&remote](copy::CopyOptions &co) {
     co.hash = copy::HashKind::sha256;
     co.direct_write = false;

@@ -119,7 +119,7 @@ void copy_bytes(const plan::RescuePlan &p, const plan::PlanItem &item, access::O
   m.size = r.size;
   m.data_bytes = r.data_bytes;
   m.bytes_read = r.bytes_read;
-  m.allocated_bytes = r.allocated_bytes;
+  m.allocated_bytes = opt.allocated_of ? opt.allocated_of(dest) : r.allocated_bytes;
   m.hash_kind = std::string(copy::hash_kind_name(r.hash_kind));
   m.hash = r.hash;
   m.verified = true;

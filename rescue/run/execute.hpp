@@ -41,6 +41,9 @@ struct ExecuteOptions {
   // them to the target (a remote target's hasher, no direct writes); may
   // be empty.
   std::function<void(copy::CopyOptions &)> tune_copy;
+  // The bytes an image copy takes on the target's disk, where the target
+  // knows better than stat here (a network target); may be empty.
+  std::function<std::uint64_t(const std::string &path)> allocated_of;
   // How errors name the target when its root is a private mount point
   // (target_error_text); empty for a directory target.
   std::string target_shown_as;

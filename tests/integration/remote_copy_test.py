@@ -198,6 +198,9 @@ def resume_and_check(c, binary, plan, s, lv, cut_items, expected):
            str(steps))
     manifest = cl.load(lv.outside(f"{RESCUED}/kvm-rescue/manifest.json"))
     items = {i["dest"]: i for i in manifest["items"]}
+    web = items.get(f"relocated{IMAGES}/web01.img", {})
+    c.true("the manifest gives web01.img's allocation on the second host, not its size",
+           0 < web.get("allocated_bytes", 0) < web.get("size", 0) // 8, str(web))
     for dest in cut_items:
         c.true(f"{dest} continued the interrupted copy", items.get(dest, {}).get("resumed"),
                str(items.get(dest)))
