@@ -1,6 +1,7 @@
 // The front-end of the copy run (see copy_run.hpp).
 #include "rescue/cli/copy_run.hpp"
 
+#include "rescue/cli/exit_codes.hpp"
 #include "rescue/cli/progress_bar.hpp"
 #include "rescue/copy/hash.hpp"
 #include "rescue/flow/copy_flow.hpp"
@@ -89,6 +90,9 @@ int copy_plan(const plan::RescuePlan &p, const std::vector<disk::Disk> &sources,
   std::cout << (flags.json ? out.report_json : out.report_text);
   if (out.restore_exit >= 0) {
     print_remote_restore(p, flags, out);
+  }
+  if (out.restore_exit > 0 && out.exit_code == kExitOk) {
+    return kExitPartial; // copied, but the restore there stopped or refused something
   }
   if (out.cancelled) {
     return 128 + (watch.signal() != 0 ? watch.signal() : SIGINT);

@@ -209,19 +209,31 @@ run::ExecuteResult execute_on(OpenedTarget &target, const plan::RescuePlan &p,
 }
 
 // The restore script the copy left on the network target, run there.
+// Its log, adapted XML, report and done mark go beside the copy's report:
+// a host that takes in several rescues keeps each one's apart. A real run
+// logs to its file; its report (refusals, each VM's state there) is what
+// the user is shown.
 void run_remote_restore(const plan::RescuePlan &p, remote::SshLink &link, const CopyRequest &req,
                         CopyOutcome &out) {
   constexpr std::chrono::seconds kRestoreTimeout{1800};
-  // Its log, report and done mark beside the copy's report: a host that
-  // takes in several rescues keeps each one's apart.
-  std::vector<std::string> args{"KVMR_RESTORE_DONE=" + p.layout.images_dir + "/" +
-                                    p.layout.state_dir + "/restore.done",
-                                restore_script_on_host(p)};
+  constexpr const char *kRun = R"SH(
+report=$1
+shift
+env "$@" 2>&1
+rc=$?
+if [ -n "$report" ] && [ -f "$report" ]; then cat -- "$report"; fi
+exit $rc
+)SH";
+  const std::string state = p.layout.images_dir + "/" + p.layout.state_dir;
+  std::vector<std::string> args{
+      req.restore ? state + "/restore-report.txt" : "",
+      "KVMR_RESTORE_DONE=" + state + "/restore.done", "KVMR_RESTORE_LOG=" + state + "/restore.log",
+      "KVMR_RESTORE_XML=" + state + "/restore-xml", restore_script_on_host(p)};
   if (!req.restore) {
     args.emplace_back("--dry-run");
   }
   args.insert(args.end(), req.restore_options.begin(), req.restore_options.end());
-  const remote::RemoteRun r = link.run("exec env \"$@\" 2>&1", args, kRestoreTimeout);
+  const remote::RemoteRun r = link.run(kRun, args, kRestoreTimeout);
   out.restore_output = r.out;
   out.restore_exit = r.exit_code;
 }

@@ -40,7 +40,8 @@ def builder_hash(src):
     for p in sorted(pathlib.Path(src, "scripts").glob("make-fixture")) + sorted(
             pathlib.Path(src, "scripts", "lib").glob("*")) + [
             pathlib.Path(src, "scripts", "fixture-ids.env")]:
-        h.update(p.read_bytes())
+        if p.is_file() and p.suffix != ".pyc":  # not a __pycache__ left by a script there
+            h.update(p.read_bytes())
     h.update(repr(VARIANTS).encode())
     return h.hexdigest()
 
