@@ -110,7 +110,7 @@ std::vector<std::string> plan_files(const plan::RescuePlan &p) {
 }
 
 RemotePlan make_remote_plan(const OpenedSource &src, const RemoteChoice &choice,
-                            plan::PlanChoices choices) {
+                            const plan::PlanChoices &choices) {
   const remote::SshUrl url = remote::parse_ssh_url(choice.url);
   remote::SshLink link(url, choice.host_key, choice.identity, volume::kRunDir);
   RemotePlan out;

@@ -40,7 +40,7 @@ struct RemotePlan {
 // Throws InputError (a bad address, no host key confirmed) or
 // remote::RemoteError (unreachable, host key differs, login refused).
 RemotePlan make_remote_plan(const OpenedSource &src, const RemoteChoice &choice,
-                            plan::PlanChoices choices);
+                            const plan::PlanChoices &choices);
 
 // DIR/rescued-<HOSTNAME> with HOSTNAME made safe for a directory name.
 std::string rescued_dir(const std::string &dir, const std::string &old_hostname);
