@@ -34,7 +34,8 @@ void print_remote_restore(const plan::RescuePlan &p, const CopyFlags &flags,
   os << out.restore_output;
   if (!flags.restore && out.restore_exit == 0) {
     os << "\nNothing was defined there yet: run the same copy command again with --restore "
-          "(it copies nothing twice) to define and start the VMs.\n";
+          "(it copies nothing twice) to define the VMs there, and --start to start those "
+          "marked autostart.\n";
   }
 }
 

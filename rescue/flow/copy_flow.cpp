@@ -224,18 +224,30 @@ rc=$?
 if [ -n "$report" ] && [ -f "$report" ]; then cat -- "$report"; fi
 exit $rc
 )SH";
+  // Defined for real only over a complete copy: a VM whose disk failed to
+  // copy is not defined over a missing or partial file.
+  const bool complete = out.report.totals.failed == 0 && out.report.totals.pending == 0;
+  const bool real = req.restore && complete;
   const std::string state = p.layout.images_dir + "/" + p.layout.state_dir;
   std::vector<std::string> args{
-      req.restore ? state + "/restore-report.txt" : "",
-      "KVMR_RESTORE_DONE=" + state + "/restore.done", "KVMR_RESTORE_LOG=" + state + "/restore.log",
-      "KVMR_RESTORE_XML=" + state + "/restore-xml", restore_script_on_host(p)};
-  if (!req.restore) {
+      real ? state + "/restore-report.txt" : "", "KVMR_RESTORE_DONE=" + state + "/restore.done",
+      "KVMR_RESTORE_LOG=" + state + "/restore.log", "KVMR_RESTORE_XML=" + state + "/restore-xml",
+      restore_script_on_host(p)};
+  if (!real) {
     args.emplace_back("--dry-run");
   }
   args.insert(args.end(), req.restore_options.begin(), req.restore_options.end());
-  const remote::RemoteRun r = link.run(kRun, args, kRestoreTimeout);
-  out.restore_output = r.out;
-  out.restore_exit = r.exit_code;
+  if (req.restore && !complete) {
+    out.restore_output = "(not restored: some items were not copied; only the dry run ran)\n";
+  }
+  try {
+    const remote::RemoteRun r = link.run(kRun, args, kRestoreTimeout);
+    out.restore_output += r.out;
+    out.restore_exit = req.restore && !complete ? std::max(r.exit_code, 1) : r.exit_code;
+  } catch (const remote::RemoteError &e) {
+    out.restore_output += std::string("could not run it: ") + e.what() + "\n";
+    out.restore_exit = 255;
+  }
 }
 
 } // namespace
