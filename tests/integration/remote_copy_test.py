@@ -109,6 +109,11 @@ def host_key_checks(c, binary, story, s, work):
     c.eq("plan with another fingerprint: exit code", p.returncode, 2)
     c.true("it says the host key differs", "not " + wrong in p.stderr, p.stderr[-600:])
     c.true("no plan was written", not os.path.exists(plan))
+    p = s.enter([binary, "plan", story, "--target", url(s), "--known-hosts", s.path("known_hosts"),
+                 "--identity", s.path("client_ed25519_key")], timeout=600)
+    c.eq("plan with a known_hosts file that names the host: exit code", p.returncode, 0)
+    c.true("the plan names the known_hosts file it trusted",
+           "as in " + s.path("known_hosts") in " ".join(p.stdout.split()), p.stdout[:800])
 
 
 def make_plan(c, binary, story, s, lv, work):
