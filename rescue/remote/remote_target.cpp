@@ -151,13 +151,6 @@ std::string text_of(const std::string &path) {
   return s.str();
 }
 
-bool is_mount_point(const std::string &dir) {
-  struct stat here {};
-  struct stat up {};
-  return ::stat(dir.c_str(), &here) == 0 && ::stat((dir + "/..").c_str(), &up) == 0 &&
-         here.st_dev != up.st_dev;
-}
-
 // Waits for PID to end, up to TIMEOUT; true when it did.
 bool reaped(pid_t pid, std::chrono::milliseconds timeout) {
   const auto end = std::chrono::steady_clock::now() + timeout;
@@ -253,7 +246,7 @@ RemoteTarget::RemoteTarget(SshLink &link, std::string remote_root, const std::st
 
 void RemoteTarget::wait_for_mount(const std::string &log) {
   const auto end = std::chrono::steady_clock::now() + kMountTimeout;
-  while (!is_mount_point(impl_->root)) {
+  while (!volume::is_mount_point(impl_->root)) {
     const bool ended = reaped(impl_->sshfs, std::chrono::milliseconds(0));
     if (ended || std::chrono::steady_clock::now() >= end) {
       if (!ended) {
