@@ -19,6 +19,10 @@ it is left afterwards.
     with lvd.Libvirtd(work) as lv, sshd.Sshd(work, libvirtd=lv) as s:
         s.ssh(["virsh", "-c", "qemu:///system", "list"])   # sshd beside libvirtd
 
+    with sshd.Sshd(work, password="pw", users={"rescuer": True, "plain": False}) as s:
+        s.ssh(["id"], user="rescuer")                       # key login as rescuer
+        s.password_ssh(["id"], "pw")                        # root by password
+
 What it sets up, all of it under WORK/sshd:
 - A network namespace: its own holder (`unshare -n sleep infinity`, `lo`
   up), or the one of the Libvirtd given (then sshd also runs in its mount
@@ -33,6 +37,17 @@ What it sets up, all of it under WORK/sshd:
   the sessions neither run this machine's ~/.bashrc nor write to root's
   home. Its sessions run in that mount
   namespace; the mount namespace ends with the last of them.
+- With password= or users=: private copies of /etc/passwd, /etc/group and
+  /etc/shadow (WORK/sshd/etc) bind-mounted over this machine's in that
+  mount namespace (this machine's files are never written). With
+  password=, root's hash there is that password's (and every user's
+  of users=), sshd takes PermitRootLogin yes and PasswordAuthentication
+  yes (keys still work). users= maps login names to whether they may
+  run sudo without a password: each gets a uid and group of its own, a
+  home /run/kvmr-home/NAME (in the /run tmpfs) whose
+  .ssh/authorized_keys holds the test's client key; with any user a
+  private /etc/sudoers (WORK/sshd/etc/sudoers: root, and NOPASSWD: ALL
+  for the users given True) is bind-mounted too (needs sudo installed).
 - Its own ed25519 host key and sshd_config: ListenAddress 127.0.0.1:PORT
   only (PORT: one that is free in this machine's namespace, so that a
   connection to it from here is refused), PermitRootLogin
@@ -124,14 +139,18 @@ def listening(pid, port):
 
 
 class Sshd:
-    def __init__(self, work, libvirtd=None, port=None):
+    def __init__(self, work, libvirtd=None, port=None, password=None, users=None):
         self.dir = os.path.join(os.path.abspath(work), "sshd")
         self.libvirtd = libvirtd
         self.port = port
+        self.password = password  # root's (and the users') password, or None: keys only
+        self.users = dict(users or {})  # login name -> passwordless sudo
         self.holder = None  # our own unshare -n, when no Libvirtd is given
         self.listener = None  # the sshd -D Popen
         self.netns = None
         self._mntns = set()  # sshd's own mount namespaces (one per start)
+        self._homes = []  # (name, uid, home) of users=
+        self._private_etc = []  # files of WORK/sshd/etc bind-mounted over /etc's
         self._seen = set()  # (pid, start time) of every process of ours seen
         self._old_handlers = {}
         self._before = {}
@@ -152,6 +171,7 @@ class Sshd:
             shutil.rmtree(self.dir, ignore_errors=True)
             os.makedirs(self.dir, mode=0o700)
             self._keys()
+            self._accounts()
             self._namespace()
             if self.port is None:
                 self.port = free_port()
@@ -177,6 +197,46 @@ class Sshd:
             t.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"kvmr-test-{name}",
                    "-f", self.path(name)], check_rc=0, timeout=30)
         shutil.copyfile(self.path("client_ed25519_key.pub"), self.path("authorized_keys"))
+
+    def _accounts(self):
+        """WORK/sshd/etc: the passwd, group, shadow (and sudoers) sshd's
+        mount namespace sees, when a password or users are asked for."""
+        if self.password is None and not self.users:
+            return
+        if self.users and shutil.which("sudo") is None:
+            t.skip("sudo is not installed (scripts/setup installs it)")
+        etc = self.path("etc")
+        os.makedirs(etc, mode=0o700)
+        days = int(time.time() // 86400)  # changed today: not expired, nothing forced
+        hashed = _password_hash(self.password) if self.password is not None else None
+        passwd, group, shadow = (_read_lines(f"/etc/{n}") for n in ("passwd", "group", "shadow"))
+        if hashed is not None:
+            shadow = [f"root:{hashed}:{days}:0:99999:7:::" if line.startswith("root:") else line
+                      for line in shadow]
+        taken = {int(line.split(":")[2]) for line in passwd + group if line.count(":") >= 3}
+        uid = 61000
+        sudoers = ["Defaults env_reset", "Defaults !syslog", "Defaults !lecture",
+                   'Defaults secure_path="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:'
+                   '/sbin:/bin"', "root ALL=(ALL:ALL) ALL"]
+        for name, sudo in self.users.items():
+            while uid in taken:
+                uid += 1
+            taken.add(uid)
+            home = f"/run/kvmr-home/{name}"
+            passwd.append(f"{name}:x:{uid}:{uid}:kvm-rescue test user:{home}:/bin/sh")
+            group.append(f"{name}:x:{uid}:")
+            shadow.append(f"{name}:{hashed or '*'}:{days}:0:99999:7:::")
+            self._homes.append((name, uid, home))
+            if sudo:
+                sudoers.append(f"{name} ALL=(ALL:ALL) NOPASSWD: ALL")
+        files = {"passwd": (passwd, 0o644), "group": (group, 0o644), "shadow": (shadow, 0o640)}
+        if self.users:
+            files["sudoers"] = (sudoers, 0o440)
+        for name, (lines, mode) in files.items():
+            with open(os.path.join(etc, name), "w", encoding="utf-8") as f:
+                f.write("\n".join(lines) + "\n")
+            os.chmod(os.path.join(etc, name), mode)
+        self._private_etc = list(files)
 
     def _namespace(self):
         if self.libvirtd is not None:
@@ -205,10 +265,10 @@ class Sshd:
             "AddressFamily inet",
             f"HostKey {self.path('host_ed25519_key')}",
             f"PidFile {self.path('sshd.pid')}",
-            f"AuthorizedKeysFile {self.path('authorized_keys')}",
-            "PermitRootLogin prohibit-password",
+            f"AuthorizedKeysFile {self.path('authorized_keys')} .ssh/authorized_keys",
+            "PermitRootLogin " + ("prohibit-password" if self.password is None else "yes"),
             "PubkeyAuthentication yes",
-            "PasswordAuthentication no",
+            "PasswordAuthentication " + ("no" if self.password is None else "yes"),
             "KbdInteractiveAuthentication no",
             "UsePAM no",
             "StrictModes no",
@@ -242,6 +302,13 @@ class Sshd:
         # init, which takes a lock a killed session leaves behind) must not
         # run in the sessions, nor may they write there.
         s += "mount -t tmpfs -o mode=0700 kvmr-sshd-home /root\n"
+        for name in self._private_etc:
+            s += f"mount --bind {q(self.path('etc/' + name))} /etc/{name}\n"
+        key = q(self.path("client_ed25519_key.pub"))
+        for name, uid, home in self._homes:
+            s += (f"mkdir -p -m 0755 /run/kvmr-home\nmkdir -m 0700 {q(home)} {q(home + '/.ssh')}\n"
+                  f"cp {key} {q(home + '/.ssh/authorized_keys')}\n"
+                  f"chown -R {uid}:{uid} {q(home)}\n")
         if self.libvirtd is not None:
             s += f"mkdir /run/libvirt\nmount --move {q(keep)} /run/libvirt\n"
         else:
@@ -312,11 +379,38 @@ class Sshd:
         Popen of one's own (a client that stays, or one to cut)."""
         return self._nsenter() + self._ssh_words(argv, options)
 
-    def ssh(self, argv, options=(), check=False, timeout=SSH_SECONDS, **kw):
+    def ssh(self, argv, options=(), check=False, timeout=SSH_SECONDS, user=USER, **kw):
         """ARGV run on the sshd (each word quoted for the remote shell) by
         the system's ssh client in the namespace; OPTIONS go to ssh before
-        the others (they win: ssh takes the first value it is given)."""
+        the others (they win: ssh takes the first value it is given).
+        Another USER logs in by key on a connection of its own (the
+        master is root's)."""
+        if user != USER:
+            options = ["-o", f"User={user}", "-o", "ControlPath=none", *options]
         return self.enter(self._ssh_words(argv, options), check=check, timeout=timeout, **kw)
+
+    def password_ssh(self, argv, password, user=USER, options=(), timeout=SSH_SECONDS):
+        """ARGV run as USER logging in by PASSWORD alone (no key, no
+        master): ssh reads it from an askpass script (SSH_ASKPASS_REQUIRE
+        force) that prints it from a 0600 file in WORK/sshd, never from a
+        command line. A CompletedProcess; 255 when refused."""
+        secret, askpass = self.path("askpass.secret"), self.path("askpass")
+        with open(os.open(secret, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w",
+                  encoding="utf-8") as f:
+            f.write(password + "\n")
+        with open(askpass, "w", encoding="utf-8") as f:
+            f.write(f"#!/bin/sh\nexec cat {lvd.t_quote(secret)}\n")
+        os.chmod(askpass, 0o700)
+        env = dict(os.environ, SSH_ASKPASS=askpass, SSH_ASKPASS_REQUIRE="force",
+                   DISPLAY=os.environ.get("DISPLAY", ":0"))
+        opts = [*options, "-o", "ControlPath=none", "-o", "BatchMode=no",
+                "-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password",
+                "-o", "NumberOfPasswordPrompts=1"]
+        try:
+            return self.ssh(argv, options=opts, timeout=timeout, env=env, user=user,
+                            stdin=subprocess.DEVNULL)
+        finally:
+            os.remove(secret)
 
     def sftp(self, batch, options=(), check=False, timeout=SSH_SECONDS):
         """sftp -b - with BATCH (its commands, one a line) on standard input."""
@@ -447,6 +541,17 @@ class Sshd:
 def _host_traces():
     """What an sshd or ssh client run the wrong way would leave here."""
     return {p: os.path.exists(p) for p in ("/run/sshd", os.path.expanduser("~/.ssh"))}
+
+
+def _read_lines(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read().splitlines()
+
+
+def _password_hash(password):
+    """PASSWORD's SHA-512 crypt hash (openssl passwd -6, fed on stdin)."""
+    return t.run(["openssl", "passwd", "-6", "-stdin"], input=password + "\n", check_rc=0,
+                 timeout=30).stdout.strip()
 
 
 def _kill(pid, sig):

@@ -19,6 +19,12 @@ target (issue 22), proved before anything of kvm-rescue uses it:
   listener stays, the next ssh makes a new master and works;
 - password and keyboard-interactive logins are refused: the server offers
   publickey only ("Authentications that can continue: publickey");
+- in password mode (Sshd(password=..., users=...)): root logs in with
+  the right password and is refused (exit 255) with a wrong one; a user
+  of users= logs in with the test's key, runs `sudo -n` as root when
+  given passwordless sudo and is refused ("a password is required")
+  otherwise; this machine's /etc/shadow, /etc/passwd and /etc/group are
+  unchanged (sha256 before and after);
 - nothing listens on the port in this machine's own namespace (a
   connection from here is refused);
 - a changed host key is refused by the client (StrictHostKeyChecking=yes
@@ -237,6 +243,32 @@ def check_password_refused(c, s):
     c.eq("the server offers publickey only", offered, ["publickey"])
 
 
+PASSWORD = "kvmr test pass: 'quoted' $(x) \u30d1\u30b9"
+
+
+def check_password_mode(c, work):
+    etc = ("/etc/shadow", "/etc/passwd", "/etc/group")
+    before = {f: t.file_sha256(f) for f in etc}
+    with sshd.Sshd(work, password=PASSWORD, users={"rescuer": True, "plain": False}) as s:
+        p = s.password_ssh(["id", "-un"], PASSWORD)
+        c.eq("root logs in with the right password", (p.returncode, p.stdout.strip()),
+             (0, "root"))
+        p = s.password_ssh(["id", "-un"], PASSWORD + "x")
+        c.eq("a wrong password is refused", p.returncode, 255)
+        c.true("ssh says so", "Permission denied" in p.stderr, p.stderr)
+        p = s.ssh(["id", "-un"])
+        c.eq("root's key still logs in", (p.returncode, p.stdout.strip()), (0, "root"))
+        p = s.ssh(["sh", "-c", "id -un; sudo -n id -un"], user="rescuer")
+        c.eq("rescuer logs in by key and runs sudo -n as root",
+             (p.returncode, p.stdout.split()), (0, ["rescuer", "root"]))
+        p = s.ssh(["sudo", "-n", "true"], user="plain")
+        c.true("a user without passwordless sudo is refused by sudo -n",
+               p.returncode == 1 and "password is required" in p.stderr,
+               (p.returncode, p.stderr))
+    c.eq("this machine's /etc/shadow, passwd, group unchanged",
+         {f: t.file_sha256(f) for f in etc}, before)
+
+
 def check_outside(c, s):
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(5)
@@ -301,6 +333,7 @@ def main():
         for what, pid in (("the first sshd", listener), ("the restarted sshd", listener2),
                           ("the namespace holder", holder)):
             c.true(f"{what} has ended", not os.path.exists(f"/proc/{pid}"))
+        check_password_mode(c, work)
         check_with_libvirtd(c, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
