@@ -2,6 +2,7 @@
 
 #include "kickstart/restore_adapt.hpp"
 #include "kickstart/restore_live.hpp"
+#include "kickstart/restore_rename.hpp"
 #include "kickstart/restore_where.hpp"
 #include "kickstart/shell_quote.hpp"
 
@@ -18,6 +19,9 @@ const char *kHeader = R"SH(#!/bin/bash
 # Also runs by hand on an existing KVM host, whose own domains, networks,
 # pools and secrets it never redefines; --dry-run lists what it would do
 # (define, reuse, refuse, start) and changes nothing (no log, no done mark).
+# --rename OLD NEW (two words, repeatable: a name may hold '=', spaces or
+# quotes, so no one-word form is unambiguous) defines the rescued domain
+# OLD as NEW, beside a host domain of OLD's name or UUID.
 set -u
 umask 077 # the log, the rewritten XML and the done mark are root's alone
 )SH";
@@ -35,9 +39,10 @@ nvram_dir=${KVMR_RESTORE_NVRAM_DIR:-/var/lib/libvirt/qemu/nvram}
 dry=0
 allow_emu=0 # --allow-emulation: without KVM, define the domains as type qemu
 start=0     # --start: start the autostart VMs when their memory fits
+ren_old=() ren_new=() # --rename OLD NEW: the rescued domain OLD defined as NEW
 usage() {
   cat <<KVMR_USAGE
-usage: $0 [--dry-run] [--start] [--allow-emulation]
+usage: $0 [--dry-run] [--start] [--allow-emulation] [--rename OLD NEW]...
 Defines on this host the VMs (and their secrets, pools, networks, UEFI variable
 stores, snapshots, autostart flags) of the old host, from the payload the rescue
 copied. What this host already has is never redefined: a domain whose name or
@@ -52,19 +57,37 @@ replaced; a MAC address in use here is a warning.
                      them at the host's next boot)
   --allow-emulation  on a host without KVM, define the domains for qemu's
                      emulation (much slower) instead of stopping
+  --rename OLD NEW   define the rescued domain OLD as NEW (repeatable): OLD and
+                     NEW are the two words after --rename, each quoted as the
+                     shell needs (a name may hold spaces, '=' or quotes); its
+                     UUID is kept unless this host has it (then a new one, for
+                     its snapshots too); its UEFI variable store becomes
+                     NEW_VARS.fd. NEW must be free here, not empty, without
+                     '/' or a newline; a rename that cannot be done stops the
+                     run before anything is defined (exit 2, the reason said)
 Exit: 0 done; 1 a step failed, or stopped before defining (no KVM, libvirt not
-answering); 2 usage, or not run from where the disk must be; 3 something was
-refused or not started (see the REFUSED lines and the report, $report).
+answering); 2 usage (a --rename that cannot be done too), or not run from where
+the disk must be; 3 something was refused or not started (see the REFUSED lines
+and the report, $report).
 KVMR_USAGE
 }
-for arg in "$@"; do
-  case "$arg" in
+while [ "$#" -gt 0 ]; do
+  case "$1" in
     --dry-run) dry=1 ;;
     --allow-emulation) allow_emu=1 ;;
     --start) start=1 ;;
+    --rename)
+      if [ "$#" -lt 3 ]; then
+        echo "$0: --rename takes two words: the rescued domain's name and its new name" >&2
+        usage >&2
+        exit 2
+      fi
+      ren_old+=("$2") ren_new+=("$3")
+      shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
   esac
+  shift
 done
 if [ "$dry" = 1 ]; then
   echo "== kvm-rescue restore, dry run: nothing is changed"
@@ -104,6 +127,8 @@ is_active() { # KIND NAME
 # firmware build (EL7's 2 MiB OVMF, a 4 MiB edk2 build) does not fit it.
 nvram_check() {
   local have want
+  rn_store "$1" # a renamed domain's store: where it went
+  set -- "$rn_to"
   [ -e "$1" ] && [ -e "$root$fw_vars" ] || return 0
   have=$(stat -c %s "$1") want=$(stat -c %s "$root$fw_vars")
   [ "$have" = "$want" ] && return 0
@@ -136,13 +161,16 @@ set_secret() {
   return 1
 }
 # nvram_install FROM TO: installs the UEFI variable store FROM as TO,
-# which must name a file right in $nvram_dir (TO comes from the old XML).
+# which must name a file right in $nvram_dir (TO comes from the old XML),
+# or where a --rename moved it (rn_store).
 nvram_install() {
-  local from=$1 to=$2 name=${2##*/}
+  local from=$1 to=$2 name
   if lv_nvram_refused "$to"; then
     echo "not installed: the UEFI variable store $to (its domain was refused)"
     return 1
   fi
+  rn_store "$to"
+  to=$rn_to name=${rn_to##*/}
   case "$name" in "" | . | ..) name=/ ;; esac
   if [ "$to" != "$nvram_dir/$name" ] || [ -L "$to" ]; then
     echo "FAILED: the UEFI variable store $to is not a file in $nvram_dir: not installed there"
@@ -155,7 +183,9 @@ nvram_install() {
 
 // Stops before anything is defined when the domains want KVM this host
 // lacks (unless --allow-emulation): see adapt_preflight. Then reads what
-// this host already has and refuses the domains it has (restore_live.sh).
+// this host already has, renames the domains --rename names (or stops
+// when one cannot be: restore_rename.sh) and refuses the domains it has
+// (restore_live.sh).
 const char *kPreflight = R"SH(adapt_init
 if ! adapt_preflight; then
   [ "$dry" = 1 ] && echo "(a real run stops here and defines nothing)"
@@ -163,6 +193,10 @@ if ! adapt_preflight; then
 fi
 echo "== what this host already has"
 live_init || { echo "FAILED: no temporary directory"; exit 1; }
+if ! live_renames; then
+  [ "$dry" = 1 ] && echo "(a real run stops here and defines nothing)"
+  exit 2
+fi
 live_check_domains
 )SH";
 
@@ -324,6 +358,7 @@ std::string render_restore_script(const RestoreSpec &s) {
   o += kOptions;
   o += restore_adapt_sh();
   o += restore_live_sh();
+  o += restore_rename_sh();
   o += fw_arrays(s);
   o += object_arrays(s);
   o += kPreflight;

@@ -289,7 +289,7 @@ live_check_domains() {
     lv_clash domain "$name" "$(lv_dom_uuid "$i")" ""
     [ "$lv_verdict" = refuse ] || continue
     dom_ref[$i]=$lv_why
-    lv_refuse "domain $name: $lv_why: not defined, nor its snapshots; to restore it beside this host's, define it by hand under another name and UUID (or remove this host's first), then run this again"
+    lv_refuse "domain $name: $lv_why: not defined, nor its snapshots; to restore it beside this host's, run this again with --rename, its name and a new one (two words; a new UUID is given where this host has its UUID), or remove this host's first"
     nv=$(ad_x "${dom_xml[$i]}" 'normalize-space(/domain/os/nvram)')
     [ -z "$nv" ] || lv_skip_nvram+=("$nv")
   done
@@ -423,20 +423,27 @@ live_start() {
   done
 }
 
+# lv_shown I: the rescued domain's name here, and its old one when
+# --rename changed it (restore_rename.sh).
+lv_shown() {
+  printf '%s' "${dom_name[$1]}"
+  [ -z "${dom_was[$1]:-}" ] || printf ' (%s on the old host)' "${dom_was[$1]}"
+}
+
 # live_report: each rescued VM's state on this host, and each refusal.
 live_report() {
   local i s
   lv_line "== the rescued VMs on this host$([ "$dry" != 1 ] || echo ' (dry run: as they are now)')"
   for ((i = 0; i < ${#dom_xml[@]}; i++)); do
     if [ -n "${dom_ref[$i]:-}" ]; then
-      lv_line "${dom_name[$i]}: REFUSED: ${dom_ref[$i]}"
+      lv_line "$(lv_shown "$i"): REFUSED: ${dom_ref[$i]}"
       continue
     fi
     s=$(lv_state "$i")
     if [ "$dry" = 1 ]; then
-      lv_line "${dom_name[$i]}: ${s:-not defined yet}; would be defined"
+      lv_line "$(lv_shown "$i"): ${s:-not defined yet}; would be defined"
     else
-      lv_line "${dom_name[$i]}: ${s:-not defined}"
+      lv_line "$(lv_shown "$i"): ${s:-not defined}"
     fi
   done
   [ "$refusals" = 0 ] || lv_line "$refusals refused or not started: see the lines starting with REFUSED"

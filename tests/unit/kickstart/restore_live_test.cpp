@@ -13,8 +13,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <sstream>
 #include <string>
+#include <vector>
 
 using namespace kvmr::kickstart; // NOLINT(google-build-using-namespace)
 namespace fs = std::filesystem;
@@ -408,4 +410,183 @@ TEST_CASE("a private secret is kept with a warning; EL7's virsh finds the pools 
                  "target path /srv/vms"));
   CHECK(has(box.calls(), "pool-define\n" + box.pl.string() + "/pool-default.xml\n"));
   CHECK(has(log, "1 refused or not started"));
+}
+
+// --- --rename OLD NEW (kickstart/restore_rename.sh) ---------------------------------
+
+namespace {
+
+// "word"... each quoted for the shell: the script's argv.
+std::string argv(std::initializer_list<std::string> words) {
+  std::string out;
+  for (const auto &w : words) {
+    out += shell_quote(w) + " ";
+  }
+  return out;
+}
+
+// The file the stand-in virsh was asked to define for the domain NAME.
+fs::path defined_as(const LiveBox &b, const std::string &name) {
+  const std::string calls = b.calls();
+  for (std::size_t at = calls.find("define\n"); at != std::string::npos;
+       at = calls.find("define\n", at + 1)) {
+    if (at != 0 && calls[at - 1] != '\n') {
+      continue; // net-define, pool-define
+    }
+    const std::size_t start = at + 7;
+    const fs::path file = calls.substr(start, calls.find('\n', start) - start);
+    if (slurp(file).find("<name>" + name + "</name>") != std::string::npos) {
+      return file;
+    }
+  }
+  return {};
+}
+
+// A snapshot of db01 as libvirt keeps it, its domain inside.
+void db01_snapshot(const LiveBox &b, RestoreSpec &s) {
+  const std::string path = b.pl.string() + "/db01-snap.xml";
+  put(path, "<domainsnapshot>\n  <name>s2</name>\n  <domain type='kvm'>\n    <name>db01</name>\n"
+            "    <uuid>" +
+                kUuidDb + "</uuid>\n    <os>\n      <nvram>" +
+                (b.dir / "nv/db01_VARS.fd").string() +
+                "</nvram>\n    </os>\n  </domain>\n</domainsnapshot>\n");
+  s.snapshots.push_back({"db01", "s2", path, ""});
+}
+
+} // namespace
+
+TEST_CASE("--rename OLD NEW defines a refused domain under NEW, beside the host's own") {
+  const LiveBox box;
+  live_host(box);
+  RestoreSpec s = live_spec(box);
+  db01_snapshot(box, s);
+  fs::create_directories(box.dir / "nv");
+  put(box.dir / "nv/db01_VARS.fd", "this host's own store");
+  const std::string web = "ウェブ \"新\" $(touch pwned-live) & <x>=y";
+  const auto r = box.run(s, argv({"--rename", "web01", web, "--rename", "db01", "db01-rescued"}));
+  const std::string log = box.log();
+  const std::string calls = box.calls();
+  INFO(log);
+  CHECK(r.status == 3); // the network, pool and secret refusals stay
+  CHECK_FALSE(fs::exists(box.dir / "pwned-live"));
+  CHECK_FALSE(has(log, "REFUSED: domain web01"));
+  CHECK_FALSE(has(log, "REFUSED: domain db01"));
+  // web01 (this host has its name): under the new name, its UUID kept.
+  const std::string esc = "ウェブ \"新\" $(touch pwned-live) &amp; &lt;x&gt;=y";
+  const fs::path w = defined_as(box, esc);
+  REQUIRE_FALSE(w.empty());
+  CHECK(has(slurp(w), "<uuid>" + kUuidWeb + "</uuid>"));
+  CHECK(has(calls, "autostart\n" + web + "\n"));
+  CHECK(has(calls, "snapshot-create\n" + web + "\n" + box.pl.string() + "/web01-snap.xml\n"));
+  CHECK(has(log, "rename: domain web01 is defined as " + web + ": " + web +
+                     " is free on this host; its UUID " + kUuidWeb + " kept"));
+  // db01 (this host has its UUID): a new UUID, in its snapshot too; its
+  // store under the new name, the host's file untouched.
+  const fs::path d = defined_as(box, "db01-rescued");
+  REQUIRE_FALSE(d.empty());
+  const std::string dx = slurp(d);
+  const std::size_t u = dx.find("<uuid>") + 6;
+  const std::string uuid = dx.substr(u, 36);
+  CHECK(uuid != kUuidDb);
+  CHECK(has(dx, "<nvram>" + (box.dir / "nv/db01-rescued_VARS.fd").string() + "</nvram>"));
+  CHECK(slurp(box.dir / "nv/db01_VARS.fd") == "this host's own store");
+  CHECK(slurp(box.dir / "nv/db01-rescued_VARS.fd") == slurp(box.pl / "web01.xml"));
+  CHECK(has(log, "its UUID " + kUuidDb + " is this host's domain host-db's: it gets the UUID " +
+                     uuid + " (so do its 1 snapshots' XML)"));
+  const std::size_t sc = calls.find("snapshot-create\ndb01-rescued\n");
+  REQUIRE(sc != std::string::npos);
+  const std::string snap = calls.substr(sc + 29, calls.find('\n', sc + 29) - sc - 29);
+  CHECK(has(slurp(snap), "    <name>db01-rescued</name>\n    <uuid>" + uuid + "</uuid>"));
+  CHECK(has(slurp(snap), "  <name>s2</name>")); // the snapshot's own name kept
+  CHECK(has(slurp(box.dir / "state/restore.defined"), "domain " + uuid + "\n"));
+  CHECK(has(box.report(), "db01-rescued (db01 on the old host): shut off"));
+  // The payload is as the old host wrote it.
+  CHECK(has(slurp(box.pl / "db01.xml"), "<name>db01</name>"));
+}
+
+TEST_CASE("--rename: the dry run lists each rename; a run again keeps what the first gave") {
+  const LiveBox box;
+  live_host(box);
+  const RestoreSpec s = live_spec(box);
+  const auto args = argv({"--rename", "db01", "db01 copy"});
+  const auto dry = box.run(s, "--dry-run " + args);
+  CHECK(has(dry.out, "rename: domain db01 is defined as db01 copy: db01 copy is free on this "
+                     "host; its UUID " +
+                         kUuidDb + " is this host's domain host-db's: it gets the UUID "));
+  CHECK(has(dry.out, "db01 copy (db01 on the old host): shut off; would be defined"));
+  CHECK(has(dry.out, "would run: install -D -m 0600 " + box.pl.string() + "/web01.xml " +
+                         (box.dir / "nv/db01 copy_VARS.fd").string()));
+  CHECK_FALSE(fs::exists(box.dir / "calls"));
+  CHECK_FALSE(fs::exists(box.dir / "state"));
+  REQUIRE(box.run(s, args).status == 3);
+  const fs::path d = defined_as(box, "db01 copy");
+  REQUIRE_FALSE(d.empty());
+  const std::string first = slurp(d);
+  const std::string uuid = first.substr(first.find("<uuid>") + 6, 36);
+  // The host now has "db01 copy" (this script's): defined again, same UUID.
+  box.host_has("domain", uuid, first);
+  fs::remove(box.dir / "calls");
+  const auto again = box.run(s, args);
+  INFO(box.log());
+  CHECK(again.status == 3);
+  CHECK(has(box.log(), "db01 copy is the domain an earlier run of this script defined"));
+  CHECK(slurp(defined_as(box, "db01 copy")) == first);
+}
+
+TEST_CASE("--rename that cannot be done stops the run before anything is defined") {
+  const std::string odd = "odd\nname $(touch pwned-live) 'q'";
+  struct Case {
+    std::vector<std::string> args;
+    std::string why;
+  };
+  const std::vector<Case> cases = {
+      {{"--rename", "nosuch", "x"}, "no rescued domain nosuch (the rescued domains: web01, db01, "},
+      {{"--rename", "web01", "mail"}, "this host already has a domain mail (UUID bbbbbbbb-"},
+      {{"--rename", "web01", "app01"}, "another rescued domain is named app01"},
+      {{"--rename", "web01", "a/b"}, "the new name holds a '/'"},
+      {{"--rename", "web01", "a\nb"}, "the new name holds a newline"},
+      {{"--rename", "web01", ""}, "the new name is empty"},
+      {{"--rename", "web01", std::string(201, 'x')}, "longer than 200 bytes"},
+      {{"--rename", "web01", "w1", "--rename", "web01", "w2"}, "web01 is renamed twice"},
+      {{"--rename", "web01", "w", "--rename", odd, "w"}, "another --rename gives the name w too"},
+      {{"--rename", "db01", "held"}, "this host already has a file "},
+  };
+  for (const auto &c : cases) {
+    CAPTURE(c.why);
+    for (const bool dry : {true, false}) {
+      const LiveBox box;
+      live_host(box);
+      RestoreSpec s = live_spec(box);
+      s.domains.push_back({odd, box.pl.string() + "/odd.xml", false});
+      fs::create_directories(box.dir / "nv");
+      put(box.dir / "nv/held_VARS.fd", "a file of this host");
+      std::string args = dry ? "--dry-run " : "";
+      for (const auto &w : c.args) {
+        args += shell_quote(w) + " ";
+      }
+      const auto r = box.run(s, args);
+      INFO(r.out);
+      CHECK(r.status == 2);
+      CHECK(has(r.out, "REFUSED: --rename "));
+      CHECK(has(r.out, c.why));
+      CHECK_FALSE(fs::exists(box.dir / "calls")); // nothing defined
+      CHECK_FALSE(fs::exists(box.dir / "pwned-live"));
+    }
+  }
+  // A name with a newline (escaped in its XML) is renamed like any other.
+  const LiveBox box;
+  RestoreSpec s = live_spec(box);
+  put(box.pl / "odd2.xml", domain_xml("odd&#10;name", "55555555-5555-4555-8555-555555555555",
+                                      "52:54:00:00:00:05", kib(1024), "bridge"));
+  s.domains.push_back({"odd\nname", box.pl.string() + "/odd2.xml", false});
+  const auto r = box.run(s, argv({"--rename", "odd\nname", "新しい名前"}));
+  INFO(box.log());
+  CHECK(r.status == 0);
+  CHECK_FALSE(defined_as(box, "新しい名前").empty());
+  // Usage: --rename takes two words; no one-word form.
+  for (const char *bad : {"--rename web01", "--rename=web01=w"}) {
+    const auto u = box.run(s, std::string(bad));
+    CHECK(u.status == 2);
+    CHECK(has(u.out, "--rename OLD NEW"));
+  }
 }

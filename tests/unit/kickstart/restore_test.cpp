@@ -559,7 +559,8 @@ TEST_CASE("the script expands no possibly empty array whole (EL7's bash 4.2 unde
     const std::string script = render_restore_script(s);
     CHECK(script.find("${!") == std::string::npos);
     // The whole expansions are sed's arguments (after a check that there
-    // are some) and virsh's domcapabilities arguments (never empty).
+    // are some; a rename's always has the name) and virsh's domcapabilities
+    // arguments (never empty).
     std::vector<std::string> names; // every "${NAME[@]}"
     for (std::size_t at = script.find("\"${"); at != std::string::npos;
          at = script.find("\"${", at + 1)) {
@@ -572,7 +573,7 @@ TEST_CASE("the script expands no possibly empty array whole (EL7's bash 4.2 unde
         names.push_back(script.substr(at + 3, end - at - 3));
       }
     }
-    CHECK(names == std::vector<std::string>{"dc", "dc", "args"});
+    CHECK(names == std::vector<std::string>{"dc", "dc", "args", "args"});
     const Sandbox box;
     CHECK(box.run(script).status == 0);
   }
