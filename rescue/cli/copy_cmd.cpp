@@ -5,6 +5,7 @@
 #include "rescue/cli/commands.hpp"
 #include "rescue/cli/copy_run.hpp"
 #include "rescue/cli/exit_codes.hpp"
+#include "rescue/cli/password_prompt.hpp"
 #include "rescue/cli/signals.hpp"
 #include "rescue/flow/copy_flow.hpp"
 #include "rescue/plan/plan_json.hpp"
@@ -18,11 +19,26 @@ namespace {
 struct CopyArgs {
   std::string plan;
   CopyFlags flags;
+  bool password_stdin = false;
 };
+
+// A network target planned without an identity: its password, read or
+// asked before anything is opened (and the signals held).
+std::string password_for(const plan::RescuePlan &p, bool from_stdin) {
+  if (p.target.kind != plan::TargetKind::remote) {
+    if (from_stdin) {
+      throw InputError("--password-stdin is for a plan with a network target (ssh://)");
+    }
+    return {};
+  }
+  return target_password(p.target.path, p.target.identity, from_stdin);
+}
 
 int run_copy(const CopyArgs &a) {
   try {
     const plan::RescuePlan p = plan::load_plan(a.plan);
+    CopyFlags flags = a.flags;
+    flags.ssh_password = password_for(p, a.password_stdin);
     HoldSignals hold;
     CancelWatch watch;
     const std::vector<disk::Disk> sources = flow::locate_sources(p);
@@ -35,7 +51,6 @@ int run_copy(const CopyArgs &a) {
     opts.backend = access::parse_backend(p.backend);
     auto host = access::OldHost::open(paths, opts);
     watch.check();
-    CopyFlags flags = a.flags;
     flags.plan_file = a.plan;
     return copy_plan(p, sources, *host, flags, watch);
   } catch (const flow::Refused &e) {
@@ -80,6 +95,9 @@ Runner add_copy(CLI::App &app) {
               "resumable. The old disks are only read.");
   cmd->add_option("--plan", args->plan, "The plan file (kvm-rescue plan -o plan.json)")->required();
   add_copy_flags(*cmd, args->flags);
+  cmd->add_flag("--password-stdin", args->password_stdin,
+                "A network target planned without --identity: read the login's password as one "
+                "line from standard input (else it is asked on the terminal; never an argument)");
   return [args] { return run_copy(*args); };
 }
 

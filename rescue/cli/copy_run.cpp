@@ -52,6 +52,7 @@ int copy_plan(const plan::RescuePlan &p, const std::vector<disk::Disk> &sources,
   req.cancel = &watch.flag();
   req.checkpoint = [&watch] { watch.check(); };
   req.restore = flags.restore;
+  req.ssh_password = flags.ssh_password;
   if (flags.allow_emulation) {
     req.restore_options.emplace_back("--allow-emulation");
   }

@@ -28,6 +28,8 @@ struct CopyFlags {
   // The plan file the run was started from (copy --plan); empty for
   // rescue, whose plan exists only on the target.
   std::string plan_file;
+  // A network target planned without an identity: the login's password.
+  std::string ssh_password;
 };
 
 // Target, execution, report (flow::run_copy). Returns the exit code.

@@ -4,6 +4,7 @@
 // Reads the sources, looks at the target; writes nothing but -o.
 #include "rescue/cli/commands.hpp"
 #include "rescue/cli/exit_codes.hpp"
+#include "rescue/cli/password_prompt.hpp"
 #include "rescue/cli/signals.hpp"
 #include "rescue/flow/remote_flow.hpp"
 #include "rescue/flow/source.hpp"
@@ -38,6 +39,7 @@ struct PlanArgs {
   std::string host_key;
   std::string known_hosts;
   std::string identity;
+  bool password_stdin = false;
 };
 
 int refuse(const std::string &why) {
@@ -72,16 +74,22 @@ int show_plan(const plan::RescuePlan &p, const PlanArgs &a, const std::vector<st
 // --target ssh://...: the other KVM host is asked where the run goes and
 // whether it can take it (flow/remote_flow.hpp).
 int run_remote_plan(const PlanArgs &a, const plan::PlanChoices &ch) {
-  HoldSignals hold;
+  flow::RemoteChoice choice{a.target, {a.host_key, a.known_hosts}, a.identity, {}};
   try {
     (void)remote::parse_ssh_url(a.target); // a typo stops before the disks are opened
+    // Asked before the disks are opened (and the signals held); not while
+    // no host key is confirmed: the link then only shows the ones offered.
+    if (a.password_stdin || !a.host_key.empty() || !a.known_hosts.empty()) {
+      choice.password = target_password(a.target, a.identity, a.password_stdin);
+    }
   } catch (const InputError &e) {
     return refuse(e.what());
   }
+  HoldSignals hold;
   flow::OpenedSource src = flow::open_source(a.sources, a.backend, [&hold] { hold.check(); });
   flow::RemotePlan rp;
   try {
-    rp = flow::make_remote_plan(src, {a.target, {a.host_key, a.known_hosts}, a.identity}, ch);
+    rp = flow::make_remote_plan(src, choice, ch);
   } catch (const InputError &e) {
     return refuse(e.what());
   }
@@ -109,6 +117,9 @@ int run_plan(const PlanArgs &a) {
   ch.kickstart.hostname = a.hostname;
   if (remote::is_ssh_url(a.target)) {
     return run_remote_plan(a, ch);
+  }
+  if (a.password_stdin) {
+    return refuse("--password-stdin is for a network target (--target ssh://...)");
   }
 
   HoldSignals hold;
@@ -155,7 +166,10 @@ Runner add_plan(CLI::App &app) {
                   "ssh:// target: a known_hosts file that names it (instead of --host-key)");
   cmd->add_option("--identity", args->identity,
                   "ssh:// target: the private key file to log in with (root, or a user with "
-                  "passwordless sudo)");
+                  "passwordless sudo); without it the password is asked on the terminal");
+  cmd->add_flag("--password-stdin", args->password_stdin,
+                "ssh:// target without --identity: read the login's password as one line from "
+                "standard input (it is never an argument, nor saved in the plan)");
   cmd->add_option("--vm", args->vms,
                   "Rescue only this VM (repeatable); default: every VM "
                   "that is not not_ready");

@@ -111,7 +111,7 @@ OpenedTarget open_target(const plan::RescuePlan &p, const std::vector<disk::Disk
   OpenedTarget out;
   const plan::PlanTarget &t = p.target;
   if (t.kind == plan::TargetKind::remote) {
-    out.remote = open_remote(p);
+    out.remote = open_remote(p, req.ssh_password);
     out.resumed = out.remote.resumed;
     out.notes = out.remote.notes;
     return out;

@@ -50,6 +50,9 @@ struct CopyRequest {
   // with RESTORE_OPTIONS (--allow-emulation, ...).
   bool restore = false;
   std::vector<std::string> restore_options;
+  // A network target whose plan names no identity: the login's password
+  // (open_remote); never written anywhere.
+  std::string ssh_password;
 };
 
 struct CopyHooks {

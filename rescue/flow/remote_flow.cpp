@@ -112,7 +112,7 @@ std::vector<std::string> plan_files(const plan::RescuePlan &p) {
 RemotePlan make_remote_plan(const OpenedSource &src, const RemoteChoice &choice,
                             const plan::PlanChoices &choices) {
   const remote::SshUrl url = remote::parse_ssh_url(choice.url);
-  remote::SshLink link(url, choice.host_key, choice.identity, volume::kRunDir);
+  remote::SshLink link(url, choice.host_key, choice.identity, volume::kRunDir, choice.password);
   RemotePlan out;
   out.facts = remote::read_remote_facts(link, url.dir);
   const std::string base = out.facts.dir; // the address's DIR, else the default pool's
@@ -135,12 +135,12 @@ RemotePlan make_remote_plan(const OpenedSource &src, const RemoteChoice &choice,
   return out;
 }
 
-OpenedRemote open_remote(const plan::RescuePlan &p) {
+OpenedRemote open_remote(const plan::RescuePlan &p, const std::string &password) {
   OpenedRemote out;
   out.link = std::make_unique<remote::SshLink>(
       remote::parse_ssh_url(p.target.path),
       remote::HostKeyCheck{p.target.host_key, p.target.known_hosts}, p.target.identity,
-      volume::kRunDir);
+      volume::kRunDir, password);
   const std::string &root = p.layout.images_dir;
   const auto facts = remote::read_remote_facts(*out.link, root);
   const auto stored = remote_plan_at(*out.link, root);

@@ -27,6 +27,9 @@ struct RemoteChoice {
   std::string url; // ssh://[USER@]HOST[:PORT][/DIR]
   remote::HostKeyCheck host_key;
   std::string identity; // private key file
+  // Without an identity: the login's password, used once to open the
+  // link and never stored (not in the plan, not in a file).
+  std::string password;
 };
 
 struct RemotePlan {
@@ -55,9 +58,9 @@ struct OpenedRemote {
   std::vector<std::string> notes;
 };
 
-// Opens P's remote target for the copy: throws Refused (see
-// copy_flow.hpp) naming every reason the host is refused now, or the
-// files in the way.
-OpenedRemote open_remote(const plan::RescuePlan &p);
+// Opens P's remote target for the copy, logging in with the plan's
+// identity or, without one, PASSWORD: throws Refused (see copy_flow.hpp)
+// naming every reason the host is refused now, or the files in the way.
+OpenedRemote open_remote(const plan::RescuePlan &p, const std::string &password = {});
 
 } // namespace kvmr::flow

@@ -2,6 +2,7 @@
 #include "rescue/remote/ssh_link.hpp"
 
 #include "kickstart/shell_quote.hpp"
+#include "rescue/remote/askpass.hpp"
 #include "rescue/volume/mount.hpp"
 
 #include <fmt/format.h>
@@ -139,13 +140,9 @@ std::vector<HostKey> scan_host_keys(const SshUrl &url, CommandRunner &runner) {
 }
 
 SshLink::SshLink(SshUrl url, const HostKeyCheck &check, const std::string &identity,
-                 const std::string &run_dir)
+                 const std::string &run_dir, const std::string &password)
     : url_(std::move(url)) {
-  if (identity.empty()) {
-    throw InputError(fmt::format("{}: an identity (private key) file is needed: --identity FILE",
-                                 to_string(url_)));
-  }
-  if (::access(identity.c_str(), R_OK) != 0) {
+  if (!identity.empty() && ::access(identity.c_str(), R_OK) != 0) {
     throw SysError(identity, "read the identity (private key) file", errno);
   }
   std::filesystem::create_directories(run_dir);
@@ -154,9 +151,15 @@ SshLink::SshLink(SshUrl url, const HostKeyCheck &check, const std::string &ident
   dir.release(); // removed with its files by the destructor
   try {
     ::chmod(dir_.c_str(), 0700);
-    pin_host_key(check);
+    pin_host_key(check); // first: a host key not yet confirmed is shown even without a login
+    if (identity.empty() && password.empty()) {
+      throw InputError(fmt::format("{}: an identity (private key) file or {}'s password is "
+                                   "needed: --identity FILE, or --password-stdin or a terminal",
+                                   to_string(url_), url_.user));
+    }
     write_config(check.known_hosts.empty() ? dir_ + "/known_hosts" : check.known_hosts, identity);
-    start_master();
+    start_master(identity.empty() ? password : std::string());
+    check_sudo();
   } catch (...) {
     stop_master();
     std::error_code ec;
@@ -214,6 +217,11 @@ void SshLink::pin_host_key(const HostKeyCheck &check) {
 }
 
 void SshLink::write_config(const std::string &known_hosts, const std::string &identity) {
+  // Without an identity no key is offered (nor ~/.ssh's): the password
+  // is the master's only way in.
+  const std::string key = identity.empty() ? std::string("  PubkeyAuthentication no\n")
+                                           : fmt::format("  IdentityFile {}\n",
+                                                         config_value("identity file", identity));
   const std::string text = fmt::format("# kvm-rescue's private ssh_config for {}\n"
                                        "Host {}\n"
                                        "  HostName {}\n"
@@ -224,7 +232,7 @@ void SshLink::write_config(const std::string &known_hosts, const std::string &id
                                        "  StrictHostKeyChecking yes\n"
                                        "  UpdateHostKeys no\n"
                                        "  CheckHostIP no\n"
-                                       "  IdentityFile {}\n"
+                                       "{}"
                                        "  IdentitiesOnly yes\n"
                                        "  IdentityAgent none\n"
                                        "  BatchMode yes\n"
@@ -241,20 +249,72 @@ void SshLink::write_config(const std::string &known_hosts, const std::string &id
                                        "  ClearAllForwardings yes\n"
                                        "  LogLevel ERROR\n",
                                        shown(), alias(), url_.host, url_.port, url_.user,
-                                       config_value("known_hosts file", known_hosts),
-                                       config_value("identity file", identity), dir_);
+                                       config_value("known_hosts file", known_hosts), key, dir_);
   write_private(dir_ + "/config", text);
 }
 
-void SshLink::start_master() {
-  const CommandResult r =
-      runner_.run({"ssh", "-F", dir_ + "/config", "-o", "ControlMaster=yes", "-n", alias(), "true"},
-                  milliseconds(kConnectTimeout));
-  if (r.exit_code != 0) {
-    throw RemoteError(fmt::format("cannot log in to {}: {}", shown(),
-                                  r.not_found ? "ssh is missing" : last_words(r.err)));
+namespace {
+
+// The master's command line: by key as the config says, or by PASSWORD
+// (ASKPASS prints it) in one attempt. Later commands keep BatchMode.
+std::vector<std::string> master_argv(const std::string &config, const std::string &alias,
+                                     const AskpassProgram *askpass) {
+  std::vector<std::string> argv;
+  if (askpass != nullptr) {
+    argv = {"env", "SSH_ASKPASS=" + askpass->path(), "SSH_ASKPASS_REQUIRE=force"};
   }
-  master_ = true;
+  argv.insert(argv.end(), {"ssh", "-F", config, "-o", "ControlMaster=yes"});
+  if (askpass != nullptr) {
+    argv.insert(argv.end(), {"-o", "BatchMode=no", "-o", "PasswordAuthentication=yes", "-o",
+                             "KbdInteractiveAuthentication=yes", "-o",
+                             "PreferredAuthentications=password,keyboard-interactive", "-o",
+                             "NumberOfPasswordPrompts=1"});
+  }
+  argv.insert(argv.end(), {"-n", alias, "true"});
+  return argv;
+}
+
+} // namespace
+
+void SshLink::start_master(const std::string &password) {
+  CommandResult r;
+  {
+    // The password lives only while the master authenticates.
+    std::unique_ptr<AskpassProgram> askpass;
+    if (!password.empty()) {
+      askpass = std::make_unique<AskpassProgram>(password);
+    }
+    r = runner_.run(master_argv(dir_ + "/config", alias(), askpass.get()),
+                    milliseconds(kConnectTimeout));
+  }
+  if (r.exit_code == 0) {
+    master_ = true;
+    return;
+  }
+  if (!password.empty() && r.exit_code == kSshFailed &&
+      r.err.find("Permission denied") != std::string::npos) {
+    throw RemoteError(fmt::format("{} refused the password", shown()));
+  }
+  throw RemoteError(fmt::format("cannot log in to {}: {}", shown(),
+                                r.not_found ? "ssh is missing" : last_words(r.err)));
+}
+
+void SshLink::check_sudo() {
+  if (url_.user == "root") {
+    return;
+  }
+  const CommandResult r =
+      runner_.run({"ssh", "-F", dir_ + "/config", "-n", alias(), "--", "sudo -n true"},
+                  milliseconds(kConnectTimeout));
+  if (r.exit_code == kSshFailed || r.exit_code < 0) {
+    throw RemoteError(fmt::format("lost the connection to {}: {}", shown(), last_words(r.err)));
+  }
+  if (r.exit_code != 0) {
+    throw RemoteError(fmt::format(
+        "{} on {} cannot run sudo without a password: {}; log in as root, or allow that user "
+        "passwordless sudo there (a line \"{} ALL=(ALL) NOPASSWD: ALL\" in /etc/sudoers.d/)",
+        url_.user, host_for_ssh(url_), last_words(r.err), url_.user));
+  }
 }
 
 void SshLink::stop_master() noexcept {

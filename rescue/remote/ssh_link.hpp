@@ -8,7 +8,13 @@
 // known_hosts file the user names, or scanned (ssh-keyscan) and accepted
 // only when its SHA-256 fingerprint is the one the user confirmed; the
 // connection then checks it strictly. Authentication is by key (an
-// identity file), in batch mode: nothing is ever typed into ssh.
+// identity file), or by password: then only the control master
+// authenticates, once (NumberOfPasswordPrompts 1), the password handed
+// over by an askpass program in this process's memory (askpass.hpp),
+// never on a command line or in a file. Every command after it, and
+// sshfs, go through the master in batch mode: nothing is typed into ssh.
+// A login user other than root must be allowed `sudo -n` (checked when
+// the link opens).
 #pragma once
 
 #include "rescue/remote/ssh_url.hpp"
@@ -55,12 +61,14 @@ struct RemoteRun {
 class SshLink {
 public:
   // Checks the host key (CHECK), connects with the private key IDENTITY
-  // and starts the control master. RUN_DIR holds the private directory.
-  // Throws RemoteError (unreachable, key refused, host key differs) or
-  // InputError (no way to check the host key: the message lists the
-  // fingerprints the remote offers).
+  // or, without one, with PASSWORD, and starts the control master; a
+  // user other than root must then run `sudo -n true`. RUN_DIR holds the
+  // private directory. Throws RemoteError (unreachable, key or password
+  // refused, host key differs, no passwordless sudo) or InputError
+  // (neither key nor password; no way to check the host key: the
+  // message lists the fingerprints the remote offers).
   SshLink(SshUrl url, const HostKeyCheck &check, const std::string &identity,
-          const std::string &run_dir);
+          const std::string &run_dir, const std::string &password = {});
   SshLink(const SshLink &) = delete;
   SshLink &operator=(const SshLink &) = delete;
   SshLink(SshLink &&) = delete;
@@ -95,7 +103,8 @@ public:
 private:
   void write_config(const std::string &known_hosts, const std::string &identity);
   void pin_host_key(const HostKeyCheck &check);
-  void start_master();
+  void start_master(const std::string &password);
+  void check_sudo();
   void stop_master() noexcept;
 
   SshUrl url_;
