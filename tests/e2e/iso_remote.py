@@ -214,42 +214,6 @@ def wait_qemu_gone(c, m):
     c.true("no qemu of the run is left", ok, str(qemu_pids(m)))
 
 
-def main():
-    what = sys.argv[1] if len(sys.argv) > 1 else ""
-    if what not in ("remote", "shell"):
-        print("usage: iso_remote.py remote|shell", file=sys.stderr)
-        sys.exit(2)
-    t.require_root_and_loop()
-    t.require_tools("qemu-system-x86_64", "qemu-img", "tmux", "xorriso")
-    lvd.require()
-    sshd.require()
-    if qemu_accel() != "kvm":
-        print("note: no KVM that boots a guest here (iso/qemu_accel.py): qemu runs under TCG "
-              "(slower, same checks)", flush=True)
-    binary = t.env_path("KVMR_BIN")
-    iso = t.env_path("KVMR_ISO")
-    if not os.path.isfile(iso):
-        raise SystemExit(f"{iso} missing: e2e.iso_build did not make it")
-    fixture = os.path.join(t.env_path("KVMR_FIXTURES"), "story.img")
-    c = t.Checker()
-    # Short: the sshd's ControlMaster socket lives under it.
-    work = tempfile.mkdtemp(prefix=f"kvmr-e2e-{what}-", dir="/var/tmp")
-    started = time.monotonic()
-    try:
-        with t.SystemState(work) as state:
-            if what == "shell":
-                with_second_host(c, binary, iso, fixture, work,
-                                 lambda c, _b, iso, _f, s, _lv, m, w: case_shell(c, iso, s, m, w))
-            else:
-                with_second_host(c, binary, iso, fixture, work, case_remote)
-            state.check()
-    finally:
-        it.tmux("kill-server", check=False)
-        shutil.rmtree(work, ignore_errors=True)
-    print(f"{what}: {time.monotonic() - started:.0f} s in all", flush=True)
-    sys.exit(c.finish())
-
-
 def to_target(c, m, started):
     """Welcome to the Target screen, as iso_test's wizard case."""
     it.wait(r"This wizard brings", 240, "the Welcome screen")
@@ -268,71 +232,92 @@ def to_target(c, m, started):
     scr = it.wait(r"Where the VMs go(.|\n)*Enter: choose", 120, "the Target screen")
     c.true("c: the Target screen offers another KVM host over SSH",
            "another KVM host over the network (SSH)" in scr, scr)
-    it.keys("End")
+    # Down past the disks to the last row (End means nothing to TERM=vt100).
+    for _ in (ln for ln in scr.splitlines() if re.match(r"^[> ]/dev/", ln)):
+        it.keys("Down")
     it.keys("Enter")
 
 
 def remote_host(c, s):
     """The Remote host screen: DHCP on the NIC, the address, password
     login; connect, the host key checked against the sshd's own."""
-    it.wait(r"Remote host(.|\n)*Address", 60, "the Remote host screen")
+    it.wait(r"Remote host(.|\n)*c: connect", 60, "the Remote host screen")
     it.keys("Enter")  # the cursor is on Network
-    it.wait(r"(enp|eth|ens)\w+", 60, "the Network screen with the NIC")
+    it.wait(r"d: DHCP(.|\n)*", 60, "the Network screen")
+    scr = it.wait(r"\n[> ] *(enp|eth|ens)\w+", 60, "the NIC on the Network screen")
     it.keys("d")
-    scr = it.wait(re.escape(f"{GUEST_ADDRESS}/24"), 120, "DHCP's address")
-    c.true("c: DHCP on the NIC gives qemu's user-mode address", True)
+    scr = it.wait(r"is up \(dhcp\)", 120, "DHCP's address")
+    c.true("c: DHCP on the NIC gives qemu's user-mode address", f"{GUEST_ADDRESS}/24" in scr, scr)
     it.keys("Enter")
     it.keys("Escape")
-    it.wait(r"Remote host(.|\n)*Address", 30, "the Remote host screen again")
+    scr = it.wait(r"Network +this machine: ", 30, "the Remote host screen with the address")
     it.keys("Down")
     it.keys("Enter")
-    it.wait(r"Address", 30, "the Address box")
-    it.type_text(f"ssh://root@{HOST_ADDRESS}:{s.port}")
+    scr = it.wait(r"of the other KVM host(.|\n)*> .*_", 30, "the Address box")
+    url = f"ssh://root@{HOST_ADDRESS}:{s.port}"
+    it.type_text(url[len("ssh://root@"):] if "> ssh://root@_" in scr else url)
     it.keys("Enter")
-    scr = it.wait(re.escape(f"{HOST_ADDRESS}:{s.port}"), 30, "the address on the screen")
+    it.wait(r"Address +" + re.escape(url), 30, "the address on the Remote host screen")
     it.keys("c")
-    scr = it.wait(r"Host key(.|\n)*SHA256:", 120, "the host key question")
+    scr = it.wait(r"offers these host keys(.|\n)*SHA256:", 120, "the Host key question")
     c.true("c: the fingerprint shown is the second host's host key",
-           s.host_key_fingerprint() in scr.replace("\n", ""), scr)
+           s.host_key_fingerprint() in scr, scr)
     it.keys("y")
-    it.wait(r"Password", 60, "the password box")
+    it.wait(r"Password(.|\n)*> _", 60, "the Password box")
     it.type_text(PASSWORD)
     scr = it.screen()
-    c.true("c: the password is not shown as typed", PASSWORD not in scr, scr)
+    c.true("c: the password is shown as stars, not as typed",
+           PASSWORD not in scr and "*" * len(PASSWORD) in scr, scr)
     it.keys("Enter")
 
 
-def copy_and_restore(c):
+def copy_and_restore(c, took):
     """Review, Start, the copy; the restore's dry run there, allow
-    emulation, Restore; Done; the closing prompt powers off."""
-    it.wait(r"Review(.|\n)*Enter: start", 300, "the Review screen")
+    emulation on, Restore, its report; Done; the closing prompt."""
+    scr = it.wait(r"Enter: start the copy", 300, "the Review screen")
+    took("the Review screen (connected, the plan made there)")
+    c.true("c: the Review names the other KVM host", "The other KVM host: ssh://" in scr
+           or "other KVM host" in scr, scr)
     it.keys("Enter")
-    it.wait(r"Start", 30, "the start question")
+    it.wait(r"Copy 3 VM\(s\) to ssh://", 60, "the Start question")
     it.keys("y")
-    scr = it.wait(r"Remote restore", 900, "the Remote restore screen after the copy")
+    scr = it.wait(r"Remote restore(.|\n)*Enter: restore now", 900,
+                  "the Remote restore screen after the copy")
+    took("the Remote restore screen (the copy and the dry run done)")
+    c.true("c: the restore's dry run there is shown",
+           "What the restore would do on ssh://" in scr, scr)
     it.keys("e")
+    it.wait(r"e: allow emulation: YES(.|\n)*Enter: restore now", 300,
+            "the dry run again, emulation allowed")
     it.keys("Enter")
-    it.wait(r"Restore", 30, "the restore question")
+    scr = it.wait(r"Define the 3 rescued VM\(s\)", 60, "the Restore question")
+    c.true("c: the question says the VMs run emulated", "EMULATED" in scr, scr)
     it.keys("y")
-    it.wait(r"Enter", 600, "the restore's report")
+    scr = it.wait(r"Restored on .*\(exit \d+\)(.|\n)*Enter: go on", 600, "the restore's report")
+    c.true("c: the restore there ended with exit 0", "(exit 0)" in scr, scr)
+    took("the restore's report")
     it.keys("Enter")
     it.wait(r"Enter/q: leave the wizard", 60, "the Done screen")
     it.keys("Enter")
     it.wait(r"Enter powers off now", 120, "the closing prompt")
-    return scr
 
 
 def case_remote(c, binary, iso, fixture, s, lv, m, work):
     expected = rc.old_images(binary, fixture, work)
     started = m.start(iso, ["-boot", "d"], s._nsenter())
+
+    def took(what):
+        print(f"c: {what} after {time.monotonic() - started:.1f} s", flush=True)
+
     to_target(c, m, started)
+    took("the Target screen")
     remote_host(c, s)
-    copy_and_restore(c)
+    copy_and_restore(c, took)
     c.true("c: the wizard ended with exit 0", "ended (exit 0)" in m.serial_tail(200),
            m.serial_tail())
     it.keys("Enter")
     c.true("c: the machine powers off", it.wait_poweroff(120), it.screen())
-    print(f"c: powered off after {time.monotonic() - started:.1f} s", flush=True)
+    took("the power-off")
     check_second_host(c, lv, expected)
 
 
@@ -367,6 +352,42 @@ def check_second_host(c, lv, expected):
             continue  # its header names the backing file's new place
         got = rc.remote(lv, f"sha256sum {lvd.t_quote(dest)} | cut -c1-64").strip()
         c.eq(f"c: the second host's sha256sum of {dest}", got, expected.get(i["source"]))
+
+
+def main():
+    what = sys.argv[1] if len(sys.argv) > 1 else ""
+    if what not in ("remote", "shell"):
+        print("usage: iso_remote.py remote|shell", file=sys.stderr)
+        sys.exit(2)
+    t.require_root_and_loop()
+    t.require_tools("qemu-system-x86_64", "qemu-img", "tmux", "xorriso")
+    lvd.require()
+    sshd.require()
+    if qemu_accel() != "kvm":
+        print("note: no KVM that boots a guest here (iso/qemu_accel.py): qemu runs under TCG "
+              "(slower, same checks)", flush=True)
+    binary = t.env_path("KVMR_BIN")
+    iso = t.env_path("KVMR_ISO")
+    if not os.path.isfile(iso):
+        raise SystemExit(f"{iso} missing: e2e.iso_build did not make it")
+    fixture = os.path.join(t.env_path("KVMR_FIXTURES"), "story.img")
+    c = t.Checker()
+    # Short: the sshd's ControlMaster socket lives under it.
+    work = tempfile.mkdtemp(prefix=f"kvmr-e2e-{what}-", dir="/var/tmp")
+    started = time.monotonic()
+    try:
+        with t.SystemState(work) as state:
+            if what == "shell":
+                with_second_host(c, binary, iso, fixture, work,
+                                 lambda c, _b, iso, _f, s, _lv, m, w: case_shell(c, iso, s, m, w))
+            else:
+                with_second_host(c, binary, iso, fixture, work, case_remote)
+            state.check()
+    finally:
+        it.tmux("kill-server", check=False)
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"{what}: {time.monotonic() - started:.0f} s in all", flush=True)
+    sys.exit(c.finish())
 
 
 if __name__ == "__main__":
