@@ -65,8 +65,8 @@ std::string ask_on_terminal(const std::string &prompt) {
   int interrupted = 0;
   {
     PromptSignals signals;
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet); // before the prompt: nothing typed is echoed
     std::cerr << prompt << std::flush;
-    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
     for (char c = 0;;) {
       const ssize_t n = ::read(STDIN_FILENO, &c, 1);
       if (n < 0 && errno == EINTR && g_signal == 0) {
@@ -78,7 +78,7 @@ std::string ask_on_terminal(const std::string &prompt) {
       line += c;
     }
     interrupted = g_signal;
-    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &old);
     std::cerr << '\n' << std::flush;
   }
   if (interrupted != 0) {

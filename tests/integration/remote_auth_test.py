@@ -11,6 +11,8 @@ remote_copy_test.py; kvm-rescue runs in their network namespace).
   password appears nowhere: not in plan.json, not in any file the run left
   on the second host, not in `ps -eo args` sampled all through the copy,
   and nothing at all is left under /run/kvm-rescue.
+- root by password on a terminal (a pty): asked once ("root@HOST's
+  password: "), not echoed, the plan made.
 - A wrong password: exit code 2, "refused the password".
 - "plain", a user without passwordless sudo: the plan is refused (exit 2)
   with the reason.
@@ -19,11 +21,15 @@ The source image is unchanged; nothing is left mounted or running.
 """
 import glob
 import os
+import pty
+import select
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import kvmr_copylib as cl  # noqa: E402
@@ -104,6 +110,48 @@ def by_password(c, binary, story, s, lv, work):
     c.eq("what is left under /run/kvm-rescue", [x for x in left if x != "/run/kvm-rescue/"], [])
 
 
+def on_terminal(argv, answer, seconds=300):
+    """ARGV on a pty; ANSWER typed once it asks for a password. Returns
+    (exit code, everything it wrote to the terminal)."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        try:
+            os.execvp(argv[0], argv)
+        finally:
+            os._exit(127)
+    out, sent, end = b"", False, time.monotonic() + seconds
+    try:
+        while time.monotonic() < end:
+            if not select.select([fd], [], [], 1)[0]:
+                continue
+            try:
+                b = os.read(fd, 4096)
+            except OSError:  # EIO: the program ended
+                break
+            if not b:
+                break
+            out += b
+            if not sent and b"password: " in out:
+                os.write(fd, answer.encode() + b"\n")
+                sent = True
+    finally:
+        if time.monotonic() >= end:
+            os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
+
+
+def asked_on_terminal(c, binary, story, s, work):
+    plan = os.path.join(work, "tty.json")
+    argv = plan_argv(binary, story, s, "root", BY_PASSWORD, plan, key=False)
+    code, out = on_terminal(s._nsenter() + argv, PASSWORD)
+    c.eq("root by password on a terminal: plan exit code", code, 0)
+    c.eq("it asks once", out.count("root@127.0.0.1's password: "), 1)
+    c.true("the password is not echoed", PASSWORD not in out, out[-800:])
+    c.true("the plan is written", os.path.isfile(plan))
+
+
 def refusals(c, binary, story, s, work):
     plan = os.path.join(work, "refused.json")
     p = s.enter(plan_argv(binary, story, s, "root", BY_PASSWORD, plan, key=False)
@@ -134,6 +182,7 @@ def second_host(c, binary, story, work):
         with sshd.Sshd(work, libvirtd=lv, password=PASSWORD,
                        users={"rescuer": True, "plain": False}) as s:
             refusals(c, binary, story, s, work)
+            asked_on_terminal(c, binary, story, s, work)
             # The password's copy runs the restore's dry run only: first,
             # while the second host has none of the domains yet.
             by_password(c, binary, story, s, lv, work)
