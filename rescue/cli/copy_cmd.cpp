@@ -86,6 +86,11 @@ void add_copy_flags(CLI::App &cmd, CopyFlags &f) {
                "the host's MemAvailable); the dry run says what would start");
   cmd.add_flag("--allow-emulation", f.allow_emulation,
                "With --restore: define the VMs as emulated (type qemu) where the host has no KVM");
+  cmd.add_option("--rename", f.rename,
+                 "A network target: the restore defines the rescued VM OLD as NEW (two words; "
+                 "repeatable), beside a VM of the host with OLD's name or UUID (its UUID is kept "
+                 "unless the host has it)")
+      ->type_name("OLD NEW");
 }
 
 Runner add_copy(CLI::App &app) {

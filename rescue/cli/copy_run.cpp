@@ -59,6 +59,9 @@ int copy_plan(const plan::RescuePlan &p, const std::vector<disk::Disk> &sources,
   if (flags.start) {
     req.restore_options.emplace_back("--start");
   }
+  for (const auto &[from, to] : flags.rename) { // two words each: a name may hold anything
+    req.restore_options.insert(req.restore_options.end(), {"--rename", from, to});
+  }
 
   ProgressView view(p.items.size(), flow::bytes_to_copy(p), ProgressView::stderr_options());
   flow::CopyHooks hooks;

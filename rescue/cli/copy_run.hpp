@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace kvmr::cli {
@@ -25,6 +26,8 @@ struct CopyFlags {
   bool restore = false;
   bool allow_emulation = false;
   bool start = false; // with restore: start the autostart VMs now
+  // --rename OLD NEW: the restore defines the rescued domain OLD as NEW.
+  std::vector<std::pair<std::string, std::string>> rename;
   // The plan file the run was started from (copy --plan); empty for
   // rescue, whose plan exists only on the target.
   std::string plan_file;

@@ -206,11 +206,17 @@ def disk_full(c, binary, plan, s, lv):
 
 
 def resume_and_check(c, binary, plan, s, lv, cut_items, expected):
-    # --allow-emulation: the dry run on a machine without KVM would stop
-    p = s.enter([binary, "copy", "--plan", plan, "--allow-emulation"], timeout=600)
+    # --allow-emulation: the dry run on a machine without KVM would stop;
+    # --rename reaches the restore there as two words, a name's quotes and '=' kept
+    new = 'メール "1" $(x)=y'
+    p = s.enter([binary, "copy", "--plan", plan, "--allow-emulation", "--rename", "mail01", new],
+                timeout=600)
     if not cl.exit_code_is(c, "the rerun's exit code", p, 0):
         return False
     c.true("the restore's dry run is shown", "dry run" in p.stdout, p.stdout[-1500:])
+    c.true("the dry run renames mail01 as asked",
+           f"rename: domain mail01 is defined as {new}: {new} is free on this host" in p.stdout,
+           p.stdout[-1500:])
     steps = cl.load(lv.outside(f"{RESCUED}/kvm-rescue/report.json"))["next_steps"]
     c.true("the report's next step is copy --restore, not a kickstart",
            any("--restore" in x for x in steps) and not any("kickstart" in x for x in steps),
