@@ -27,7 +27,7 @@ CommandResult run_program(const std::string &path) {
 } // namespace
 
 TEST_CASE("askpass: prints the password as it is, from memory only") {
-  for (const std::string pw : {"plain", "it's \"quoted\" $(touch /tmp/kvmr-x) `id` \\n %s *",
+  for (const std::string pw : {"plain", R"(it's "quoted" $(touch /tmp/kvmr-x) `id` \n %s *)",
                                "パスワード", " lead and trail ", "-n"}) {
     CAPTURE(pw);
     std::string path;
