@@ -434,7 +434,7 @@ fs::path defined_as(const LiveBox &b, const std::string &name) {
       continue; // net-define, pool-define
     }
     const std::size_t start = at + 7;
-    const fs::path file = calls.substr(start, calls.find('\n', start) - start);
+    fs::path file = calls.substr(start, calls.find('\n', start) - start);
     if (slurp(file).find("<name>" + name + "</name>") != std::string::npos) {
       return file;
     }
