@@ -126,6 +126,18 @@ const char *to_string(TargetKind k) noexcept;
 // Throws InputError naming the value.
 TargetKind parse_target_kind(const std::string &s);
 
+// remote: how the rescue medium reached the network (the wizard's Network
+// screen), done again by a replay before it connects. METHOD "": nothing
+// was set up (the address was there already).
+struct NetworkChoice {
+  std::string nic;
+  std::string method;  // "", "dhcp" or "static"
+  std::string address; // static: ADDR/PREFIX
+  std::string gateway; // static: "" for none
+  std::string dns;     // static: "" to leave resolv.conf alone
+  friend bool operator==(const NetworkChoice &, const NetworkChoice &) = default;
+};
+
 struct PlanTarget {
   TargetKind kind = TargetKind::directory;
   std::string path;                 // DIR, /dev/sdX or an image file
@@ -142,7 +154,8 @@ struct PlanTarget {
   // goes to on that host is layout.images_dir.
   std::string host_key;
   std::string known_hosts;
-  std::string identity;
+  std::string identity; // a relative path is the answer file's directory's
+  NetworkChoice network;
   friend bool operator==(const PlanTarget &, const PlanTarget &) = default;
 };
 
@@ -172,6 +185,20 @@ struct KickstartChoices {
   friend bool operator==(const KickstartChoices &, const KickstartChoices &) = default;
 };
 
+// remote: the restore on that host after the copy, as chosen on the
+// wizard's Remote restore screen; a wizard replay runs it so, unattended.
+struct RestoreRename {
+  std::string from; // the rescued domain's name
+  std::string to;   // the name it is defined under there
+  friend bool operator==(const RestoreRename &, const RestoreRename &) = default;
+};
+struct RestoreChoices {
+  bool start = false;           // start the autostart VMs (memory checked first)
+  bool allow_emulation = false; // define as type qemu on a host without KVM
+  std::vector<RestoreRename> renames;
+  friend bool operator==(const RestoreChoices &, const RestoreChoices &) = default;
+};
+
 struct PlanLayout {
   std::string images_dir = "/var/lib/libvirt/images"; // the target's mount point on the new host
   std::string relocated_dir = "relocated";
@@ -195,7 +222,8 @@ struct RescuePlan {
   std::vector<PathRewrite> rewrites;
   std::uint64_t bytes_needed = 0; // sum of items' allocated, plus margin
   KickstartChoices kickstart;
-  nlohmann::json host; // scan::to_json(HostProfile) of the old host
+  RestoreChoices restore; // remote targets
+  nlohmann::json host;    // scan::to_json(HostProfile) of the old host
   std::vector<std::string> warnings;
   friend bool operator==(const RescuePlan &, const RescuePlan &) = default;
 };

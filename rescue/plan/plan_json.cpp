@@ -58,6 +58,22 @@ json rewrite_json(const PathRewrite &r) {
           {"reason", r.reason}};
 }
 
+json network_json(const NetworkChoice &n) {
+  return {{"nic", n.nic},
+          {"method", n.method},
+          {"address", n.address},
+          {"gateway", n.gateway},
+          {"dns", n.dns}};
+}
+
+json restore_json(const RestoreChoices &r) {
+  json renames = json::array();
+  for (const auto &n : r.renames) {
+    renames.push_back({{"from", n.from}, {"to", n.to}});
+  }
+  return {{"start", r.start}, {"allow_emulation", r.allow_emulation}, {"renames", renames}};
+}
+
 json target_json(const PlanTarget &t) {
   return {{"kind", to_string(t.kind)},
           {"path", t.path},
@@ -70,7 +86,8 @@ json target_json(const PlanTarget &t) {
           {"fs_uuid", t.fs_uuid},
           {"host_key", t.host_key},
           {"known_hosts", t.known_hosts},
-          {"identity", t.identity}};
+          {"identity", t.identity},
+          {"network", network_json(t.network)}};
 }
 
 json logins_json(const scan::Logins &l) {
@@ -277,7 +294,29 @@ PlanTarget target_from(const Field &f) {
   t.host_key = f.has("host_key") ? f.at("host_key").str() : "";
   t.known_hosts = f.has("known_hosts") ? f.at("known_hosts").str() : "";
   t.identity = f.has("identity") ? f.at("identity").str() : "";
+  if (f.has("network")) {
+    const Field n = f.at("network");
+    t.network.nic = n.at("nic").str();
+    t.network.method = n.at("method").str();
+    if (t.network.method != "" && t.network.method != "dhcp" && t.network.method != "static") {
+      n.at("method").fail(fmt::format(R"("{}" is not "", "dhcp" or "static")", t.network.method));
+    }
+    t.network.address = n.at("address").str();
+    t.network.gateway = n.at("gateway").str();
+    t.network.dns = n.at("dns").str();
+  }
   return t;
+}
+
+// Absent in plans made before the network target: nothing started.
+RestoreChoices restore_from(const Field &f) {
+  RestoreChoices r;
+  r.start = f.at("start").boolean();
+  r.allow_emulation = f.at("allow_emulation").boolean();
+  r.renames = f.at("renames").list<RestoreRename>([](const Field &e) {
+    return RestoreRename{e.at("from").str(), e.at("to").str()};
+  });
+  return r;
 }
 
 // A secret field of the answer file; `plan --json` prints kHidden instead.
@@ -403,6 +442,7 @@ json to_json(const RescuePlan &p) {
           {"rewrites", rewrites},
           {"bytes_needed", p.bytes_needed},
           {"kickstart", kickstart_json(p.kickstart)},
+          {"restore", restore_json(p.restore)},
           {"host", p.host},
           {"warnings", p.warnings}};
 }
@@ -463,6 +503,9 @@ RescuePlan plan_from_json(const json &j) {
   p.rewrites = root.at("rewrites").list<PathRewrite>(rewrite_from);
   p.bytes_needed = root.at("bytes_needed").u64();
   p.kickstart = kickstart_from(root.at("kickstart"));
+  if (root.has("restore")) {
+    p.restore = restore_from(root.at("restore"));
+  }
   p.host = root.at("host").j;
   p.warnings = root.at("warnings").strings();
   return p;
@@ -513,11 +556,19 @@ RescuePlan load_plan(const std::string &path) {
     throw InputError(
         fmt::format("{}: not a complete JSON document (truncated?): {}", path, e.what()));
   }
+  RescuePlan p;
   try {
-    return plan_from_json(j);
+    p = plan_from_json(j);
   } catch (const InputError &e) {
     throw InputError(fmt::format("{}: {}", path, e.what()));
   }
+  // A key file named relative to the answer file is on the same stick.
+  for (std::string *file : {&p.target.identity, &p.target.known_hosts}) {
+    if (!file->empty() && !file->starts_with('/')) {
+      *file = parent_dir(path) + "/" + *file;
+    }
+  }
+  return p;
 }
 
 } // namespace kvmr::plan

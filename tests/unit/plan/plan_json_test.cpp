@@ -234,3 +234,33 @@ TEST_CASE("produced plans validate against docs/schemas/plan.schema.json") {
      "jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))' " +
      path + " " + std::string(KVMR_SOURCE_DIR) + "/docs/schemas/plan.schema.json 2>/dev/null");
 }
+
+TEST_CASE("the network target's choices round-trip; older answer files have none") {
+  plan::RescuePlan p = full_plan();
+  p.target.network = {"ens3", "static", "192.168.1.50/24", "192.168.1.1", "192.168.1.1"};
+  p.restore.start = true;
+  p.restore.allow_emulation = true;
+  p.restore.renames.push_back({"web01 \"$(x)\"", "ウェブ01"});
+  json j = plan::to_json(p);
+  CHECK(plan::plan_from_json(j) == p);
+  j["target"]["network"]["method"] = "ppp";
+  CHECK_THROWS_WITH_AS(plan::plan_from_json(j),
+                       doctest::Contains("target.network.method: \"ppp\" is not"), InputError);
+  j["target"].erase("network");
+  j.erase("restore");
+  const plan::RescuePlan old = plan::plan_from_json(j);
+  CHECK(old.target.network == plan::NetworkChoice{});
+  CHECK(old.restore == plan::RestoreChoices{});
+}
+
+TEST_CASE("load_plan finds a key file named relative to the answer file beside it") {
+  TempDir dir;
+  plan::RescuePlan p = full_plan();
+  p.target.identity = "id_ed25519";
+  p.target.known_hosts = "/etc/ssh/known";
+  const std::string path = dir / "plan.json";
+  plan::save_plan(p, path);
+  const plan::RescuePlan back = plan::load_plan(path);
+  CHECK(back.target.identity == dir / "id_ed25519");
+  CHECK(back.target.known_hosts == "/etc/ssh/known");
+}
