@@ -4,6 +4,7 @@
 #include "rescue/disk/probe.hpp"
 #include "rescue/disk/sysfs.hpp"
 #include "rescue/flow/remote_flow.hpp"
+#include "rescue/flow/remote_restore.hpp"
 #include "rescue/flow/restore_on_disk.hpp"
 #include "rescue/flow/system_finisher.hpp"
 #include "rescue/plan/identity.hpp"
@@ -205,48 +206,6 @@ run::ExecuteResult execute_on(OpenedTarget &target, const plan::RescuePlan &p,
       throw;
     }
     throw Refused(fmt::format("{}; {}", e.what(), target.remote.target->failure_hint()));
-  }
-}
-
-// The restore script the copy left on the network target, run there.
-// Its log, adapted XML, report and done mark go beside the copy's report:
-// a host that takes in several rescues keeps each one's apart. A real run
-// logs to its file; its report (refusals, each VM's state there) is what
-// the user is shown.
-void run_remote_restore(const plan::RescuePlan &p, remote::SshLink &link, const CopyRequest &req,
-                        CopyOutcome &out) {
-  constexpr std::chrono::seconds kRestoreTimeout{1800};
-  constexpr const char *kRun = R"SH(
-report=$1
-shift
-env "$@" 2>&1
-rc=$?
-if [ -n "$report" ] && [ -f "$report" ]; then cat -- "$report"; fi
-exit $rc
-)SH";
-  // Defined for real only over a complete copy: a VM whose disk failed to
-  // copy is not defined over a missing or partial file.
-  const bool complete = out.report.totals.failed == 0 && out.report.totals.pending == 0;
-  const bool real = req.restore && complete;
-  const std::string state = p.layout.images_dir + "/" + p.layout.state_dir;
-  std::vector<std::string> args{
-      real ? state + "/restore-report.txt" : "", "KVMR_RESTORE_DONE=" + state + "/restore.done",
-      "KVMR_RESTORE_LOG=" + state + "/restore.log", "KVMR_RESTORE_XML=" + state + "/restore-xml",
-      restore_script_on_host(p)};
-  if (!real) {
-    args.emplace_back("--dry-run");
-  }
-  args.insert(args.end(), req.restore_options.begin(), req.restore_options.end());
-  if (req.restore && !complete) {
-    out.restore_output = "(not restored: some items were not copied; only the dry run ran)\n";
-  }
-  try {
-    const remote::RemoteRun r = link.run(kRun, args, kRestoreTimeout);
-    out.restore_output += r.out;
-    out.restore_exit = req.restore && !complete ? std::max(r.exit_code, 1) : r.exit_code;
-  } catch (const remote::RemoteError &e) {
-    out.restore_output += std::string("could not run it: ") + e.what() + "\n";
-    out.restore_exit = 255;
   }
 }
 
@@ -476,7 +435,13 @@ CopyOutcome run_copy(const plan::RescuePlan &p, const std::vector<disk::Disk> &s
         fmt::format("\nThe report could not be written to the target: {}\n", e.what());
   }
   if (target.remote.link && !res.cancelled && info.target_failure.empty()) {
-    run_remote_restore(p, *target.remote.link, req, out);
+    RestoreRequest rr;
+    rr.real = req.restore;
+    rr.copy_complete = out.report.totals.failed == 0 && out.report.totals.pending == 0;
+    rr.options = req.restore_options;
+    const RestoreOutcome r = run_restore_over(p, *target.remote.link, rr);
+    out.restore_output = r.output;
+    out.restore_exit = r.exit_code;
   }
   if (hooks.finished && info.target_failure.empty()) {
     hooks.finished(
