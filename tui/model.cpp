@@ -4,6 +4,7 @@
 #include "rescue/text/text.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -231,6 +232,55 @@ std::vector<std::string> os_disk_choices(const std::vector<disk::Disk> &all,
     }
   }
   return out;
+}
+
+plan::RescuePlan answer_file_plan(plan::RescuePlan p, const std::string &path) {
+  const auto slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+  std::string &key = p.target.identity;
+  if (key.starts_with(dir + "/") && key.find('/', dir.size() + 1) == std::string::npos) {
+    key = key.substr(dir.size() + 1);
+  }
+  return p;
+}
+
+std::string nic_row(const net::Nic &n) {
+  std::vector<std::string> addrs;
+  for (const auto &a : n.addresses) {
+    addrs.push_back(fmt::format("{}/{}", a.address, a.prefix));
+  }
+  return fmt::format("{} {:<10} {:<17} {:<12} {}", text::fit(n.name, 12),
+                     net::link_state_name(n.link), n.mac, text::fit(n.driver, 12),
+                     addrs.empty() ? std::string("(no address)")
+                                   : fmt::format("{}", fmt::join(addrs, " ")));
+}
+
+std::string nic_addresses(const std::vector<net::Nic> &nics) {
+  std::vector<std::string> out;
+  for (const auto &n : nics) {
+    for (const auto &a : n.addresses) {
+      if (a.scope != "link" && a.scope != "host") {
+        out.push_back(fmt::format("{} {}/{}", n.name, a.address, a.prefix));
+      }
+    }
+  }
+  return fmt::format("{}", fmt::join(out, ", "));
+}
+
+std::string restore_choices_line(const plan::RestoreChoices &c) {
+  return fmt::format("s: start the autostart VMs: {}   e: allow emulation: {}",
+                     c.start ? "YES" : "no", c.allow_emulation ? "YES" : "no");
+}
+
+std::string renames_line(const plan::RestoreChoices &c) {
+  if (c.renames.empty()) {
+    return "r: rename a VM whose name that host already has";
+  }
+  std::vector<std::string> each;
+  for (const auto &r : c.renames) {
+    each.push_back(fmt::format("{} as {}", r.from, r.to));
+  }
+  return fmt::format("r: renamed: {}", fmt::join(each, ", "));
 }
 
 std::string bar(std::uint64_t done, std::uint64_t total, int width) {

@@ -6,8 +6,10 @@
 
 #include "rescue/disk/model.hpp"
 #include "rescue/flow/copy_flow.hpp"
+#include "rescue/flow/remote_flow.hpp"
 #include "rescue/flow/source.hpp"
 #include "rescue/flow/targets.hpp"
+#include "rescue/net/nic.hpp"
 #include "rescue/plan/plan.hpp"
 #include "rescue/scan/inventory.hpp"
 #include "tui/session_log.hpp"
@@ -53,6 +55,17 @@ struct WizardState {
   std::shared_ptr<SessionLog> log = std::make_shared<SessionLog>(); // off unless opts.log
   std::string log_on_target;      // where the copy left the session log on the target
   std::optional<WizardLock> lock; // taken when the work on the disks begins
+  // The network target (the Target screen's last row): how that host is
+  // reached, once its host key was confirmed; the password stays in
+  // memory only. Set: no New host and no Kickstart screen, the Remote
+  // restore screen instead.
+  std::optional<flow::RemoteChoice> remote;
+  plan::NetworkChoice net;               // what the Network screen set up
+  std::vector<std::string> remote_notes; // where the run goes there, and why
+  std::string restore_output;            // the restore's last run there (dry or real)
+  int restore_exit = -1;
+  bool restored = false;        // the restore ran for real
+  bool restore_skipped = false; // the user went on without it
 };
 
 // The boot verdict in a few plain words: "boots (BIOS)", "does not boot",
@@ -108,6 +121,23 @@ std::optional<std::string> os_disk_problem(const std::string &os_disk,
 std::vector<std::string> os_disk_choices(const std::vector<disk::Disk> &all,
                                          const std::vector<bool> &is_source,
                                          const std::string &target);
+
+// The plan as the answer file at PATH holds it: a key file in the answer
+// file's own directory named relative to it (plan::load_plan finds it
+// there again, on whatever machine the stick is in).
+plan::RescuePlan answer_file_plan(plan::RescuePlan p, const std::string &path);
+
+// One line for the Network screen: name, link state, MAC, driver, the
+// addresses ("no address").
+std::string nic_row(const net::Nic &n);
+// The ports with an address other than link-local, in words: "ens3
+// 10.0.2.15/24"; "" when none has one.
+std::string nic_addresses(const std::vector<net::Nic> &nics);
+
+// What the Remote restore screen's choices add to the restore there.
+std::string restore_choices_line(const plan::RestoreChoices &c);
+// The renames chosen there, or what r does.
+std::string renames_line(const plan::RestoreChoices &c);
 
 // "12.3 GiB of 40.0 GiB" style progress, the bar of WIDTH cells.
 std::string bar(std::uint64_t done, std::uint64_t total, int width);

@@ -24,6 +24,20 @@ Nav screen_copy(Ui &ui, WizardState &s);      // 8
 Nav screen_kickstart(Ui &ui, WizardState &s); // 9
 Nav screen_done(Ui &ui, WizardState &s);      // 10
 
+// The network target (screens_remote.cpp): the Remote host form and its
+// Network screen, from the Target screen's last row; next once the host
+// key was confirmed and the plan made there.
+Nav screen_remote_host(Ui &ui, WizardState &s);
+// The plan for s.remote made again (after the VMs changed); says why when
+// it cannot be. True when s.plan was set.
+bool plan_remote(Ui &ui, WizardState &s);
+// Screen 9 for the network target: the restore's dry run there shown, the
+// choices (start the autostart VMs, emulation, renames), and the restore
+// run for real once confirmed.
+Nav screen_remote_restore(Ui &ui, WizardState &s);
+// The replay's restore step: run for real with the answer file's choices.
+Nav auto_restore(Ui &ui, WizardState &s);
+
 // The replay's kickstart step: written without questions (to the OEMDRV
 // volume of a prepared target, else to the answer directory's ks.cfg);
 // a failure is kept in ks_error for the summary.

@@ -122,6 +122,8 @@ Nav screen_vms(Ui &ui, WizardState &s) {
 
 namespace {
 
+constexpr const char *kRemoteRow = "another KVM host over the network (SSH)";
+
 // What the Target screen looks for: disks that can hold the chosen VMs.
 struct TargetSearch {
   std::vector<disk::Disk> sources;
@@ -160,6 +162,8 @@ void fill_targets(ListBox &list, const std::vector<flow::TargetCandidate> &targe
                                     c.refusals.empty() ? "" : "  [refused]"));
     list.disabled.push_back(!c.refusals.empty());
   }
+  list.rows.emplace_back(kRemoteRow);
+  list.disabled.push_back(false);
 }
 
 // Below the list: what the candidate under the cursor offers, or why it
@@ -189,12 +193,15 @@ void draw_target(Ui &ui, const WizardState &s, const ListBox &list, std::uint64_
          fmt::format("Where the VMs go: the chosen VMs need {} (with margin).",
                      text::human_size(needed)));
   if (s.targets.empty()) {
-    ui.put(4, 3, "No disk can take the copy. Attach one and press r.", Role::warning);
+    ui.put(5, 3, "No disk can take the copy. Attach one and press r.", Role::warning);
   }
   const int h = ui.rows() - 9;
   list.draw(ui, 3, h);
   if (list.cursor < s.targets.size()) {
     draw_candidate(ui, s.targets[list.cursor], 4 + h);
+  } else {
+    ui.put(4 + h, 1, "Copy the VMs straight to your other KVM host and define them there.",
+           Role::good);
   }
 }
 
@@ -238,6 +245,7 @@ bool choose_target(Ui &ui, WizardState &s, const flow::TargetCandidate &c) {
     s.target = c.path;
     s.confirm_wipe.clear();
     s.plan.reset();
+    s.remote.reset();
     return true;
   }
   if (!confirm_disk(ui, s, c)) {
@@ -246,6 +254,7 @@ bool choose_target(Ui &ui, WizardState &s, const flow::TargetCandidate &c) {
   s.target = c.path;
   s.confirm_wipe = c.path;
   s.plan.reset();
+  s.remote.reset();
   return true;
 }
 
@@ -272,6 +281,13 @@ Nav screen_target(Ui &ui, WizardState &s) {
       }
       continue;
     }
+    if (k == kEnter) { // the last row: another KVM host
+      const Nav n = screen_remote_host(ui, s);
+      if (n != Nav::back) {
+        return n;
+      }
+      continue;
+    }
     if (k == 'r') {
       probe_all(ui, s, 5); // says why when it cannot; the old list stays then
       if (!refresh_candidates(ui, s, search)) {
@@ -289,7 +305,8 @@ Nav screen_target(Ui &ui, WizardState &s) {
                        "Disks that may receive the rescued VMs. A disk of the old host, a disk in "
                        "use or one too small is shown but refused, with the reason. A disk is "
                        "prepared (wiped) only after the review, and only when you type its name "
-                       "here. The boot medium, loop and CD devices are not offered.")) {
+                       "here. The boot medium, loop and CD devices are not offered. The last "
+                       "row sends the VMs to another KVM host over SSH instead.")) {
       return *n;
     }
   }

@@ -1,6 +1,8 @@
 // Screens 7-10: the review (the plan made and saved), the copy, the
 // kickstart and the summary.
 #include "rescue/flow/kickstart_flow.hpp"
+#include "rescue/flow/remote_restore.hpp"
+#include "rescue/flow/restore_on_disk.hpp"
 #include "rescue/plan/plan_build.hpp"
 #include "rescue/plan/plan_json.hpp"
 #include "rescue/run/report.hpp"
@@ -19,6 +21,9 @@ namespace kvmr::tui {
 namespace {
 
 bool make_plan(Ui &ui, WizardState &s) {
+  if (s.remote) {
+    return plan_remote(ui, s);
+  }
   plan::PlanChoices ch;
   ch.vms = chosen_vms(s.source->inventory, s.vm_checked);
   ch.include_not_ready = true; // the user ticked them knowingly
@@ -42,9 +47,29 @@ bool make_plan(Ui &ui, WizardState &s) {
   return true;
 }
 
+// The network target's part of the review: where on that host, and what
+// happens there.
+std::string remote_review(const WizardState &s) {
+  const auto &p = *s.plan;
+  std::string out = fmt::format("\nThe other KVM host: {} (host key {}), into {}\n", p.target.path,
+                                p.target.host_key, p.layout.images_dir);
+  for (const auto &n : s.remote_notes) {
+    out += "  " + n + "\n";
+  }
+  out += "\nWhat will be written:\n";
+  out += fmt::format("  the VMs' files under {} there (nothing of that host is overwritten)\n",
+                     p.layout.images_dir);
+  out += "  then the restore's dry run there; the VMs are defined only when you confirm it\n";
+  out += "  the old host's disks: nothing, they are only read\n";
+  return out;
+}
+
 std::string review_text(const WizardState &s) {
   const auto &p = *s.plan;
   std::string out = plan::render_plan(p);
+  if (s.remote) {
+    return out + remote_review(s);
+  }
   out += "\nThe new host (kickstart):\n";
   out += fmt::format("  installs {} on {}, hostname {}\n", p.kickstart.dialect, p.kickstart.os_disk,
                      p.kickstart.hostname);
@@ -70,7 +95,7 @@ void save_answer_file(Ui &ui, WizardState &s) {
                            "--replay FILE'):",
                            s.plan_saved_to.empty() ? dflt : s.plan_saved_to)) {
     try {
-      plan::save_plan(*s.plan, *path);
+      plan::save_plan(answer_file_plan(*s.plan, *path), *path);
       s.plan_saved_to = *path;
       ui.note("answer file saved to " + *path);
     } catch (const std::exception &e) {
@@ -112,7 +137,9 @@ Nav screen_review(Ui &ui, WizardState &s) {
         continue;
       }
       const std::string q =
-          s.confirm_wipe.empty()
+          s.remote ? fmt::format("Copy {} VM(s) to {} (into {}) now?", s.plan->vms.size(),
+                                 s.plan->target.path, s.plan->layout.images_dir)
+          : s.confirm_wipe.empty()
               ? fmt::format("Copy {} VM(s) into {} now?", s.plan->vms.size(), s.plan->target.path)
               : fmt::format("Wipe {} and copy {} VM(s) onto it now?", s.plan->target.path,
                             s.plan->vms.size());
@@ -215,6 +242,12 @@ TaskResult run_copy(Ui &ui, WizardState &s, flow::CopyOutcome &outcome) {
         req.confirm_wipe = s.confirm_wipe;
         req.max_rate = s.opts.max_rate;
         req.cancel = &t.cancel;
+        if (s.remote) {
+          // The dry run at the end of the copy; a replay restores for real.
+          req.ssh_password = s.remote->password;
+          req.restore = !s.opts.replay.empty();
+          req.restore_options = flow::restore_options(s.plan->restore);
+        }
         req.checkpoint = [&t] { t.checkpoint(); };
         outcome = flow::run_copy(*s.plan, sources, *s.source->host, req, copy_hooks(t, s, view));
       },
@@ -364,13 +397,40 @@ Nav auto_kickstart(Ui &ui, WizardState &s) {
   return Nav::next;
 }
 
+namespace {
+
+std::string remote_done_text(const WizardState &s) {
+  const auto &p = *s.plan;
+  const std::string state = p.layout.images_dir + "/" + p.layout.state_dir;
+  std::string out = fmt::format("\nThe report is also on {}: {}/report.txt and report.json.\n",
+                                p.target.path, state);
+  if (s.restored) {
+    out += fmt::format("\nThe restore there (exit {}):\n{}", s.restore_exit, s.restore_output);
+  } else {
+    const std::string script = flow::restore_script_on_host(p);
+    out += fmt::format("\nThe VMs are NOT defined on that host yet. To do it later, there, as "
+                       "root:\n  {} --dry-run    (what it would do)\n  {}\n",
+                       script, script);
+    if (!s.restore_output.empty()) {
+      out += "\nThe restore's last output:\n" + s.restore_output;
+    }
+  }
+  return out;
+}
+
+} // namespace
+
 Nav screen_done(Ui &ui, WizardState &s) {
   TextView view;
   std::string text;
   if (s.copy) {
     text += s.copy->report_text;
   }
-  text += "\nThe report is also on the target: kvm-rescue/report.txt and report.json.\n";
+  if (s.remote) {
+    text += remote_done_text(s);
+  } else {
+    text += "\nThe report is also on the target: kvm-rescue/report.txt and report.json.\n";
+  }
   if (!s.plan_saved_to.empty()) {
     text += "Answer file: " + s.plan_saved_to + "\n";
   }

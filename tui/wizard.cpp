@@ -2,7 +2,9 @@
 #include "tui/wizard.hpp"
 
 #include "rescue/flow/copy_flow.hpp"
+#include "rescue/net/bring_up.hpp"
 #include "rescue/plan/plan_json.hpp"
+#include "rescue/util/command.hpp"
 #include "tui/screens.hpp"
 #include "tui/task.hpp"
 #include "tui/ui.hpp"
@@ -21,10 +23,31 @@ constexpr int kExitLeft = 130; // left before the end, like Ctrl-C
 using Screen = Nav (*)(Ui &, WizardState &);
 
 int outcome_code(const WizardState &s) {
-  if (!s.copy || s.copy->cancelled || s.ks_written_to.empty()) {
+  if (!s.copy || s.copy->cancelled) {
+    return kExitLeft;
+  }
+  if (s.remote) {
+    if (!s.restored && !s.restore_skipped) {
+      return kExitLeft;
+    }
+    return s.copy->exit_code == 0 && (s.restore_skipped || s.restore_exit == 0) ? 0 : 1;
+  }
+  if (s.ks_written_to.empty()) {
     return kExitLeft;
   }
   return s.copy->exit_code == 0 ? 0 : 1;
+}
+
+// The network target has no new host to install and no kickstart: the
+// restore on that host takes their place. Nothing: skipped.
+Screen for_target(Screen screen, const WizardState &s) {
+  if (!s.remote) {
+    return screen;
+  }
+  if (screen == screen_new_host) {
+    return nullptr;
+  }
+  return screen == screen_kickstart ? screen_remote_restore : screen;
 }
 
 // A replay that cannot go on: no box waits for a key (nobody may be
@@ -34,6 +57,26 @@ void replay_failed(Ui &ui, WizardState &s, const std::string &why) {
   s.summary = fmt::format("kvm-rescue wizard --replay {}: {}\nNothing was copied by this run.\n",
                           s.opts.replay, why) +
               session_log_words(s);
+}
+
+// A replay onto another host: the network port brought up as it was in
+// the wizard that saved the answer file (nothing when it was up already).
+// Throws naming the port and the step when it fails.
+void replay_network(const plan::NetworkChoice &n) {
+  if (n.method.empty()) {
+    return;
+  }
+  SystemCommandRunner runner;
+  net::UpResult up;
+  if (n.method == "dhcp") {
+    up = net::bring_up_dhcp(n.nic, runner);
+  } else {
+    const auto nics = net::list_nics(runner);
+    up = net::bring_up_static(net::parse_static(nics, n.nic, n.address, n.gateway, n.dns), runner);
+  }
+  if (!up.ok) {
+    throw InputError("the network: " + up.error);
+  }
 }
 
 // The answer file's sources found again and opened, for a replay.
@@ -49,6 +92,10 @@ bool open_replay(Ui &ui, WizardState &s) {
   const TaskResult r = run_task(ui, "Replaying " + s.opts.replay, 3, [&](Task &t) {
     t.set_status("reading the answer file and finding its disks...");
     s.plan = plan::load_plan(s.opts.replay);
+    if (s.plan->target.kind == plan::TargetKind::remote) {
+      t.set_status("bringing up the network as the answer file says...");
+      replay_network(s.plan->target.network);
+    }
     located = flow::locate_sources(*s.plan);
     std::vector<std::string> paths;
     paths.reserve(located.size());
@@ -73,6 +120,10 @@ bool open_replay(Ui &ui, WizardState &s) {
   s.source_checked.assign(s.disks.size(), true);
   s.source = std::move(opened);
   s.target = s.plan->target.path;
+  if (s.plan->target.kind == plan::TargetKind::remote) {
+    const auto &t = s.plan->target;
+    s.remote = flow::RemoteChoice{t.path, {t.host_key, t.known_hosts}, t.identity, ""};
+  }
   s.confirm_wipe = s.opts.confirm_wipe;
   s.ks = s.plan->kickstart;
   s.plan_saved_to = s.opts.replay;
@@ -83,8 +134,9 @@ int replay(Ui &ui, WizardState &s) {
   if (!open_replay(ui, s)) {
     return kExitLeft;
   }
-  static constexpr std::array<Screen, 3> kSteps{screen_copy, auto_kickstart, screen_done};
-  for (const Screen step : kSteps) {
+  const std::array<Screen, 3> steps{screen_copy, s.remote ? auto_restore : auto_kickstart,
+                                    screen_done};
+  for (const Screen step : steps) {
     if (step(ui, s) != Nav::next) {
       if (!s.copy_error.empty()) {
         replay_failed(ui, s, s.copy_error);
@@ -103,8 +155,11 @@ int screens(Ui &ui, WizardState &s) {
       screen_welcome,  screen_disks,  screen_old_host, screen_vms,       screen_target,
       screen_new_host, screen_review, screen_copy,     screen_kickstart, screen_done};
   std::size_t at = 0;
+  bool forward = true;
   while (at < kScreens.size()) {
-    const Nav n = kScreens[at](ui, s);
+    const Screen screen = for_target(kScreens[at], s);
+    const Nav n = screen != nullptr ? screen(ui, s) : forward ? Nav::next : Nav::back;
+    forward = n == Nav::next;
     switch (n) {
     case Nav::next: ++at; break;
     case Nav::back:

@@ -148,3 +148,43 @@ TEST_CASE("a long path keeps its end") {
   CHECK(kvmr::text::columns(path_cell("/very/long/path/with/\xe6\x97\xa5\xe6\x9c\xac.img", 12)) ==
         12);
 }
+
+TEST_CASE("the Network screen's rows: link state, driver, addresses or none") {
+  kvmr::net::Nic n;
+  n.name = "ens3";
+  n.mac = "52:54:00:12:34:56";
+  n.driver = "virtio_net";
+  n.link = kvmr::net::LinkState::no_carrier;
+  CHECK(nic_row(n).find("no-carrier") != std::string::npos);
+  CHECK(nic_row(n).find("(no address)") != std::string::npos);
+  CHECK(nic_addresses({n}).empty());
+  n.addresses.push_back({6, "fe80::1", 64, "link"});
+  CHECK(nic_addresses({n}).empty()); // link-local reaches no other host
+  n.addresses.push_back({4, "10.0.2.15", 24, "global"});
+  CHECK(nic_row(n).find("10.0.2.15/24") != std::string::npos);
+  CHECK(nic_addresses({n}) == "ens3 10.0.2.15/24");
+}
+
+TEST_CASE("the Remote restore screen's choices in words") {
+  kvmr::plan::RestoreChoices c;
+  CHECK(restore_choices_line(c) == "s: start the autostart VMs: no   e: allow emulation: no");
+  CHECK(renames_line(c) == "r: rename a VM whose name that host already has");
+  c.start = true;
+  c.allow_emulation = true;
+  c.renames.push_back({"web01", "web01-rescued"});
+  c.renames.push_back({"db", "db2"});
+  CHECK(restore_choices_line(c) == "s: start the autostart VMs: YES   e: allow emulation: YES");
+  CHECK(renames_line(c) == "r: renamed: web01 as web01-rescued, db as db2");
+}
+
+TEST_CASE("the answer file names a key file beside it relative to itself") {
+  kvmr::plan::RescuePlan p;
+  p.target.identity = "/media/stick/id_ed25519";
+  CHECK(answer_file_plan(p, "/media/stick/plan.json").target.identity == "id_ed25519");
+  CHECK(answer_file_plan(p, "/media/other/plan.json").target.identity == "/media/stick/id_ed25519");
+  p.target.identity = "/media/stick/keys/id_ed25519";
+  CHECK(answer_file_plan(p, "/media/stick/plan.json").target.identity ==
+        "/media/stick/keys/id_ed25519");
+  p.target.identity = "id_rsa";
+  CHECK(answer_file_plan(p, "plan.json").target.identity == "id_rsa");
+}
