@@ -298,7 +298,7 @@ PlanTarget target_from(const Field &f) {
     const Field n = f.at("network");
     t.network.nic = n.at("nic").str();
     t.network.method = n.at("method").str();
-    if (t.network.method != "" && t.network.method != "dhcp" && t.network.method != "static") {
+    if (!t.network.method.empty() && t.network.method != "dhcp" && t.network.method != "static") {
       n.at("method").fail(fmt::format(R"("{}" is not "", "dhcp" or "static")", t.network.method));
     }
     t.network.address = n.at("address").str();
