@@ -274,14 +274,20 @@ def changed_host_key(c, binary, plan, s):
            p.stderr[-800:])
 
 
+def prepare_second_host(lv, work):
+    """The second host's own: a 100 MiB tmpfs at its image directory, and a
+    machine-id that is not this machine's."""
+    lv.run(["mount", "-t", "tmpfs", "-o", "size=100m,mode=0755", "kvmr-remote", IMAGES],
+           check=True)
+    mid = os.path.join(work, "machine-id")
+    with open(mid, "w", encoding="ascii") as f:
+        f.write(MACHINE_ID)
+    lv.run(["mount", "--bind", mid, "/etc/machine-id"], check=True)
+
+
 def second_host(c, binary, story, work, expected):
     with lvd.Libvirtd(work) as lv:
-        lv.run(["mount", "-t", "tmpfs", "-o", "size=100m,mode=0755", "kvmr-remote", IMAGES],
-               check=True)
-        mid = os.path.join(work, "machine-id")
-        with open(mid, "w", encoding="ascii") as f:
-            f.write(MACHINE_ID)
-        lv.run(["mount", "--bind", mid, "/etc/machine-id"], check=True)
+        prepare_second_host(lv, work)
         with sshd.Sshd(work, libvirtd=lv) as s:
             host_key_checks(c, binary, story, s, work)
             plan = make_plan(c, binary, story, s, lv, work)

@@ -242,12 +242,7 @@ def case_replay(c, binary, s, lv, plan_file, expected):
 
 def second_host(c, binary, story, work, expected):
     with lvd.Libvirtd(work) as lv:
-        lv.run(["mount", "-t", "tmpfs", "-o", "size=100m,mode=0755", "kvmr-remote", IMAGES],
-               check=True)
-        mid = os.path.join(work, "machine-id")
-        with open(mid, "w", encoding="ascii") as f:
-            f.write(rc.MACHINE_ID)
-        lv.run(["mount", "--bind", mid, "/etc/machine-id"], check=True)
+        rc.prepare_second_host(lv, work)
         theirs = lv.outside("/tmp/their-web01.xml")
         with open(theirs, "w", encoding="utf-8") as f:
             f.write(THEIR_WEB01)

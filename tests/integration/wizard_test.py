@@ -132,7 +132,7 @@ def case_happy(c, binary, fixtures, work):
     before = t.sha256(story)
     log = os.path.join(work, "log", "session-a.log")
     w = Term("happy", [binary, "wizard", story, "--target", target, "--answer-dir", work,
-                       "--max-rate", "256K", "--log", log], 80, 24, "xterm", work)
+                       "--max-rate", "1M", "--log", log], 80, 24, "xterm", work)
     try:
         s = w.wait("This wizard brings")
         expected_screen(c, "a: the welcome screen", s, "welcome-80x24.txt")
