@@ -14,11 +14,18 @@
 namespace kvmr::test {
 
 std::string slurp(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
+  // One read of the whole file: an istreambuf_iterator goes a character
+  // at a time, seconds for a 64 MiB image under the sanitizers.
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) {
     throw std::runtime_error("cannot open " + path);
   }
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  std::string out(static_cast<std::size_t>(in.tellg()), '\0');
+  in.seekg(0);
+  if (!in.read(out.data(), static_cast<std::streamsize>(out.size()))) {
+    throw std::runtime_error("cannot read " + path);
+  }
+  return out;
 }
 
 void patch(const std::string &path, std::uint64_t offset, const std::string &data) {
