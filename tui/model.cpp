@@ -170,6 +170,14 @@ std::vector<std::string> chosen_vms(const scan::HostInventory &inv,
   return out;
 }
 
+plan::PlanChoices plan_choices(const WizardState &s) {
+  plan::PlanChoices ch;
+  ch.vms = chosen_vms(s.source->inventory, s.vm_checked);
+  ch.include_not_ready = true;
+  ch.backend = s.opts.backend;
+  return ch;
+}
+
 bool confirms_wipe(const std::string &typed, const std::string &path, const std::string &model) {
   const std::string t = trim(typed);
   if (t.empty()) {

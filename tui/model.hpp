@@ -11,6 +11,7 @@
 #include "rescue/flow/targets.hpp"
 #include "rescue/net/nic.hpp"
 #include "rescue/plan/plan.hpp"
+#include "rescue/plan/plan_build.hpp"
 #include "rescue/scan/inventory.hpp"
 #include "tui/session_log.hpp"
 #include "tui/wizard_lock.hpp"
@@ -104,6 +105,9 @@ struct VmTotals {
 VmTotals totals(const scan::HostInventory &inv, const std::vector<bool> &checked);
 std::vector<std::string> chosen_vms(const scan::HostInventory &inv,
                                     const std::vector<bool> &checked);
+// What every plan is made from: the ticked VMs (not-ready ones too: the
+// user ticked them knowingly) and the backend.
+plan::PlanChoices plan_choices(const WizardState &s);
 
 // Whether TYPED confirms wiping the disk at PATH: its path, its name
 // without /dev/, or its model, ignoring surrounding spaces.

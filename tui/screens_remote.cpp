@@ -283,10 +283,7 @@ Nav screen_remote_host(Ui &ui, WizardState &s) {
 }
 
 bool plan_remote(Ui &ui, WizardState &s) {
-  plan::PlanChoices ch;
-  ch.vms = chosen_vms(s.source->inventory, s.vm_checked);
-  ch.include_not_ready = true; // the user ticked them knowingly
-  ch.backend = s.opts.backend;
+  const plan::PlanChoices ch = plan_choices(s);
   flow::RemotePlan rp;
   const TaskResult r = run_task(ui, "Connecting", kStep, [&](Task &t) {
     t.set_status("logging in to " + s.remote->url + " and reading that host...");

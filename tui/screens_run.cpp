@@ -24,10 +24,7 @@ bool make_plan(Ui &ui, WizardState &s) {
   if (s.remote) {
     return plan_remote(ui, s);
   }
-  plan::PlanChoices ch;
-  ch.vms = chosen_vms(s.source->inventory, s.vm_checked);
-  ch.include_not_ready = true; // the user ticked them knowingly
-  ch.backend = s.opts.backend;
+  plan::PlanChoices ch = plan_choices(s);
   ch.target_layout.el7_compatible = s.ks.dialect == "el7";
   ch.kickstart = s.ks;
   plan::RescuePlan p;

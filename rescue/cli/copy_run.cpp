@@ -5,6 +5,7 @@
 #include "rescue/cli/progress_bar.hpp"
 #include "rescue/copy/hash.hpp"
 #include "rescue/flow/copy_flow.hpp"
+#include "rescue/flow/remote_restore.hpp"
 
 #include <fmt/format.h>
 
@@ -53,15 +54,11 @@ int copy_plan(const plan::RescuePlan &p, const std::vector<disk::Disk> &sources,
   req.checkpoint = [&watch] { watch.check(); };
   req.restore = flags.restore;
   req.ssh_password = flags.ssh_password;
-  if (flags.allow_emulation) {
-    req.restore_options.emplace_back("--allow-emulation");
+  plan::RestoreChoices restore{flags.start, flags.allow_emulation, {}};
+  for (const auto &[from, to] : flags.rename) {
+    restore.renames.push_back({from, to});
   }
-  if (flags.start) {
-    req.restore_options.emplace_back("--start");
-  }
-  for (const auto &[from, to] : flags.rename) { // two words each: a name may hold anything
-    req.restore_options.insert(req.restore_options.end(), {"--rename", from, to});
-  }
+  req.restore_options = flow::restore_options(restore); // the wizard's words too
 
   ProgressView view(p.items.size(), flow::bytes_to_copy(p), ProgressView::stderr_options());
   flow::CopyHooks hooks;

@@ -135,12 +135,16 @@ RemotePlan make_remote_plan(const OpenedSource &src, const RemoteChoice &choice,
   return out;
 }
 
-OpenedRemote open_remote(const plan::RescuePlan &p, const std::string &password) {
-  OpenedRemote out;
-  out.link = std::make_unique<remote::SshLink>(
+std::unique_ptr<remote::SshLink> link_to(const plan::RescuePlan &p, const std::string &password) {
+  return std::make_unique<remote::SshLink>(
       remote::parse_ssh_url(p.target.path),
       remote::HostKeyCheck{p.target.host_key, p.target.known_hosts}, p.target.identity,
       volume::kRunDir, password);
+}
+
+OpenedRemote open_remote(const plan::RescuePlan &p, const std::string &password) {
+  OpenedRemote out;
+  out.link = link_to(p, password);
   const std::string &root = p.layout.images_dir;
   const auto facts = remote::read_remote_facts(*out.link, root);
   const auto stored = remote_plan_at(*out.link, root);

@@ -58,6 +58,12 @@ struct OpenedRemote {
   std::vector<std::string> notes;
 };
 
+// The SSH link to P's target host, checked against the plan's host key,
+// logging in with its identity or, without one, PASSWORD. Throws as
+// SshLink's constructor does.
+std::unique_ptr<remote::SshLink> link_to(const plan::RescuePlan &p,
+                                         const std::string &password = {});
+
 // Opens P's remote target for the copy, logging in with the plan's
 // identity or, without one, PASSWORD: throws Refused (see copy_flow.hpp)
 // naming every reason the host is refused now, or the files in the way.

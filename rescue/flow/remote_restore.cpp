@@ -1,9 +1,8 @@
 // The restore on the network target (see remote_restore.hpp).
 #include "rescue/flow/remote_restore.hpp"
 
+#include "rescue/flow/remote_flow.hpp"
 #include "rescue/flow/restore_on_disk.hpp"
-#include "rescue/remote/ssh_url.hpp"
-#include "rescue/volume/registry.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -68,10 +67,8 @@ exit $rc
 
 RestoreOutcome restore_on_remote(const plan::RescuePlan &p, const RestoreRequest &req,
                                  const std::string &password) {
-  remote::SshLink link(remote::parse_ssh_url(p.target.path),
-                       remote::HostKeyCheck{p.target.host_key, p.target.known_hosts},
-                       p.target.identity, volume::kRunDir, password);
-  return run_restore_over(p, link, req);
+  const auto link = link_to(p, password);
+  return run_restore_over(p, *link, req);
 }
 
 } // namespace kvmr::flow
