@@ -1,12 +1,14 @@
 // The restore script fits each domain to the host it lands on. The real
 // generated script runs by bash against a stand-in virsh that answers
 // `capabilities` and `domcapabilities` from recorded hosts
-// (tests/data/capabilities: RHEL 7, Fedora 35, QEMU under TCG); what each
-// adapted XML must then say is worked out here with XPath over the same
-// recorded files, and virt-xml-validate checks every defined file. Hosts
-// without KVM are the recorded ones with their <domain type='kvm'> taken
-// out: the script stops before defining anything, or with
-// --allow-emulation defines type qemu and says so in the log and report.
+// (tests/data/capabilities: RHEL 7, two RHEL 8 hosts, Fedora 35, QEMU
+// under TCG); what each adapted XML must then say, and whether the host
+// needs anything changed at all (else the payload's own file is defined),
+// is worked out here with XPath over the same recorded files, and
+// virt-xml-validate checks every defined file. Hosts without KVM are the
+// recorded ones with their <domain type='kvm'> taken out: the script stops
+// before defining anything, or with --allow-emulation defines type qemu
+// and says so in the log and report.
 #include "kickstart/firmware.hpp"
 #include "kickstart/restore.hpp"
 #include "kickstart/shell_quote.hpp"
@@ -54,13 +56,16 @@ int count(const fs::path &file, const std::string &expr) {
   return std::stoi("0" + xp(file, "count(" + expr + ")"));
 }
 
-// A recorded host: its capabilities, its KVM domcapabilities, and whether
-// the test takes KVM away from it.
+// A recorded host: its capabilities, its KVM domcapabilities, whether
+// the test takes KVM away from it, and which of the documents in the two
+// files it is (RHEL 8's files hold two hosts each, one after the other;
+// 0: the file is one document).
 struct Host {
   std::string name;
   std::string caps;
   std::string domcaps;
   bool kvm = true;
+  int doc = 0;
 };
 
 std::vector<Host> hosts() {
@@ -68,6 +73,10 @@ std::vector<Host> hosts() {
   return {
       {"RHEL 7", c + "el7-capabilities.xml", c + "el7-domcapabilities.xml", true},
       {"Fedora 35", c + "fedora35-capabilities.xml", c + "fedora35-domcapabilities.xml", true},
+      // RHEL 8 on a Skylake, where every guest fits as it is, and on an
+      // Ivy Bridge, which cannot give the guests' Haswell CPU model.
+      {"RHEL 8 (Skylake)", c + "el8-capabilities.xml", c + "el8-domcapabilities.xml", true, 1},
+      {"RHEL 8 (Ivy Bridge)", c + "el8-capabilities.xml", c + "el8-domcapabilities.xml", true, 2},
       {"RHEL 7 without KVM", c + "el7-capabilities.xml", c + "el7-domcapabilities.xml", false},
       {"Fedora 35 without KVM", c + "fedora35-capabilities.xml", c + "fedora35-domcapabilities.xml",
        false},
@@ -75,6 +84,17 @@ std::vector<Host> hosts() {
 }
 
 const std::string kTcgDomcaps = kData + "capabilities/tcg-domcapabilities.xml";
+
+// The command that writes document N of FILE (each one's root element
+// ROOT starting a line) to TO, or all of FILE for N = 0.
+std::string pick_doc(const std::string &file, const std::string &root, int n, const fs::path &to) {
+  if (n == 0) {
+    return "cp " + shell_quote(file) + " " + shell_quote(to.string());
+  }
+  return "awk -v n=" + std::to_string(n) + " '/^<" + root +
+         ">/ { k++ } k == n { print } k == n && /^<\\/" + root + ">/ { exit }' " +
+         shell_quote(file) + " > " + shell_quote(to.string());
+}
 
 // CentOS 7 domains: BIOS i440fx with a custom CPU, q35 with UEFI (the
 // secboot build, secure='no'), q35 UEFI with a template and host-model,
@@ -138,6 +158,7 @@ struct Box {
   ~Box() { fs::remove_all(dir); }
 
   [[nodiscard]] fs::path caps() const { return dir / "caps.xml"; }
+  [[nodiscard]] fs::path domcaps() const { return dir / "domcaps.xml"; }
 
   void add(const std::string &name, const std::string &from) {
     const fs::path to = dir / "payload" / (name + ".xml");
@@ -145,14 +166,21 @@ struct Box {
     guests.push_back({name, to});
   }
 
-  // Without KVM: the recorded capabilities less their kvm domains.
+  // The host's recorded documents; without KVM, its capabilities less
+  // their kvm domains.
   void make_caps() const {
-    std::string cmd = "cp " + shell_quote(host.caps) + " " + shell_quote(caps().string());
+    REQUIRE(test::sh(pick_doc(host.caps, "capabilities", host.doc, caps())).status == 0);
+    REQUIRE(test::sh(pick_doc(host.domcaps, "domainCapabilities", host.doc, domcaps())).status ==
+            0);
     if (!host.kvm) {
-      cmd = R"(sed -e "/<domain type='kvm'\/>/d" -e "/<domain type='kvm'>/,/<\/domain>/d" )" +
-            shell_quote(host.caps) + " > " + shell_quote(caps().string());
+      REQUIRE(
+          test::sh(
+              R"(sed -i -e "/<domain type='kvm'\/>/d" -e "/<domain type='kvm'>/,/<\/domain>/d" )" +
+              shell_quote(caps().string()))
+              .status == 0);
     }
-    REQUIRE(test::sh(cmd).status == 0);
+    REQUIRE(count(caps(), "/capabilities") == 1);
+    REQUIRE(count(domcaps(), "/domainCapabilities") == 1);
     REQUIRE(count(caps(), "//guest/arch/domain") > 0);
     REQUIRE(count(caps(), "//guest/arch/domain[@type='kvm']") == (host.kvm ? 2 : 0));
   }
@@ -189,7 +217,7 @@ struct Box {
         << ")\n"
            "    [ \"$n\" != 0 ] || { echo \"error: no machine $m\" >&2; exit 1; }\n"
            "    if [ \"$t\" = kvm ]; then cat "
-        << q(host.domcaps) << "; else cat " << q(kTcgDomcaps)
+        << q(domcaps().string()) << "; else cat " << q(kTcgDomcaps)
         << "; fi ;;\n"
            "  *) printf '%s\\n' \"$@\" >> "
         << q((dir / "calls").string()) << "; echo --- >> " << q((dir / "calls").string())
@@ -204,7 +232,7 @@ struct Box {
   // Fedora's edk2-ovmf packages have them).
   void host_files() const {
     std::vector<std::string> files = {xp(caps(), "//guest/arch[@name='x86_64']/emulator")};
-    for (const std::string &dc : {host.domcaps, kTcgDomcaps}) {
+    for (const std::string &dc : {domcaps().string(), kTcgDomcaps}) {
       if (dc == kTcgDomcaps && host.kvm) {
         continue; // the TCG loaders stand for a host without KVM only
       }
@@ -249,14 +277,15 @@ struct Box {
                     "bash restore.sh " + args);
   }
 
-  // The file given to `virsh VERB` right after ARG (or first) in the calls.
+  // The file given to `virsh VERB` right after ARG (or first) in the calls:
+  // up to the next option or the call's end (a name may hold a newline).
   [[nodiscard]] std::string defined(const std::string &verb, const std::string &arg = "") const {
     const std::string calls = slurp(dir / "calls");
     const std::string key = verb + "\n" + (arg.empty() ? "" : arg + "\n");
     const auto at = calls.find(key);
     REQUIRE_MESSAGE(at != std::string::npos, verb << " " << arg << " not called:\n" << calls);
     const auto from = at + key.size();
-    return calls.substr(from, calls.find('\n', from) - from);
+    return calls.substr(from, calls.find("\n-", from) - from);
   }
 };
 
@@ -297,23 +326,32 @@ void validate(const std::string &file, const char *kind) {
   CHECK(v.status == 0);
 }
 
-// Checks the adapted copy DEF of GUEST's XML on HOST (type TYPE).
-void check_guest(const Box &box, const fs::path &orig, const std::string &def,
+// Whether the host has FILE (an absolute path; "" counts as had).
+bool on_host(const Box &box, const std::string &file) {
+  return file.empty() || fs::exists(box.dir / "root" / file.substr(1));
+}
+
+// Checks the adapted copy DEF of GUEST's XML on HOST (type TYPE); true
+// when the host needs something in it changed (else DEF is ORIG itself).
+bool check_guest(const Box &box, const fs::path &orig, const std::string &def,
                  const std::string &base, const std::string &type) {
   const fs::path caps = box.caps();
   CAPTURE(orig);
   CHECK(xp(def, base + "/@type") == type);
+  bool change = xp(orig, base + "/@type") != type;
   const std::string arch = "//guest/arch[@name='x86_64']";
   std::string emu = xp(caps, arch + "/domain[@type='" + type + "']/emulator");
   emu = emu.empty() ? xp(caps, arch + "/emulator") : emu;
   CHECK(xp(def, base + "/devices/emulator") == emu);
+  change = change || xp(orig, base + "/devices/emulator") != emu;
   const std::string m = xp(orig, base + "/os/type/@machine");
   const std::string want_m = want_machine(caps, m);
   CHECK(xp(def, base + "/os/type/@machine") == (want_m.empty() ? m : want_m));
   if (want_m.empty()) {
-    return; // no domcapabilities for a machine the host lacks: nothing more
+    return change; // no domcapabilities for a machine the host lacks: nothing more
   }
-  const std::string dc = type == "kvm" ? box.host.domcaps : kTcgDomcaps;
+  change = change || want_m != m;
+  const std::string dc = type == "kvm" ? box.domcaps().string() : kTcgDomcaps;
   std::string mode = xp(orig, base + "/cpu/@mode");
   const std::string model = xp(orig, "normalize-space(" + base + "/cpu/model)");
   mode = mode.empty() && !model.empty() ? "custom" : mode;
@@ -322,13 +360,18 @@ void check_guest(const Box &box, const fs::path &orig, const std::string &def,
     CHECK(count(def, base + "/cpu") == (want.empty() ? 0 : 1));
     CHECK(xp(def, base + "/cpu/@mode") ==
           (want == "custom" ? xp(orig, base + "/cpu/@mode") : want));
+    change = change || want != mode;
   }
   const std::string loader = xp(def, "normalize-space(" + base + "/os/loader)");
+  const std::string old = xp(orig, "normalize-space(" + base + "/os/loader)");
+  if (on_host(box, old)) {
+    CHECK(loader == old); // kept where the host has it
+  }
+  change = change || !on_host(box, old);
   if (!loader.empty()) {
     // A file this host has (one its libvirt lists, or the old one where
     // the host has it too), of the same Secure Boot kind or with it off.
-    CHECK(fs::exists(box.dir / "root" / loader.substr(1)));
-    const std::string old = xp(orig, "normalize-space(" + base + "/os/loader)");
+    CHECK(on_host(box, loader));
     if (loader != old) {
       CHECK(count(dc, "/domainCapabilities/os/loader/value[.='" + loader + "']") == 1);
     }
@@ -338,9 +381,10 @@ void check_guest(const Box &box, const fs::path &orig, const std::string &def,
   }
   const std::string tmpl = xp(def, base + "/os/nvram/@template");
   if (!tmpl.empty()) {
-    CHECK(fs::exists(box.dir / "root" / tmpl.substr(1)));
+    CHECK(on_host(box, tmpl));
     CHECK(fs::path(tmpl).parent_path() == fs::path(loader).parent_path());
   }
+  return change || !on_host(box, xp(orig, base + "/os/nvram/@template"));
 }
 
 } // namespace
@@ -353,6 +397,8 @@ TEST_CASE("each domain and snapshot is fitted to the recorded host it lands on" 
     const auto r = box.run(h.kvm ? "" : "--allow-emulation");
     const std::string log = slurp(box.dir / "log");
     INFO(log);
+    // Every change is in the log and the report, with the originals named.
+    const std::string report = slurp(box.dir / "report");
     CHECK_FALSE(fs::exists(box.dir / "pwned-adapt"));
     const std::string type = h.kvm ? "kvm" : "qemu";
     bool all_fit = true;
@@ -363,31 +409,34 @@ TEST_CASE("each domain and snapshot is fitted to the recorded host it lands on" 
       std::string got;
       for (std::size_t at = calls.find("define\n"); at != std::string::npos;
            at = calls.find("define\n", at + 1)) {
-        const auto from = at + 7;
-        const std::string f = calls.substr(from, calls.find('\n', from) - from);
+        const auto from = at + 7; // the one argument: to the end of the call
+        const std::string f = calls.substr(from, calls.find("\n---\n", from) - from);
         if (xp(f, "/domain/name") == xp(g.xml, "/domain/name")) {
           got = f;
         }
       }
       REQUIRE_MESSAGE(!got.empty(), g.name << " not defined");
-      check_guest(box, g.xml, got, "/domain", type);
+      // An adapted copy, named in the log and the report with the
+      // original, when the host needs a change; else the payload's file.
+      const bool change = check_guest(box, g.xml, got, "/domain", type);
+      CHECK((got != g.xml.string()) == change);
+      const std::string said = "adapted domain " + g.name + " for this host: " + g.xml.string();
+      CHECK((log.find(said) != std::string::npos) == change);
+      CHECK((report.find(said) != std::string::npos) == change);
       validate(got, "domain");
       all_fit = all_fit && !want_machine(box.caps(), xp(g.xml, "/domain/os/type/@machine")).empty();
     }
     // The snapshot's embedded domain, the same way.
     const std::string snap = box.defined("snapshot-create", kHostile);
-    CHECK(snap.rfind((box.dir / "xml").string() + "/", 0) == 0);
-    check_guest(box, box.snapshot, snap, "/domainsnapshot/domain", type);
+    const bool snap_change = check_guest(box, box.snapshot, snap, "/domainsnapshot/domain", type);
+    CHECK(snap.rfind((box.dir / "xml").string() + "/", 0) == (snap_change ? 0 : std::string::npos));
+    CHECK((snap == box.snapshot.string()) == !snap_change);
+    CHECK((report.find("adapted snapshot before-upgrade of " + kHostile) != std::string::npos) ==
+          snap_change);
     validate(snap, "domainsnapshot");
     // The payload is never changed; autostart as before.
     CHECK(slurp(box.guests[0].xml) == slurp(kData + "corpus/centos7-handmade/domains/web01.xml"));
     CHECK(slurp(box.dir / "calls").find("autostart\nweb01\n") != std::string::npos);
-    // Every change is in the log and the report, with the originals named.
-    const std::string report = slurp(box.dir / "report");
-    CHECK(report.find("adapted domain web01 for this host: " + box.guests[0].xml.string()) !=
-          std::string::npos);
-    CHECK(log.find("adapted domain " + kHostile) != std::string::npos);
-    CHECK(report.find("adapted snapshot before-upgrade of " + kHostile) != std::string::npos);
     if (h.kvm) {
       CHECK(log.find("NO KVM") == std::string::npos);
     } else {
