@@ -279,15 +279,28 @@ lv_dom_name() {
 }
 lv_dom_uuid() { lv_lc "$(ad_x "${dom_xml[$1]}" /domain/uuid)"; }
 
+# lv_store_taken I: true, with lv_why, when the rescued domain I's UEFI
+# variable store names a file this host already has and no earlier run of
+# this script defined the domain: another domain's store (virsh domrename
+# keeps the old name's) or one left behind. Defined so, the VM would boot
+# with that file and write into it.
+lv_store_taken() {
+  local nv
+  nv=$(ad_x "${dom_xml[$1]}" 'normalize-space(/domain/os/nvram)')
+  [ -n "$nv" ] && [ -e "$nv" ] && ! lv_owned domain "$(lv_dom_uuid "$1")" || return 1
+  lv_why="this host already has a file $nv, the UEFI variable store it names (another domain's, or left behind): defined, it would boot with that file and write into it"
+}
+
 # live_check_domains: before anything is defined, refuses each domain
-# whose name or UUID this host has (dom_ref), with its variable store.
+# whose name or UUID this host has, or whose UEFI variable store is a file
+# here (dom_ref), with its variable store.
 live_check_domains() {
   local i name nv
   for ((i = 0; i < ${#dom_xml[@]}; i++)); do
     dom_ref[$i]=
     name=$(lv_dom_name "$i")
     lv_clash domain "$name" "$(lv_dom_uuid "$i")" ""
-    [ "$lv_verdict" = refuse ] || continue
+    [ "$lv_verdict" = refuse ] || lv_store_taken "$i" || continue
     dom_ref[$i]=$lv_why
     lv_refuse "domain $name: $lv_why: not defined, nor its snapshots; to restore it beside this host's, run this again with --rename, its name and a new one (two words; a new UUID is given where this host has its UUID), or remove this host's first"
     nv=$(ad_x "${dom_xml[$i]}" 'normalize-space(/domain/os/nvram)')

@@ -40,7 +40,10 @@ Last, the hostile fixture (a domain named with quotes, `$()` and Japanese)
 on another private libvirt whose host has a domain of that name and one
 with mail01's UUID: `--rename` gives the first a Japanese name (its UUID
 kept) and mail01 a new name and UUID, with which libvirt redefines its
-snapshots; no command in a name runs.
+snapshots; no command in a name runs. That host also has a file where
+app01's UEFI variable store goes (left behind, no domain of its own):
+app01 is refused, naming the file, rather than defined to boot with it
+(exit 3), and the file is untouched.
 Every object of this host is the same (its XML, the secret's value, its
 UEFI variable store) after each run. Expectations come from the old disk's files (ElementTree on its
 /etc/libvirt, read through kvm-rescue mount-ro) and from this test's own
@@ -67,6 +70,7 @@ HOST_VALUE = "SG9zdE93blZhbHVlT2ZUaGlzU2VjcmV0"  # base64 of "HostOwnValueOfThis
 NVRAM_DIR = "/var/lib/libvirt/qemu/nvram"
 APP_STORE = f"{NVRAM_DIR}/app01_VARS.fd"  # app01's on the old host; host-app's here
 HOST_STORE = b"this host's own UEFI variable store of host-app"
+STALE_STORE = b"a UEFI variable store left behind on this host"
 RENAMED_MAIL = 'メール01 "rescued"'
 RENAMED_APP = "app01-rescued"
 # scripts/make-fixture's HOSTILE_NAME as the plan rescues it (libvirt refuses its '/')
@@ -342,13 +346,23 @@ def restore_hostile(c, binary, work):
                     f.write(host_domain(escape(name), uuid, f"52:54:00:99:01:0{i}"))
                 lv.virsh("define", path, check=True)
             before = {n: lv.virsh("dumpxml", "--inactive", u).stdout for n, u in mine.items()}
+            os.makedirs(lv.outside(NVRAM_DIR), exist_ok=True)
+            with open(lv.outside(APP_STORE), "wb") as f:
+                f.write(STALE_STORE)
             p = lv.run(["bash", SCRIPT, "--allow-emulation", "--rename", HOSTILE, RENAMED_HOSTILE,
                         "--rename", "mail01", RENAMED_MAIL2], timeout=600)
             log = open(lv.outside("/var/log/kvm-rescue-restore.log"), encoding="utf-8").read()
-            c.eq("hostile: exit code", p.returncode, 0)
-            if p.returncode != 0:
+            c.eq("hostile: exit code (app01 refused)", p.returncode, 3)
+            if p.returncode != 3:
                 print(f"--- hostile: the end of the restore log\n{log[-4000:]}\n{p.stderr}")
             c.eq("hostile: no FAILED step", [x for x in log.splitlines() if "FAILED" in x], [])
+            c.eq("hostile: refused", refused_lines(log), ["domain app01:"])
+            c.true("hostile: app01 refused for the file at its store",
+                   f"REFUSED: domain app01: this host already has a file {APP_STORE}, the UEFI "
+                   "variable store it names" in log, log[-3000:])
+            c.true("app01: not defined", lv.virsh("dominfo", "app01").returncode != 0)
+            c.eq("the file at app01's store untouched", read_bytes(lv.outside(APP_STORE)),
+                 STALE_STORE)
             c.eq(f"{RENAMED_HOSTILE}: the hostile domain's UUID",
                  rl.info(lv, "dominfo", RENAMED_HOSTILE).get("UUID"), ids["DOM_UUID_HOSTILE"])
             uuid = rl.info(lv, "dominfo", RENAMED_MAIL2).get("UUID") or ""
