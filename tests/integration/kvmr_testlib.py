@@ -13,6 +13,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 import unicodedata
 
@@ -368,6 +369,46 @@ def skip_unless_appliance_launches(driver, tmp, failure):
          "supermin needs a kernel: linux-image-amd64, or SUPERMIN_KERNEL and "
          "SUPERMIN_MODULES; a /dev/kvm that does not work needs "
          "LIBGUESTFS_BACKEND_SETTINGS=force_tcg; see LIBGUESTFS_DEBUG=1 libguestfs-test-tool)")
+
+
+class Background:
+    """ARGV started now, its output kept in temporary files (a pipe nobody
+    reads yet could stall it); wait() returns what run() would have. For a
+    libguestfs appliance, which keeps one core busy under TCG while ctest
+    runs the integration tests one at a time: the test's other work goes on
+    meanwhile. Leaving the with block stops it if it is still running (the
+    test failed before waiting)."""
+
+    def __init__(self, argv, timeout=900, **kw):
+        self.argv, self.timeout = argv, timeout
+        self.out, self.err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(argv, stdout=self.out, stderr=self.err, **kw)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.out.close()
+        self.err.close()
+        return False
+
+    def wait(self):
+        note = ""
+        try:
+            self.proc.wait(timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            note = f"\n(killed after {self.timeout} s)"
+        texts = []
+        for f in (self.out, self.err):
+            f.seek(0)
+            texts.append(f.read().decode(errors="replace"))
+        return subprocess.CompletedProcess(self.argv, self.proc.returncode, texts[0],
+                                           texts[1] + note)
 
 
 def run(argv, check_rc=None, **kw):
