@@ -23,7 +23,7 @@ def case_guestfs(c, binary, fixtures, work):
     target = os.path.join(work, "guestfs-new.img")
     cl.new_image(target, 4 << 30)
     before = t.sha256(story)
-    env = dict(os.environ, LIBGUESTFS_BACKEND="direct")
+    env = t.appliance_env(dict(os.environ, LIBGUESTFS_BACKEND="direct"))
     p = cl.rescue(binary, story, target, "--backend", "guestfs", env=env)
     if not cl.exit_code_is(c, "k: rescue --backend guestfs exit code", p):
         return

@@ -7,10 +7,12 @@ which ctest reports as skipped: never a silent pass.
 import contextlib
 import hashlib
 import json
+import lzma
 import os
 import re
 import shutil
 import stat
+import struct
 import subprocess
 import sys
 import tempfile
@@ -332,11 +334,82 @@ def serve_with_eio(fuse_bin, image, offset, length, where, undo):
     return os.path.join(where, "disk")
 
 
+def _supermin_kernel():
+    """(version, vmlinuz) of the newest /boot/vmlinuz-V with /lib/modules/V,
+    the kernel supermin picks; None when there is none."""
+    try:
+        found = [n[len("vmlinuz-"):] for n in os.listdir("/boot") if n.startswith("vmlinuz-")]
+    except OSError:
+        return None
+    found = [v for v in found if os.path.isdir(f"/lib/modules/{v}")]
+    if not found:
+        return None
+    key = [tuple(int(x) for x in re.findall(r"\d+", v)) for v in found]
+    version = max(zip(key, found))[1]
+    return version, f"/boot/vmlinuz-{version}"
+
+
+def _boots_through_pvh(elf):
+    """Whether ELF (a vmlinux) carries the PVH entry note (Xen, type 18)
+    that qemu needs to boot an uncompressed kernel."""
+    if elf[:5] != b"\x7fELF\x02":
+        return False
+    phoff, = struct.unpack_from("<Q", elf, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", elf, 0x36)
+    for i in range(phnum):
+        ptype, _, off, _, _, size = struct.unpack_from("<IIQQQQ", elf, phoff + i * phentsize)
+        pos = off
+        while ptype == 4 and pos + 12 <= off + size:  # PT_NOTE
+            namesz, descsz, ntype = struct.unpack_from("<III", elf, pos)
+            if elf[pos + 12:pos + 12 + namesz] == b"Xen\x00" and ntype == 18:
+                return True
+            pos += 12 + -(-namesz // 4) * 4 + -(-descsz // 4) * 4
+    return False
+
+
+def appliance_env(env):
+    """ENV (a dict) with the tests' own supermin appliance: its kernel
+    decompressed once (xz under TCG costs each launch about 7 s; an ELF
+    vmlinux boots straight through PVH) and the appliance built from it in
+    the build tree, beside the fixtures (LIBGUESTFS_CACHEDIR). Same kernel,
+    modules and packages as the default appliance. Left as it is when the
+    caller chose a kernel, cache or fixed appliance, or the kernel is not
+    xz-compressed or cannot boot uncompressed (no PVH note)."""
+    fixtures = env.get("KVMR_FIXTURES")
+    if not fixtures or any(k in env for k in ("SUPERMIN_KERNEL", "LIBGUESTFS_CACHEDIR",
+                                               "LIBGUESTFS_PATH")):
+        return env
+    kernel = _supermin_kernel()
+    if kernel is None:
+        return env
+    version, vmlinuz = kernel
+    cache = os.path.join(os.path.dirname(os.path.realpath(fixtures)), "guestfs-cache")
+    vmlinux = os.path.join(cache, f"vmlinux-{version}")
+    if not os.path.exists(vmlinux) or os.path.getmtime(vmlinux) < os.path.getmtime(vmlinuz):
+        try:
+            with open(vmlinuz, "rb") as f:
+                data = f.read()
+            at = data.find(b"\xfd7zXZ\x00")
+            elf = lzma.LZMADecompressor(format=lzma.FORMAT_XZ).decompress(data[at:])
+        except (OSError, lzma.LZMAError):
+            return env
+        if at < 0 or not _boots_through_pvh(elf):
+            return env
+        os.makedirs(cache, exist_ok=True)
+        with open(vmlinux + ".tmp", "wb") as f:
+            f.write(elf)
+        os.rename(vmlinux + ".tmp", vmlinux)
+    env.update(LIBGUESTFS_CACHEDIR=cache, SUPERMIN_KERNEL=vmlinux,
+               SUPERMIN_KERNEL_VERSION=version, SUPERMIN_MODULES=f"/lib/modules/{version}")
+    return env
+
+
 def guestfs_env():
     """The environment for a libguestfs appliance: the direct backend and
     TCG unless the caller set otherwise (a /dev/kvm that exists but does
-    not work, as under nested virtualisation, makes every launch fail)."""
-    env = dict(os.environ)
+    not work, as under nested virtualisation, makes every launch fail);
+    the tests' own appliance (appliance_env)."""
+    env = appliance_env(dict(os.environ))
     env.setdefault("LIBGUESTFS_BACKEND", "direct")
     env.setdefault("LIBGUESTFS_BACKEND_SETTINGS", "force_tcg")
     return env

@@ -42,11 +42,12 @@ def main():
     with t.SystemState():
         before = t.sha256(img)
         guest_before = t.sha256(guest_img)
+        env = t.appliance_env(dict(os.environ))
         # No loop device or mount on this side: it may run beside the others.
-        with t.Background(scan_argv(binary, img, "guestfs")) as appliance_scan:
+        with t.Background(scan_argv(binary, img, "guestfs"), env=env) as appliance_scan:
             kernel = t.run(scan_argv(binary, img, "kernel"), timeout=900)
             inspected = t.run([binary, "scan", "--json", "--inspect-guests", guest_img],
-                              timeout=900)
+                              timeout=900, env=env)
             gfs = appliance_scan.wait()
         c.eq("kernel path exit code", kernel.returncode, 0)
         if gfs.returncode != 0 and "launch" in gfs.stderr:
