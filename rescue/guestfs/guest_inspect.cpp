@@ -1,13 +1,18 @@
 // Guest inspection through libguestfs (see guest_inspect.hpp): disk
 // checks, one appliance for every usable disk, inspect_os, each root
 // mapped back to the disks it lies on and so to its VM, and the second
-// appliance per LVM VM that the first one showed no OS for.
+// appliance per LVM VM that the first one showed no OS for. A cloned
+// guest's own appliance runs on a worker thread while the shared one
+// inspects (one at a time there: at most two appliances at once).
 #include "rescue/guestfs/guest_inspect.hpp"
 
 #include "rescue/guestfs/guest_disks.hpp"
 
 #include <algorithm>
+#include <functional>
+#include <future>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 
@@ -22,6 +27,29 @@ std::string known(std::string s) {
   return s == "unknown" ? std::string() : s;
 }
 
+// The caller's sink, one message at a time: two appliances (the shared one
+// and a cloned guest's) may report at once from two threads.
+class SerialSink final : public EventSink {
+public:
+  explicit SerialSink(EventSink *inner) : inner_(inner) {}
+  void message(LogKind kind, std::string_view text) override {
+    const std::lock_guard lock(mutex_);
+    inner_->message(kind, text);
+  }
+  void progress(std::uint64_t done, std::uint64_t total) override {
+    const std::lock_guard lock(mutex_);
+    inner_->progress(done, total);
+  }
+
+private:
+  EventSink *inner_;
+  std::mutex mutex_;
+};
+
+// Called with the results (VMs) a shared appliance found to be cloned
+// guests, before its inspect_os; they are asked alone elsewhere.
+using StartAlone = std::function<void(const std::vector<std::size_t> &)>;
+
 // One appliance over some of the disks. DISKS and RESULT_OF_DISK are the
 // caller's; ADDED are indices into DISKS, in add order.
 class Appliance {
@@ -31,14 +59,16 @@ public:
       : disks_(disks), result_of_disk_(result_of_disk), results_(results), options_(options) {}
 
   // Inspects ADDED; returns the results (VMs) to ask again alone when
-  // ALLOW_RETRY. Returns nullopt when no appliance launched.
-  std::optional<std::vector<std::size_t>> run(std::vector<std::size_t> added, bool allow_retry);
+  // ALLOW_RETRY, but for cloned guests, which go to CLONES (when set)
+  // before the long inspect_os. Returns nullopt when no appliance launched.
+  std::optional<std::vector<std::size_t>> run(std::vector<std::size_t> added, bool allow_retry,
+                                              const StartAlone &clones = {});
 
 private:
   bool start(std::vector<std::size_t> &added);
   void number_vms(const std::vector<std::size_t> &added);
-  std::optional<std::vector<std::string>> inspect_os(bool retry_alone,
-                                                     std::vector<std::size_t> &retry);
+  std::optional<std::vector<std::string>>
+  inspect_os(bool retry_alone, const std::vector<bool> &deferred, std::vector<std::size_t> &retry);
   std::vector<FoundRoot> locate(const std::vector<std::string> &roots);
   void place(std::size_t vm, std::vector<std::size_t> &mine, const std::vector<FoundRoot> &found,
              const std::vector<std::size_t> &unplaced, bool retry_alone,
@@ -131,14 +161,19 @@ void Appliance::number_vms(const std::vector<std::size_t> &added) {
   }
 }
 
-// inspect_os over every disk; when it fails, each VM is asked again alone
-// (RETRY_ALONE: several VMs share the appliance) or has failed.
+// inspect_os over every disk; when it fails, each VM (but the DEFERRED
+// ones, asked alone already) is asked again alone (RETRY_ALONE: several
+// VMs share the appliance) or has failed.
 std::optional<std::vector<std::string>> Appliance::inspect_os(bool retry_alone,
+                                                              const std::vector<bool> &deferred,
                                                               std::vector<std::size_t> &retry) {
   try {
     return g_->inspect_os();
   } catch (const GuestfsError &e) {
     for (std::size_t vm = 0; vm < vm_result_.size(); ++vm) {
+      if (deferred[vm]) {
+        continue;
+      }
       if (retry_alone) {
         note(vm, std::string("asked again in an appliance of its own: inspecting all VMs "
                              "together failed: ") +
@@ -217,7 +252,7 @@ void Appliance::place(std::size_t vm, std::vector<std::size_t> &mine,
 }
 
 std::optional<std::vector<std::size_t>> Appliance::run(std::vector<std::size_t> added,
-                                                       bool allow_retry) {
+                                                       bool allow_retry, const StartAlone &clones) {
   if (!start(added)) {
     return std::nullopt;
   }
@@ -233,7 +268,20 @@ std::optional<std::vector<std::size_t>> Appliance::run(std::vector<std::size_t> 
   // that VG at all: the later VMs are hidden from LVM here, asked alone.
   const std::vector<bool> deferred =
       retry_alone ? clone_pvs() : std::vector<bool>(vm_result_.size(), false);
-  const auto roots = inspect_os(retry_alone, retry);
+  std::vector<std::size_t> alone;
+  for (std::size_t vm = 0; vm < vm_result_.size(); ++vm) {
+    if (deferred[vm]) {
+      note(vm, "asked again in an appliance of its own: an LVM physical volume on its disks has "
+               "the same UUID as one on another VM's (a cloned guest)");
+      alone.push_back(vm_result_[vm]);
+    }
+  }
+  if (!alone.empty() && clones) {
+    clones(alone);
+  } else {
+    retry.insert(retry.end(), alone.begin(), alone.end());
+  }
+  const auto roots = inspect_os(retry_alone, deferred, retry);
   if (!roots) {
     return retry;
   }
@@ -241,9 +289,6 @@ std::optional<std::vector<std::size_t>> Appliance::run(std::vector<std::size_t> 
   auto placed = attribute_roots(found, vm_of_, vm_result_.size());
   for (std::size_t vm = 0; vm < vm_result_.size(); ++vm) {
     if (deferred[vm]) {
-      note(vm, "asked again in an appliance of its own: an LVM physical volume on its disks has "
-               "the same UUID as one on another VM's (a cloned guest)");
-      retry.push_back(vm_result_[vm]);
       continue;
     }
     place(vm, placed.roots_of_vm[vm], found, placed.unplaced, retry_alone, retry);
@@ -349,6 +394,50 @@ std::vector<bool> Appliance::clone_pvs() {
   return deferred;
 }
 
+// The shared appliance over USABLE, then each VM it asks to be asked
+// alone in an appliance of its own: cloned guests on a worker thread, one
+// at a time, while the shared appliance inspects (into results of their
+// own, merged at the end), the others after it.
+void run_appliances(const std::vector<GuestDisk> &disks,
+                    const std::vector<std::size_t> &result_of_disk,
+                    const std::vector<std::size_t> &usable, const GuestInspectOptions &options,
+                    std::vector<GuestInfo> &results) {
+  SerialSink serial(options.sink);
+  GuestInspectOptions opts = options;
+  opts.sink = options.sink != nullptr ? &serial : nullptr;
+  const auto alone = [&](std::size_t r, std::vector<GuestInfo> &into) {
+    std::vector<std::size_t> own;
+    std::copy_if(usable.begin(), usable.end(), std::back_inserter(own),
+                 [&](std::size_t d) { return result_of_disk[d] == r; });
+    static_cast<void>(Appliance(disks, result_of_disk, into, opts).run(own, false));
+  };
+  std::vector<GuestInfo> cloned(results.size());
+  std::vector<std::size_t> clones;
+  std::future<void> worker;
+  const StartAlone start_clones = [&](const std::vector<std::size_t> &rs) {
+    clones = rs;
+    worker = std::async(std::launch::async, [&] {
+      for (const std::size_t r : clones) {
+        alone(r, cloned);
+      }
+    });
+  };
+  const auto retry = Appliance(disks, result_of_disk, results, opts)
+                         .run(usable, options.retry_alone, start_clones);
+  for (const std::size_t r : retry.value_or(std::vector<std::size_t>{})) {
+    alone(r, results);
+  }
+  if (worker.valid()) {
+    worker.get();
+  }
+  for (const std::size_t r : clones) {
+    GuestInfo got = std::move(cloned[r]);
+    got.vm = results[r].vm;
+    got.notes.insert(got.notes.begin(), results[r].notes.begin(), results[r].notes.end());
+    results[r] = std::move(got);
+  }
+}
+
 } // namespace
 
 const char *to_string(InspectState state) noexcept {
@@ -406,17 +495,7 @@ std::vector<GuestInfo> inspect_guests(const std::vector<GuestDisk> &disks,
     return results;
   }
 
-  const auto retry =
-      Appliance(disks, result_of_disk, results, options).run(usable, options.retry_alone);
-  if (!retry) {
-    return results;
-  }
-  for (const std::size_t r : *retry) {
-    std::vector<std::size_t> own;
-    std::copy_if(usable.begin(), usable.end(), std::back_inserter(own),
-                 [&](std::size_t d) { return result_of_disk[d] == r; });
-    static_cast<void>(Appliance(disks, result_of_disk, results, options).run(own, false));
-  }
+  run_appliances(disks, result_of_disk, usable, options, results);
   return results;
 }
 

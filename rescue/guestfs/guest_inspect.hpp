@@ -8,6 +8,9 @@
 // PV UUID on its disks is also on an earlier VM's (a clone: LVM is told to
 // ignore its disks in the shared appliance, which would otherwise activate
 // neither), or when inspect_os fails for the shared appliance as a whole.
+// A clone is known before the shared appliance's inspect_os (the long
+// part): its own appliance starts at once on a worker thread, clones one
+// after another there, so at most two appliances run at a time.
 // Expected outcomes are values: a VM without an OS, a disk that cannot be
 // opened, an appliance that cannot start here are notes in the result;
 // nothing throws for them.
@@ -72,7 +75,9 @@ struct GuestInfo {
 };
 
 struct GuestInspectOptions {
-  EventSink *sink = nullptr;       // the appliance's messages; must outlive the call
+  // The appliances' messages; must outlive the call. Called from the
+  // calling thread and the clones' worker, one call at a time.
+  EventSink *sink = nullptr;
   CommandRunner *runner = nullptr; // for qemu-img; nullptr: the system's
   int memsize_mib = 0;             // 0: libguestfs' default
   int smp = 0;                     // 0: libguestfs' default

@@ -11,8 +11,9 @@ operating system, and mail01.qcow2, whose backing name is the old host's
 absolute path, is left out with a note saying so. The story and images-vg
 images themselves stand in for two CentOS guests with clashing LVM (same
 VG name and PV UUID): both must be found, the second in an appliance of
-its own. The fixtures hash the same before and after; no loop device or
-mount is left.
+its own, launched while the shared one still inspects (the order of the
+calls in the log, LIBGUESTFS_TRACE). The fixtures hash the same before
+and after; no loop device or mount is left.
 
 Skips (exit 77) when not root or when libguestfs cannot launch any
 appliance here, printing libguestfs' own error. The appliance runs under
@@ -47,8 +48,8 @@ def inspect(driver, disks, log):
     argv = [driver, "--log", log]
     for vm, fmt, path in disks:
         argv += ["--disk", vm, fmt, path]
-    p = subprocess.run(argv, capture_output=True, text=True, env=t.guestfs_env(), timeout=840,
-                       check=False)
+    env = dict(t.guestfs_env(), LIBGUESTFS_TRACE="1")  # calls in the log, for the order
+    p = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=840, check=False)
     if p.returncode != 0:
         raise AssertionError(f"guest_inspect exited {p.returncode}\n{p.stdout}\n{p.stderr}")
     return json.loads(p.stdout)
@@ -60,6 +61,19 @@ def check_guest(c, name, got, want_root_disk):
     c.eq(f"{name}: version numbers", (got.get("major_version"), got.get("minor_version")), (7, 9))
     c.true(f"{name}: root is a partition", got.get("root", "").endswith("1"), got.get("root"))
     c.eq(f"{name}: root disk", got.get("root_disk"), want_root_disk)
+
+
+def check_clone_started_early(c, log):
+    """The cloned host's own appliance is launched while the shared one
+    inspects: its launch is logged before the shared inspect_os returns."""
+    calls = [line.split(" trace: ", 1)[1] for line in t.log_tail(log, 100000)
+             if " trace: " in line]
+    launches = [i for i, call in enumerate(calls) if call == "launch"]
+    inspected = [i for i, call in enumerate(calls) if call.startswith("inspect_os = ")]
+    c.eq("two appliances launched", len(launches), 2)
+    c.true("the clone's appliance launched before the shared inspect_os returned",
+           len(launches) == 2 and inspected and launches[1] < inspected[0],
+           f"launch calls {launches}, inspect_os returns {inspected}")
 
 
 def main():
@@ -154,6 +168,7 @@ def main():
         retried = [vm for vm in ("host-a", "host-b")
                    if any("appliance of its own" in n for n in res[vm]["notes"])]
         c.eq("exactly one of the clashing LVM hosts asked again alone", len(retried), 1)
+        check_clone_started_early(c, log)
     for n, p in fixtures.items():
         c.eq(f"{n}.img unchanged", t.sha256(p), before[n])
     c.finish()
