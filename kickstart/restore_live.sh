@@ -271,13 +271,15 @@ restore_net() {
   is_active net "$1" || run v net-start "$1"
 }
 
-# lv_dom_name I, lv_dom_uuid I: the rescued domain's, from its XML.
+# lv_dom_name I, lv_dom_uuid I, lv_dom_nvram I: the rescued domain's name,
+# UUID and UEFI variable store ("" when none), from its XML.
 lv_dom_name() {
   local n
   n=$(ad_x "${dom_xml[$1]}" /domain/name)
   printf '%s' "${n:-${dom_name[$1]}}"
 }
 lv_dom_uuid() { lv_lc "$(ad_x "${dom_xml[$1]}" /domain/uuid)"; }
+lv_dom_nvram() { ad_x "${dom_xml[$1]}" 'normalize-space(/domain/os/nvram)'; }
 
 # lv_store_taken I: true, with lv_why, when the rescued domain I's UEFI
 # variable store names a file this host already has and no earlier run of
@@ -286,7 +288,7 @@ lv_dom_uuid() { lv_lc "$(ad_x "${dom_xml[$1]}" /domain/uuid)"; }
 # with that file and write into it.
 lv_store_taken() {
   local nv
-  nv=$(ad_x "${dom_xml[$1]}" 'normalize-space(/domain/os/nvram)')
+  nv=$(lv_dom_nvram "$1")
   [ -n "$nv" ] && [ -e "$nv" ] && ! lv_owned domain "$(lv_dom_uuid "$1")" || return 1
   lv_why="this host already has a file $nv, the UEFI variable store it names (another domain's, or left behind): defined, it would boot with that file and write into it"
 }
@@ -303,7 +305,7 @@ live_check_domains() {
     [ "$lv_verdict" = refuse ] || lv_store_taken "$i" || continue
     dom_ref[$i]=$lv_why
     lv_refuse "domain $name: $lv_why: not defined, nor its snapshots; to restore it beside this host's, run this again with --rename, its name and a new one (two words; a new UUID is given where this host has its UUID), or remove this host's first"
-    nv=$(ad_x "${dom_xml[$i]}" 'normalize-space(/domain/os/nvram)')
+    nv=$(lv_dom_nvram "$i")
     [ -z "$nv" ] || lv_skip_nvram+=("$nv")
   done
 }

@@ -73,9 +73,6 @@ rn_is_new() {
   return 1
 }
 
-# rn_nvram I: the rescued domain I's variable store, "" when none.
-rn_nvram() { ad_x "${dom_xml[$1]}" 'normalize-space(/domain/os/nvram)'; }
-
 # rn_why K: why the K-th --rename cannot be done ("" when it can).
 rn_why() {
   local old=${ren_old[$1]} new=${ren_new[$1]} i j nv all=''
@@ -105,7 +102,7 @@ rn_why() {
   elif j=$(rn_host_domain "$new") && ! lv_owned domain "${lvh_uuid[$j]}"; then
     printf 'this host already has a domain %s (UUID %s): choose another name' "$new" "${lvh_uuid[$j]}"
   else
-    nv=$(rn_nvram "$i")
+    nv=$(lv_dom_nvram "$i")
     if [ -z "$nv" ] && [ "$(ad_n "${dom_xml[$i]}" /domain/os/nvram/source)" != 0 ]; then
       echo "its UEFI variable store is not named as this script can move it (<nvram>PATH</nvram>)"
     elif [ -n "$nv" ] && [ -e "$nvram_dir/${new}_VARS.fd" ] && ! rn_host_domain "$new" >/dev/null; then
@@ -191,7 +188,7 @@ rn_snapshots() {
 rn_apply() {
   local i=${rn_dom[$1]} old=${ren_old[$1]} new=${ren_new[$1]} nv='' to='' dst note n k
   rn_uuid "$i" "$new"
-  nv=$(rn_nvram "$i")
+  nv=$(lv_dom_nvram "$i")
   [ -z "$nv" ] || to=$nvram_dir/${new}_VARS.fd
   rn_fail="its XML ${dom_xml[$i]} is not laid out as libvirt writes it (one element per line)"
   if ! dst=$(rn_copy "${dom_xml[$i]}" "$new") ||
